@@ -1,0 +1,54 @@
+"""The settings every service shares, read from the environment."""
+
+from pydantic import AliasChoices, Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class ServiceSettings(BaseSettings):
+    """Base for each service's settings class.
+
+    Standard variables (`KAFKA_BOOTSTRAP_SERVERS`, `DATABASE_URL`) keep their
+    usual names; the rest are prefixed with `SAMVIRKE_`.
+    """
+
+    model_config = SettingsConfigDict(env_prefix="SAMVIRKE_", extra="ignore")
+
+    service_name: str
+    kafka_bootstrap_servers: str = Field(
+        default="127.0.0.1:9092",
+        validation_alias=AliasChoices("KAFKA_BOOTSTRAP_SERVERS", "kafka_bootstrap_servers"),
+    )
+    kafka_topic_partitions: int = Field(default=3, ge=1)
+    kafka_topic_prefix: str = Field(
+        default="", description="Prefix of every topic and consumer group, e.g. 'staging.'"
+    )
+    database_url: str = Field(
+        default="",
+        validation_alias=AliasChoices("DATABASE_URL", "database_url"),
+        description="SQLAlchemy async URL; empty means a SQLite file under data_dir.",
+    )
+    data_dir: str = ".run"
+    auth_secret: SecretStr = Field(min_length=32, description="HS256 key for bearer tokens")
+    host: str = "127.0.0.1"
+    port: int = 8000
+    outbox_poll_interval_s: float = Field(default=1.0, gt=0)
+    outbox_batch_size: int = Field(default=500, ge=1)
+
+    def topic_name(self, base: str) -> str:
+        return f"{self.kafka_topic_prefix}{base}"
+
+    @property
+    def topic(self) -> str:
+        return self.topic_name(f"{self.service_name}.events")
+
+    @property
+    def dead_letter_topic(self) -> str:
+        return self.topic_name(f"{self.service_name}.dlq")
+
+    @property
+    def consumer_group(self) -> str:
+        return self.topic_name(self.service_name)
+
+    @property
+    def effective_database_url(self) -> str:
+        return self.database_url or f"sqlite+aiosqlite:///{self.data_dir}/{self.service_name}.db"

@@ -1,0 +1,18 @@
+"""The event catalogue: every cross-agency event, defined once, grouped by publisher.
+
+Each event type is versioned (`….v1`) and belongs to its publisher's topic.
+A breaking change is a new type (`….v2`), published beside the old one until
+every consumer has moved.
+"""
+
+from . import education, employment, settlement, volunteering
+from .base import Event
+
+TOPICS: tuple[str, ...] = (settlement.TOPIC, education.TOPIC, employment.TOPIC, volunteering.TOPIC)
+
+CATALOGUE: dict[str, type[Event]] = {
+    event.type: event
+    for event in (*settlement.EVENTS, *education.EVENTS, *employment.EVENTS, *volunteering.EVENTS)
+}
+
+__all__ = ["CATALOGUE", "TOPICS", "Event", "education", "employment", "settlement", "volunteering"]
