@@ -1,0 +1,156 @@
+"""Transactional outbox: events are written with the state change, then relayed to Kafka.
+
+A handler stages its events in the same transaction as its store writes, so a
+crash can delay an event but never lose one or publish one that did not
+happen. The relay publishes unsent rows in order and marks them sent only
+after Kafka acknowledged them (idempotent producer, acks=all); a crash between
+the two publishes a row again, which consumers' inboxes make harmless.
+"""
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import UTC, datetime
+
+from opentelemetry import context as otel_context
+from sqlalchemy import func, update
+from sqlmodel import Field, SQLModel, col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from .db import Database
+from .envelope import Envelope
+from .events import Event
+from .telemetry import context_from_traceparent, current_traceparent
+
+log = logging.getLogger(__name__)
+
+
+class OutboxMessage(SQLModel, table=True):
+    __tablename__ = "outbox"
+
+    position: int | None = Field(default=None, primary_key=True)
+    event_id: str = Field(unique=True, max_length=64)
+    topic: str = Field(max_length=255)
+    key: str = Field(max_length=255)
+    type: str = Field(max_length=255)
+    source: str = Field(max_length=255)
+    time: datetime
+    data: bytes
+    traceparent: str | None = Field(default=None, max_length=64)
+    published_at: datetime | None = Field(default=None, index=True)
+
+    def envelope(self) -> Envelope:
+        return Envelope(
+            id=self.event_id,
+            source=self.source,
+            type=self.type,
+            subject=self.key,
+            time=self.time.replace(tzinfo=self.time.tzinfo or UTC),
+            data=self.data,
+            traceparent=self.traceparent,
+        )
+
+
+def stage(session: AsyncSession, event: Event, *, source: str) -> Envelope:
+    """Adds `event` to the outbox in the caller's transaction, with the current trace."""
+    envelope = Envelope.wrap(event, source=source, traceparent=current_traceparent())
+    session.add(
+        OutboxMessage(
+            event_id=envelope.id,
+            topic=event.topic,
+            key=envelope.subject,
+            type=envelope.type,
+            source=envelope.source,
+            time=envelope.time,
+            data=envelope.data,
+            traceparent=envelope.traceparent,
+        )
+    )
+    return envelope
+
+
+async def pending_count(session: AsyncSession) -> int:
+    query = select(func.count()).select_from(OutboxMessage).where(col(OutboxMessage.published_at).is_(None))
+    return (await session.exec(query)).one()
+
+
+# Sends one record and returns the future of its broker acknowledgement, so a
+# batch can be sent in order and acknowledged together.
+Send = Callable[[OutboxMessage], Awaitable[Awaitable[object]]]
+
+
+class OutboxRelay:
+    """Publishes unsent outbox rows, promptly after a commit and on a slow poll."""
+
+    def __init__(
+        self,
+        database: Database,
+        send: Send,
+        *,
+        batch_size: int = 500,
+        poll_interval_s: float = 1.0,
+        max_backoff_s: float = 10.0,
+    ) -> None:
+        self._database = database
+        self._send = send
+        self._batch_size = batch_size
+        self._poll_interval_s = poll_interval_s
+        self._max_backoff_s = max_backoff_s
+        self._wake = asyncio.Event()
+
+    def notify(self) -> None:
+        """Called after a commit that may have staged events."""
+        self._wake.set()
+
+    async def run(self) -> None:
+        backoff = self._poll_interval_s
+        while True:
+            try:
+                while await self.publish_pending() == self._batch_size:
+                    pass
+                backoff = self._poll_interval_s
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("outbox relay failed; retrying in %.1fs", backoff)
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, self._max_backoff_s)
+                continue
+            try:
+                await asyncio.wait_for(self._wake.wait(), timeout=self._poll_interval_s)
+            except TimeoutError:
+                pass
+            self._wake.clear()
+
+    async def publish_pending(self) -> int:
+        """Publishes one batch of unsent rows in order; returns how many were sent."""
+        async with self._database.session() as session:
+            query = (
+                select(OutboxMessage)
+                .where(col(OutboxMessage.published_at).is_(None))
+                .order_by(col(OutboxMessage.position))
+                .limit(self._batch_size)
+            )
+            rows = list((await session.exec(query)).all())
+        if not rows:
+            return 0
+        await self._publish_in_order(rows)
+        async with self._database.transaction() as session:
+            positions = [row.position for row in rows]
+            await session.exec(
+                update(OutboxMessage)
+                .where(col(OutboxMessage.position).in_(positions))
+                .values(published_at=datetime.now(UTC))
+            )  # type: ignore[call-overload]
+        return len(rows)
+
+    async def _publish_in_order(self, rows: Sequence[OutboxMessage]) -> None:
+        acknowledgements = []
+        for row in rows:
+            # Publish inside the trace of the request or event that staged the row.
+            token = otel_context.attach(context_from_traceparent(row.traceparent))
+            try:
+                acknowledgements.append(await self._send(row))
+            finally:
+                otel_context.detach(token)
+        await asyncio.gather(*acknowledgements)

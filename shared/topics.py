@@ -1,0 +1,33 @@
+"""Explicit topic provisioning: one topic per publishing agency, history kept."""
+
+import logging
+from collections.abc import Iterable
+
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+
+log = logging.getLogger(__name__)
+
+# Topics keep their history so a service can rebuild derived state by replay.
+KEEP_HISTORY = {"retention.ms": "-1", "retention.bytes": "-1", "cleanup.policy": "delete"}
+
+
+async def ensure_topics(bootstrap_servers: str, names: Iterable[str], *, partitions: int) -> list[str]:
+    """Creates the missing topics among `names`; returns those it created."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers, request_timeout_ms=30_000)
+    await admin.start()
+    try:
+        existing = set(await admin.list_topics())
+        missing = [name for name in dict.fromkeys(names) if name not in existing]
+        if missing:
+            response = await admin.create_topics(
+                [NewTopic(name, partitions, 1, topic_configs=KEEP_HISTORY) for name in missing]
+            )
+            for topic_error in getattr(response, "topic_errors", []):
+                name, code = topic_error[0], topic_error[1]
+                # 36 = TOPIC_ALREADY_EXISTS: another service created it concurrently.
+                if code not in (0, 36):
+                    raise RuntimeError(f"could not create topic {name}: error code {code}")
+            log.info("created topics %s", ", ".join(missing))
+        return missing
+    finally:
+        await admin.close()
