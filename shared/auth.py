@@ -1,0 +1,91 @@
+"""Bearer tokens that name an agency and a role; each service accepts only its own agency.
+
+Tokens are JWTs signed with HS256 by the secret the service is configured
+with (`SAMVIRKE_AUTH_SECRET`). Claims: `sub` (the staff member or system),
+`agency`, `role`, `exp`.
+"""
+
+from datetime import UTC, datetime, timedelta
+from enum import StrEnum
+from typing import Annotated
+
+import jwt
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import BaseModel, ValidationError
+
+from .http import Problem
+
+ALGORITHM = "HS256"
+
+
+class Agency(StrEnum):
+    SETTLEMENT = "settlement"
+    EDUCATION = "education"
+    EMPLOYMENT = "employment"
+    VOLUNTEERING = "volunteering"
+
+
+class Principal(BaseModel):
+    subject: str
+    agency: Agency
+    role: str
+
+
+def issue_token(
+    secret: str, *, agency: Agency, role: str, subject: str, lifetime: timedelta = timedelta(hours=12)
+) -> str:
+    claims = {
+        "sub": subject,
+        "agency": agency.value,
+        "role": role,
+        "iat": datetime.now(UTC),
+        "exp": datetime.now(UTC) + lifetime,
+    }
+    return jwt.encode(claims, secret, algorithm=ALGORITHM)
+
+
+class Authenticator:
+    """Verifies tokens for one agency's service."""
+
+    def __init__(self, secret: str, agency: Agency) -> None:
+        self._secret = secret
+        self.agency = agency
+
+    def verify(self, token: str) -> Principal:
+        try:
+            claims = jwt.decode(
+                token, self._secret, algorithms=[ALGORITHM], options={"require": ["sub", "exp"]}
+            )
+            principal = Principal(subject=claims["sub"], agency=claims.get("agency"), role=claims.get("role"))
+        except jwt.ExpiredSignatureError as error:
+            raise _unauthorized("The token has expired.") from error
+        except (jwt.InvalidTokenError, ValidationError) as error:
+            raise _unauthorized("The token is not valid.") from error
+        if principal.agency != self.agency:
+            raise Problem(
+                403,
+                "Wrong agency",
+                f"This is the {self.agency} service; the token is for {principal.agency}.",
+            )
+        return principal
+
+
+def _unauthorized(detail: str) -> Problem:
+    return Problem(401, "Unauthorized", detail, headers={"WWW-Authenticate": "Bearer"})
+
+
+_bearer = HTTPBearer(auto_error=False, description="A token for this service's agency.")
+
+
+def current_principal(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Principal:
+    if credentials is None:
+        raise _unauthorized("A bearer token is required.")
+    authenticator: Authenticator = request.app.state.authenticator
+    return authenticator.verify(credentials.credentials)
+
+
+CurrentPrincipal = Annotated[Principal, Depends(current_principal)]

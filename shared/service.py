@@ -1,0 +1,127 @@
+"""Assembles one agency service: store, broker, outbox relay, consumers, HTTP API.
+
+Each service's `create_app(settings)` calls `build_service` with its own
+tables, router, published events and event handlers. Nothing connects until
+the app's lifespan starts.
+"""
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from typing import Any, TypeVar
+
+from fastapi import Depends, FastAPI, Request
+from faststream.specification import AsyncAPI
+from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
+from opentelemetry.sdk.trace import TracerProvider
+from sqlalchemy import Table
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from .auth import Agency, Authenticator, current_principal
+from .config import ServiceSettings
+from .db import Database
+from .events import Event
+from .http import install_problem_handlers, operations_router
+from .inbox import EventConsumer, Handler, InboxEntry
+from .messaging import create_broker, dead_letter_sender, declare_outbox_publisher, outbox_sender, subscribe
+from .outbox import OutboxMessage, OutboxRelay
+from .telemetry import tracer_provider_from_env
+from .topics import ensure_topics
+
+StoreT = TypeVar("StoreT")
+
+
+def build_service(
+    settings: ServiceSettings,
+    *,
+    agency: Agency,
+    title: str,
+    description: str,
+    tables: Sequence[Table],
+    api: Any,
+    publishes: tuple[type[Event], ...],
+    consumes: Mapping[type[Event], Handler] | None = None,
+    tracer_provider: TracerProvider | None = None,
+) -> FastAPI:
+    owns_tracer_provider = tracer_provider is None
+    tracer_provider = tracer_provider or tracer_provider_from_env(settings.service_name)
+    database = Database.from_url(
+        settings.effective_database_url,
+        [*tables, OutboxMessage.__table__, InboxEntry.__table__],  # type: ignore[attr-defined]
+    )
+    broker = create_broker(settings, tracer_provider)
+    publisher = declare_outbox_publisher(broker, settings, publishes)
+    relay = OutboxRelay(
+        database,
+        outbox_sender(publisher),
+        batch_size=settings.outbox_batch_size,
+        poll_interval_s=settings.outbox_poll_interval_s,
+    )
+    database.after_commit(relay.notify)
+
+    consumed_topics = sorted({settings.topic_name(event.topic) for event in consumes or {}})
+    if consumes:
+        consumer = EventConsumer(
+            database=database,
+            handlers=consumes,
+            dead_letters=dead_letter_sender(broker, settings),
+            tracer=tracer_provider.get_tracer("samvirke.inbox"),
+        )
+        subscribe(broker, settings, consumed_topics, consumer)
+
+    asyncapi = AsyncAPI(broker, title=f"{title} events", version="1.0.0", description=description)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        topics = [settings.topic, settings.dead_letter_topic, *consumed_topics]
+        await ensure_topics(
+            settings.kafka_bootstrap_servers, topics, partitions=settings.kafka_topic_partitions
+        )
+        await database.create_schema()
+        await broker.start()
+        relay_task = asyncio.create_task(relay.run(), name=f"{settings.service_name}-outbox-relay")
+        try:
+            yield
+        finally:
+            relay_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await relay_task
+            await broker.stop()
+            await database.dispose()
+            if owns_tracer_provider:
+                tracer_provider.shutdown()
+
+    app = FastAPI(title=title, description=description, version="1.0.0", lifespan=lifespan)
+    app.state.settings = settings
+    app.state.database = database
+    app.state.broker = broker
+    app.state.relay = relay
+    app.state.authenticator = Authenticator(settings.auth_secret.get_secret_value(), agency)
+    install_problem_handlers(app)
+    app.include_router(
+        operations_router(
+            {"database": database.ping, "broker": lambda: _ping(broker)},
+            lambda: asyncapi.to_specification(),
+        )
+    )
+    app.include_router(api, dependencies=[Depends(current_principal)])
+    FastAPIInstrumentor.instrument_app(
+        app, tracer_provider=tracer_provider, excluded_urls="healthz,readyz"
+    )
+    return app
+
+
+async def _ping(broker: Any) -> None:
+    if not await broker.ping(timeout=2.0):
+        raise ConnectionError("Kafka broker does not answer")
+
+
+def store_dependency(make_store: Callable[[AsyncSession], StoreT]) -> Any:
+    """A dependency giving a route a store in one transaction, committed before the response."""
+
+    async def transactional_store(request: Request) -> AsyncIterator[StoreT]:
+        database: Database = request.app.state.database
+        async with database.transaction() as session:
+            yield make_store(session)
+
+    return Depends(transactional_store, scope="function")
