@@ -1,0 +1,27 @@
+"""Assembles the education service."""
+
+from fastapi import FastAPI
+from opentelemetry.sdk.trace import TracerProvider
+
+from shared.auth import Agency
+from shared.events import education
+from shared.service import build_service
+
+from .api import router
+from .config import EducationSettings
+from .consumers import CONSUMES
+from .store import TABLES
+
+
+def create_app(settings: EducationSettings, *, tracer_provider: TracerProvider | None = None) -> FastAPI:
+    return build_service(
+        settings,
+        agency=Agency.EDUCATION,
+        title="Samvirke education",
+        description="The language school and introduction programme: learner records.",
+        tables=TABLES,
+        api=router,
+        publishes=education.EVENTS,
+        consumes=CONSUMES,
+        tracer_provider=tracer_provider,
+    )

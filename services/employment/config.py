@@ -1,0 +1,7 @@
+from shared.config import ServiceSettings
+
+
+class EmploymentSettings(ServiceSettings):
+    service_name: str = "employment"
+    port: int = 8003
+    competence_mapping_within_months: int = 3

@@ -1,0 +1,27 @@
+"""Assembles the employment service."""
+
+from fastapi import FastAPI
+from opentelemetry.sdk.trace import TracerProvider
+
+from shared.auth import Agency
+from shared.events import employment
+from shared.service import build_service
+
+from .api import router
+from .config import EmploymentSettings
+from .consumers import consumes
+from .store import TABLES
+
+
+def create_app(settings: EmploymentSettings, *, tracer_provider: TracerProvider | None = None) -> FastAPI:
+    return build_service(
+        settings,
+        agency=Agency.EMPLOYMENT,
+        title="Samvirke employment",
+        description="The job centre: a case per settled adult, competence mapping and work.",
+        tables=TABLES,
+        api=router,
+        publishes=employment.EVENTS,
+        consumes=consumes(settings),
+        tracer_provider=tracer_provider,
+    )

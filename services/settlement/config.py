@@ -1,0 +1,6 @@
+from shared.config import ServiceSettings
+
+
+class SettlementSettings(ServiceSettings):
+    service_name: str = "settlement"
+    port: int = 8001
