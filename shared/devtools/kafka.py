@@ -1,0 +1,287 @@
+"""A real Kafka broker for development and tests, chosen in this order:
+
+1. `KAFKA_BOOTSTRAP_SERVERS`, if set: a broker someone already runs.
+2. A testcontainers `KafkaContainer` in KRaft mode, when a Docker engine answers.
+3. A local single-node KRaft broker of real Apache Kafka, its jars fetched from
+   Maven Central by Maven into `.cache/kafka/` and reused between runs.
+
+Whichever it is, the agencies' topics are created explicitly.
+"""
+
+import asyncio
+import base64
+import fcntl
+import logging
+import os
+import shutil
+import subprocess
+import tempfile
+import threading
+import time
+import uuid
+from collections.abc import Coroutine, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from aiokafka.admin import AIOKafkaAdminClient
+
+from shared.events import TOPICS
+from shared.topics import ensure_topics
+
+from ._process import free_port, repo_cache_dir, spawn, stop, tail
+
+log = logging.getLogger(__name__)
+
+KAFKA_VERSION = os.environ.get("SAMVIRKE_KAFKA_VERSION", "4.1.1")
+LOG4J_VERSION = "2.24.3"
+CONTAINER_IMAGE = os.environ.get("SAMVIRKE_KAFKA_IMAGE", "confluentinc/cp-kafka:7.9.0")
+
+
+@dataclass(frozen=True)
+class KafkaEndpoint:
+    bootstrap_servers: str
+    provider: str
+
+
+@contextmanager
+def provide_kafka(*, partitions: int = 3, topics: tuple[str, ...] = TOPICS) -> Iterator[KafkaEndpoint]:
+    """A running broker with `topics` created; stopped again on exit if started here."""
+    if configured := os.environ.get("KAFKA_BOOTSTRAP_SERVERS"):
+        endpoint = KafkaEndpoint(configured, "KAFKA_BOOTSTRAP_SERVERS")
+        _provision(endpoint, topics, partitions)
+        yield endpoint
+        return
+    if docker_available():
+        with _container() as endpoint:
+            _provision(endpoint, topics, partitions)
+            yield endpoint
+        return
+    with LocalKafka() as endpoint:
+        _provision(endpoint, topics, partitions)
+        yield endpoint
+
+
+def _provision(endpoint: KafkaEndpoint, topics: tuple[str, ...], partitions: int) -> None:
+    run_coroutine(ensure_topics(endpoint.bootstrap_servers, topics, partitions=partitions))
+
+
+def run_coroutine(coroutine: Coroutine[Any, Any, Any]) -> Any:
+    """Runs `coroutine` to completion in a thread of its own, safe inside a running loop."""
+    result: list[Any] = []
+    error: list[BaseException] = []
+
+    def target() -> None:
+        try:
+            result.append(asyncio.run(coroutine))
+        except BaseException as exc:  # re-raised in the caller's thread
+            error.append(exc)
+
+    thread = threading.Thread(target=target)
+    thread.start()
+    thread.join()
+    if error:
+        raise error[0]
+    return result[0]
+
+
+def docker_available() -> bool:
+    try:
+        import docker
+
+        docker.from_env(timeout=3).ping()
+        return True
+    except Exception:  # no client, no socket, no engine: all mean "no Docker"
+        return False
+
+
+@contextmanager
+def _container() -> Iterator[KafkaEndpoint]:
+    from testcontainers.community.kafka import KafkaContainer
+
+    with KafkaContainer(CONTAINER_IMAGE).with_kraft() as container:
+        yield KafkaEndpoint(container.get_bootstrap_server(), f"testcontainers ({CONTAINER_IMAGE})")
+
+
+class LocalKafka:
+    """A single-node KRaft broker of Apache Kafka run from Maven Central's jars."""
+
+    def __init__(self, *, version: str = KAFKA_VERSION, cache_dir: Path | None = None, port: int | None = None) -> None:
+        self.version = version
+        self.home = (cache_dir or repo_cache_dir()) / "kafka" / version
+        self.port = port or free_port()
+        self._process: subprocess.Popen[bytes] | None = None
+        self._data_dir: Path | None = None
+
+    def __enter__(self) -> KafkaEndpoint:
+        return self.start()
+
+    def __exit__(self, *_: object) -> None:
+        self.stop()
+
+    @property
+    def libs(self) -> Path:
+        return self.home / "libs"
+
+    def fetch(self) -> Path:
+        """Fetches the broker's jars once; later runs reuse them."""
+        self.home.mkdir(parents=True, exist_ok=True)
+        with open(self.home / ".lock", "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            if (self.libs / f"kafka_2.13-{self.version}.jar").exists():
+                return self.libs
+            mvn = shutil.which("mvn")
+            if mvn is None:
+                raise RuntimeError("Maven (mvn) is needed to fetch Kafka: install it, or set KAFKA_BOOTSTRAP_SERVERS")
+            pom = self.home / "pom.xml"
+            pom.write_text(_POM.format(kafka=self.version, log4j=LOG4J_VERSION))
+            staging = self.home / "libs.partial"
+            shutil.rmtree(staging, ignore_errors=True)
+            log.info("fetching Apache Kafka %s from Maven Central", self.version)
+            subprocess.run(
+                [mvn, "-q", "-B", "-f", str(pom), "dependency:copy-dependencies",
+                 f"-DoutputDirectory={staging}", "-DincludeScope=runtime"],
+                check=True,
+            )
+            staging.rename(self.libs)
+            return self.libs
+
+    def start(self, *, timeout_s: float = 120) -> KafkaEndpoint:
+        java = _java()
+        libs = self.fetch()
+        self._data_dir = Path(tempfile.mkdtemp(prefix="samvirke-kafka-"))
+        controller_port = free_port()
+        config = self._data_dir / "server.properties"
+        config.write_text(_SERVER_PROPERTIES.format(
+            port=self.port, controller_port=controller_port, log_dirs=self._data_dir / "logs"
+        ))
+        (self._data_dir / "log4j2.properties").write_text(_LOG4J2)
+        classpath = f"{libs}/*"
+        cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+        subprocess.run(
+            [java, "-cp", classpath, "kafka.tools.StorageTool", "format", "--standalone",
+             "-t", cluster_id, "-c", str(config)],
+            check=True, capture_output=True,
+        )
+        log_path = self._data_dir / "kafka.log"
+        with open(log_path, "ab") as log_file:
+            self._process = spawn(
+                [java, "-Xms256m", "-Xmx1g", "-XX:+UseG1GC", "-Djava.awt.headless=true",
+                 f"-Dlog4j2.configurationFile={self._data_dir / 'log4j2.properties'}",
+                 "-cp", classpath, "kafka.Kafka", str(config)],
+                log=log_file,
+            )
+        endpoint = KafkaEndpoint(f"127.0.0.1:{self.port}", f"local Apache Kafka {self.version} (KRaft)")
+        deadline = time.monotonic() + timeout_s
+        while not run_coroutine(_answers(endpoint.bootstrap_servers)):
+            if self._process.poll() is not None or time.monotonic() > deadline:
+                logs = tail(log_path)
+                self.stop()
+                raise RuntimeError(f"Kafka did not start:\n{logs}")
+            time.sleep(0.5)
+        return endpoint
+
+    def stop(self) -> None:
+        if self._process is not None:
+            stop(self._process)
+            self._process = None
+        if self._data_dir is not None:
+            shutil.rmtree(self._data_dir, ignore_errors=True)
+            self._data_dir = None
+
+
+async def _answers(bootstrap_servers: str) -> bool:
+    host, port = bootstrap_servers.rsplit(":", 1)
+    try:
+        _, writer = await asyncio.open_connection(host, int(port))
+        writer.close()
+    except OSError:
+        return False
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers, request_timeout_ms=3000)
+    try:
+        await admin.start()
+        await admin.list_topics()
+        return True
+    except Exception:  # not up yet
+        return False
+    finally:
+        await admin.close()
+
+
+def _java() -> str:
+    java_home = os.environ.get("JAVA_HOME")
+    java = str(Path(java_home) / "bin" / "java") if java_home else shutil.which("java")
+    if not java:
+        raise RuntimeError("Java 17+ is needed for the local Kafka broker: install it, or set KAFKA_BOOTSTRAP_SERVERS")
+    version = subprocess.run([java, "-version"], capture_output=True, text=True).stderr
+    major = version.split('"')[1].split(".")[0] if '"' in version else "0"
+    if not major.isdigit() or int(major) < 17:
+        raise RuntimeError(f"Kafka {KAFKA_VERSION} needs Java 17+; found: {version.splitlines()[0]}")
+    return java
+
+
+_SERVER_PROPERTIES = """\
+process.roles=broker,controller
+node.id=1
+controller.quorum.bootstrap.servers=127.0.0.1:{controller_port}
+listeners=PLAINTEXT://127.0.0.1:{port},CONTROLLER://127.0.0.1:{controller_port}
+advertised.listeners=PLAINTEXT://127.0.0.1:{port}
+controller.listener.names=CONTROLLER
+inter.broker.listener.name=PLAINTEXT
+listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT
+log.dirs={log_dirs}
+auto.create.topics.enable=false
+num.partitions=3
+offsets.topic.replication.factor=1
+offsets.topic.num.partitions=10
+transaction.state.log.replication.factor=1
+transaction.state.log.min.isr=1
+share.coordinator.state.topic.replication.factor=1
+share.coordinator.state.topic.min.isr=1
+group.initial.rebalance.delay.ms=0
+log.retention.hours=-1
+"""
+
+_LOG4J2 = """\
+rootLogger.level = WARN
+rootLogger.appenderRef.stdout.ref = STDOUT
+appender.stdout.type = Console
+appender.stdout.name = STDOUT
+appender.stdout.layout.type = PatternLayout
+appender.stdout.layout.pattern = [%d] %p %m (%c)%n
+logger.kafka.name = kafka.server.KafkaServer
+logger.kafka.level = INFO
+logger.raft.name = kafka.server.KafkaRaftServer
+logger.raft.level = INFO
+"""
+
+_POM = """\
+<?xml version="1.0" encoding="UTF-8"?>
+<!-- Generated by shared/devtools/kafka.py: Apache Kafka's broker from Maven Central. -->
+<project xmlns="http://maven.apache.org/POM/4.0.0">
+  <modelVersion>4.0.0</modelVersion>
+  <groupId>org.samvirke</groupId>
+  <artifactId>local-kafka</artifactId>
+  <version>1</version>
+  <packaging>pom</packaging>
+  <dependencies>
+    <dependency>
+      <groupId>org.apache.kafka</groupId>
+      <artifactId>kafka_2.13</artifactId>
+      <version>{kafka}</version>
+    </dependency>
+    <!-- The broker logs through SLF4J 1.7; its POM leaves the binding out. -->
+    <dependency>
+      <groupId>org.apache.logging.log4j</groupId>
+      <artifactId>log4j-slf4j-impl</artifactId>
+      <version>{log4j}</version>
+    </dependency>
+    <dependency>
+      <groupId>org.apache.logging.log4j</groupId>
+      <artifactId>log4j-core</artifactId>
+      <version>{log4j}</version>
+    </dependency>
+  </dependencies>
+</project>
+"""

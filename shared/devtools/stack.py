@@ -1,0 +1,87 @@
+"""The four services as separate processes, as `make run` and the end-to-end tests use them."""
+
+import os
+import sys
+import time
+from collections.abc import Iterator, Mapping
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from subprocess import Popen
+
+import httpx
+
+from shared.auth import Agency, issue_token
+
+from ._process import free_port, spawn, stop, tail
+
+SERVICES = tuple(agency.value for agency in Agency)
+
+
+@dataclass
+class RunningService:
+    name: str
+    url: str
+    process: Popen[bytes]
+    log_path: Path
+
+
+def tokens(secret: str) -> dict[str, str]:
+    """A development token per agency."""
+    return {
+        agency.value: issue_token(secret, agency=agency, role="staff", subject=f"dev-{agency.value}")
+        for agency in Agency
+    }
+
+
+@contextmanager
+def run_stack(
+    *,
+    bootstrap_servers: str,
+    data_dir: Path,
+    auth_secret: str,
+    topic_prefix: str = "",
+    ports: Mapping[str, int] | None = None,
+    database_urls: Mapping[str, str] | None = None,
+    extra_env: Mapping[str, str] | None = None,
+    ready_timeout_s: float = 60,
+) -> Iterator[dict[str, RunningService]]:
+    """Starts every service, waits until each is ready, and stops them all on exit."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    running: dict[str, RunningService] = {}
+    with ExitStack() as cleanup:
+        for name in SERVICES:
+            port = (ports or {}).get(name) or free_port()
+            env = {
+                **os.environ,
+                **(extra_env or {}),
+                "KAFKA_BOOTSTRAP_SERVERS": bootstrap_servers,
+                "SAMVIRKE_AUTH_SECRET": auth_secret,
+                "SAMVIRKE_PORT": str(port),
+                "SAMVIRKE_DATA_DIR": str(data_dir),
+                "SAMVIRKE_KAFKA_TOPIC_PREFIX": topic_prefix,
+            }
+            if database_urls and name in database_urls:
+                env["DATABASE_URL"] = database_urls[name]
+            log_path = data_dir / f"{name}.log"
+            with open(log_path, "ab") as log:
+                process = spawn([sys.executable, "-m", f"services.{name}"], log=log, env=env)
+            running[name] = RunningService(name, f"http://127.0.0.1:{port}", process, log_path)
+            cleanup.callback(stop, process)
+        for service in running.values():
+            _wait_until_ready(service, ready_timeout_s)
+        yield running
+
+
+def _wait_until_ready(service: RunningService, timeout_s: float) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if service.process.poll() is not None:
+            break
+        try:
+            if httpx.get(f"{service.url}/readyz", timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    raise RuntimeError(f"{service.name} did not become ready:\n{tail(service.log_path)}")

@@ -1,0 +1,103 @@
+"""The four services in one process against the real broker, driven through their ASGI apps."""
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack, asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from uuid import uuid4
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+from services.education.config import EducationSettings
+from services.education.main import create_app as create_education
+from services.employment.config import EmploymentSettings
+from services.employment.main import create_app as create_employment
+from services.settlement.config import SettlementSettings
+from services.settlement.main import create_app as create_settlement
+from services.volunteering.config import VolunteeringSettings
+from services.volunteering.main import create_app as create_volunteering
+from shared.devtools.kafka import KafkaEndpoint
+from shared.devtools.stack import tokens
+from tests.conftest import AUTH_SECRET
+
+
+@dataclass
+class Platform:
+    apps: dict[str, FastAPI]
+    clients: dict[str, httpx.AsyncClient]
+    topic_prefix: str
+    bootstrap_servers: str
+    spans: InMemorySpanExporter
+
+    def topic(self, base: str) -> str:
+        return f"{self.topic_prefix}{base}"
+
+
+@pytest.fixture
+async def platform(kafka: KafkaEndpoint, tmp_path: Path) -> AsyncIterator[Platform]:
+    prefix = f"t{uuid4().hex[:10]}."
+    spans = InMemorySpanExporter()
+    tracer_provider = TracerProvider()
+    tracer_provider.add_span_processor(SimpleSpanProcessor(spans))
+    common = {
+        "auth_secret": AUTH_SECRET,
+        "kafka_bootstrap_servers": kafka.bootstrap_servers,
+        "kafka_topic_prefix": prefix,
+        "data_dir": str(tmp_path),
+        "outbox_poll_interval_s": 0.5,
+    }
+    apps = {
+        "settlement": create_settlement(SettlementSettings(**common), tracer_provider=tracer_provider),
+        "education": create_education(EducationSettings(**common), tracer_provider=tracer_provider),
+        "employment": create_employment(EmploymentSettings(**common), tracer_provider=tracer_provider),
+        "volunteering": create_volunteering(VolunteeringSettings(**common), tracer_provider=tracer_provider),
+    }
+    agency_tokens = tokens(AUTH_SECRET)
+    clients = {
+        name: httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app),
+            base_url=f"http://{name}",
+            headers={"Authorization": f"Bearer {agency_tokens[name]}"},
+        )
+        for name, app in apps.items()
+    }
+    async with running(apps):
+        yield Platform(apps, clients, prefix, kafka.bootstrap_servers, spans)
+    for client in clients.values():
+        await client.aclose()
+    tracer_provider.shutdown()
+
+
+@asynccontextmanager
+async def running(apps: dict[str, FastAPI]) -> AsyncIterator[None]:
+    """Runs the apps' lifespans in one task of their own.
+
+    pytest-asyncio sets a fixture up and tears it down in different tasks; the
+    brokers' task-scoped cleanup must start and end in the same one.
+    """
+    started, stopping = asyncio.Event(), asyncio.Event()
+
+    async def serve() -> None:
+        async with AsyncExitStack() as stack:
+            for app in apps.values():
+                await stack.enter_async_context(app.router.lifespan_context(app))
+            started.set()
+            await stopping.wait()
+
+    task = asyncio.create_task(serve())
+    started_or_failed = asyncio.create_task(started.wait())
+    await asyncio.wait([task, started_or_failed], return_when=asyncio.FIRST_COMPLETED)
+    if task.done():
+        started_or_failed.cancel()
+        task.result()  # raises why the apps did not start
+    try:
+        yield
+    finally:
+        stopping.set()
+        await task
