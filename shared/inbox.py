@@ -71,6 +71,7 @@ class EventConsumer:
     def __init__(
         self,
         *,
+        name: str,
         database: Database,
         handlers: Mapping[type[Event], Handler],
         dead_letters: DeadLetters,
@@ -79,6 +80,7 @@ class EventConsumer:
         transient_attempts: int = 8,
         max_backoff_s: float = 5.0,
     ) -> None:
+        self.name = name
         self._database = database
         self._handlers = {event.type: handler for event, handler in handlers.items()}
         self._dead_letters = dead_letters
@@ -102,9 +104,8 @@ class EventConsumer:
             return
         if handler is None:
             return
-        with self._tracer.start_as_current_span(
-            f"apply {envelope.type}", attributes={"samvirke.newcomer_id": envelope.subject}
-        ):
+        attributes = {"messaging.consumer.group.name": self.name, "samvirke.newcomer_id": envelope.subject}
+        with self._tracer.start_as_current_span(f"apply {envelope.type}", attributes=attributes):
             await self._apply_with_retries(record, envelope, event, handler)
 
     async def _apply_with_retries(

@@ -62,6 +62,7 @@ def build_service(
     consumed_topics = sorted({settings.topic_name(event.topic) for event in consumes or {}})
     if consumes:
         consumer = EventConsumer(
+            name=settings.consumer_group,
             database=database,
             handlers=consumes,
             dead_letters=dead_letter_sender(broker, settings),

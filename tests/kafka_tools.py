@@ -1,0 +1,72 @@
+"""Raw Kafka access for tests: write records as any agency system could, read topics back."""
+
+from typing import Any
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
+
+from shared.envelope import Envelope
+from shared.events import Event
+
+
+async def produce(
+    bootstrap_servers: str, topic: str, records: list[tuple[bytes | None, bytes, dict[str, str]]]
+) -> list[tuple[int, int]]:
+    """Writes (key, value, headers) records in order; returns each one's (partition, offset)."""
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap_servers, enable_idempotence=True)
+    await producer.start()
+    try:
+        placed = []
+        for key, value, headers in records:
+            metadata = await producer.send_and_wait(
+                topic, value, key=key, headers=[(k, v.encode()) for k, v in headers.items()]
+            )
+            placed.append((metadata.partition, metadata.offset))
+        return placed
+    finally:
+        await producer.stop()
+
+
+def record_of(event: Event, *, source: str = "/samvirke/settlement", envelope_id: str | None = None) -> tuple[bytes, bytes, dict[str, str]]:
+    envelope = Envelope.wrap(event, source=source)
+    headers = envelope.headers()
+    if envelope_id is not None:
+        headers["ce_id"] = envelope_id
+    return envelope.key, envelope.data, headers
+
+
+async def read_topic(bootstrap_servers: str, topic: str) -> list[ConsumerRecord[Any, Any]]:
+    """Every record the topic holds now, partition by partition."""
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap_servers, enable_auto_commit=False)
+    await consumer.start()
+    try:
+        partitions = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or ())]
+        if not partitions:
+            await consumer._client.force_metadata_update()
+            partitions = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or ())]
+        consumer.assign(partitions)
+        end = await consumer.end_offsets(partitions)
+        await consumer.seek_to_beginning(*partitions)
+        records: list[ConsumerRecord[Any, Any]] = []
+        while [tp for tp in partitions if await consumer.position(tp) < end[tp]]:
+            batch = await consumer.getmany(*partitions, timeout_ms=1000)
+            for tp_records in batch.values():
+                records.extend(tp_records)
+        return records
+    finally:
+        await consumer.stop()
+
+
+async def committed(bootstrap_servers: str, group: str) -> dict[tuple[str, int], int]:
+    """The consumer group's committed offsets: the next offset it will read, per partition."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers)
+    await admin.start()
+    try:
+        offsets = await admin.list_consumer_group_offsets(group)
+        return {(tp.topic, tp.partition): meta.offset for tp, meta in offsets.items()}
+    finally:
+        await admin.close()
+
+
+def headers_of(record: ConsumerRecord[Any, Any]) -> dict[str, str]:
+    return {name: (value or b"").decode() for name, value in record.headers}

@@ -1,0 +1,123 @@
+"""The inbox consumer applies each event once and never silently drops one."""
+
+from datetime import date
+from typing import Any
+from uuid import uuid4
+
+import pytest
+from aiokafka import ConsumerRecord
+from opentelemetry.sdk.trace import TracerProvider
+from sqlalchemy.exc import OperationalError
+from sqlmodel import func, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from shared.db import Database
+from shared.envelope import Envelope
+from shared.events.employment import CaseOpened
+from shared.events.settlement import AgeGroup, NewcomerSettled
+from shared.inbox import EventConsumer, InboxEntry
+
+
+@pytest.fixture
+async def database(database_url: str):  # type: ignore[no-untyped-def]
+    db = Database.from_url(database_url, [InboxEntry.__table__])  # type: ignore[attr-defined]
+    await db.create_schema()
+    yield db
+    await db.dispose()
+
+
+def settled() -> NewcomerSettled:
+    return NewcomerSettled(
+        newcomer_id=uuid4(), municipality_code="0301", district="Alna", settled_on=date(2026, 11, 2),
+        age_group=AgeGroup.ADULT, volunteer_contact_consent=True,
+    )
+
+
+def record(envelope: Envelope, value: bytes | None = None, offset: int = 0) -> ConsumerRecord[Any, Any]:
+    return ConsumerRecord(
+        topic="settlement.events", partition=0, offset=offset, timestamp=0, timestamp_type=0,
+        key=envelope.key, value=envelope.data if value is None else value, checksum=None,
+        serialized_key_size=0, serialized_value_size=0,
+        headers=[(k, v.encode()) for k, v in envelope.headers().items()],
+    )
+
+
+class Recorder:
+    def __init__(self, failures: list[Exception] | None = None) -> None:
+        self.applied: list[Any] = []
+        self.failures = failures or []
+        self.dead: list[tuple[int, str]] = []
+
+    async def handle(self, session: AsyncSession, event: Any) -> None:
+        if self.failures:
+            raise self.failures.pop(0)
+        self.applied.append(event)
+
+    async def dead_letter(self, rec: ConsumerRecord[Any, Any], reason: str) -> None:
+        self.dead.append((rec.offset, reason))
+
+
+def consumer(database: Database, recorder: Recorder, **kwargs: Any) -> EventConsumer:
+    return EventConsumer(
+        name="test", database=database, handlers={NewcomerSettled: recorder.handle},
+        dead_letters=recorder.dead_letter, tracer=TracerProvider().get_tracer("t"),
+        max_backoff_s=0.01, **kwargs,
+    )
+
+
+async def inbox_size(database: Database) -> int:
+    async with database.session() as session:
+        return (await session.exec(select(func.count()).select_from(InboxEntry))).one()
+
+
+async def test_an_event_delivered_three_times_is_applied_once(database: Database) -> None:
+    recorder = Recorder()
+    envelope = Envelope.wrap(settled(), source="/samvirke/settlement")
+    for offset in range(3):
+        await consumer(database, recorder).consume(record(envelope, offset=offset))
+    assert len(recorder.applied) == 1
+    assert await inbox_size(database) == 1
+
+
+async def test_unparseable_event_is_dead_lettered_with_its_reason(database: Database) -> None:
+    recorder = Recorder()
+    envelope = Envelope.wrap(settled(), source="/samvirke/settlement")
+    await consumer(database, recorder).consume(record(envelope, value=b"not json", offset=7))
+    assert recorder.applied == []
+    assert recorder.dead == [(7, recorder.dead[0][1])]
+    assert "not JSON" in recorder.dead[0][1]
+    assert await inbox_size(database) == 0
+
+
+async def test_catalogued_events_this_service_does_not_handle_are_skipped(database: Database) -> None:
+    recorder = Recorder()
+    other = CaseOpened(newcomer_id=uuid4(), municipality_code="0301", opened_on=date(2026, 11, 2),
+                       competence_mapping_due_on=date(2027, 2, 2))
+    await consumer(database, recorder).consume(record(Envelope.wrap(other, source="/samvirke/employment")))
+    assert recorder.applied == [] and recorder.dead == []
+
+
+async def test_a_store_outage_is_retried_until_the_event_is_applied(database: Database) -> None:
+    outage = OperationalError("INSERT", {}, Exception("connection refused"))
+    recorder = Recorder(failures=[outage, outage, outage])
+    await consumer(database, recorder).consume(record(Envelope.wrap(settled(), source="/s")))
+    assert len(recorder.applied) == 1
+    assert recorder.dead == []
+
+
+async def test_a_long_store_outage_raises_so_the_offset_is_not_committed(database: Database) -> None:
+    outage = OperationalError("INSERT", {}, Exception("connection refused"))
+    recorder = Recorder(failures=[outage] * 10)
+    with pytest.raises(OperationalError):
+        await consumer(database, recorder, transient_attempts=3).consume(record(Envelope.wrap(settled(), source="/s")))
+    assert recorder.dead == [], "an outage never sends an event to the dead-letter topic"
+    assert await inbox_size(database) == 0, "the failed attempt left no inbox row behind"
+
+
+async def test_a_handler_that_keeps_failing_dead_letters_only_that_event(database: Database) -> None:
+    recorder = Recorder(failures=[ValueError("rule broken")] * 3)
+    await consumer(database, recorder).consume(record(Envelope.wrap(settled(), source="/s"), offset=3))
+    await consumer(database, recorder).consume(record(Envelope.wrap(settled(), source="/s"), offset=4))
+    assert [offset for offset, _ in recorder.dead] == [3]
+    assert "rule broken" in recorder.dead[0][1]
+    assert len(recorder.applied) == 1

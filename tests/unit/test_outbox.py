@@ -1,0 +1,109 @@
+"""The outbox relay publishes each staged event once it commits, in order, and loses none."""
+
+import asyncio
+from datetime import date
+from uuid import uuid4
+
+import pytest
+
+from shared.db import Database
+from shared.events.education import LearnerRecordOpened
+from shared.outbox import OutboxMessage, OutboxRelay, pending_count, stage
+
+
+def opened(newcomer_id=None) -> LearnerRecordOpened:  # type: ignore[no-untyped-def]
+    return LearnerRecordOpened(newcomer_id=newcomer_id or uuid4(), municipality_code="0301", opened_on=date(2026, 11, 2))
+
+
+@pytest.fixture
+async def database(database_url: str):  # type: ignore[no-untyped-def]
+    db = Database.from_url(database_url, [OutboxMessage.__table__])  # type: ignore[attr-defined]
+    await db.create_schema()
+    yield db
+    await db.dispose()
+
+
+class FakeKafka:
+    def __init__(self, fail_after: int | None = None) -> None:
+        self.sent: list[OutboxMessage] = []
+        self.fail_after = fail_after
+
+    async def send(self, row: OutboxMessage) -> asyncio.Future[object]:
+        if self.fail_after is not None and len(self.sent) >= self.fail_after:
+            raise ConnectionError("broker unavailable")
+        self.sent.append(row)
+        acknowledged: asyncio.Future[object] = asyncio.get_running_loop().create_future()
+        acknowledged.set_result(None)
+        return acknowledged
+
+
+async def test_staged_events_are_published_in_commit_order_and_marked_sent(database: Database) -> None:
+    events = [opened() for _ in range(5)]
+    for event in events:
+        async with database.transaction() as session:
+            stage(session, event, source="/samvirke/education")
+    kafka = FakeKafka()
+    relay = OutboxRelay(database, kafka.send, batch_size=2)
+
+    assert await relay.publish_pending() == 2
+    while await relay.publish_pending():
+        pass
+
+    assert [row.key for row in kafka.sent] == [str(e.newcomer_id) for e in events]
+    async with database.session() as session:
+        assert await pending_count(session) == 0
+
+
+async def test_events_of_a_rolled_back_transaction_are_never_published(database: Database) -> None:
+    with pytest.raises(RuntimeError):
+        async with database.transaction() as session:
+            stage(session, opened(), source="/samvirke/education")
+            raise RuntimeError("the handler failed after staging")
+    kafka = FakeKafka()
+    assert await OutboxRelay(database, kafka.send).publish_pending() == 0
+    assert kafka.sent == []
+
+
+async def test_a_broker_outage_delays_events_but_loses_none(database: Database) -> None:
+    events = [opened() for _ in range(4)]
+    async with database.transaction() as session:
+        for event in events:
+            stage(session, event, source="/samvirke/education")
+    broken = FakeKafka(fail_after=2)
+    with pytest.raises(ConnectionError):
+        await OutboxRelay(database, broken.send).publish_pending()
+    async with database.session() as session:
+        assert await pending_count(session) == 4, "nothing is marked sent without an acknowledgement"
+
+    healthy = FakeKafka()
+    assert await OutboxRelay(database, healthy.send).publish_pending() == 4
+    assert [row.key for row in healthy.sent] == [str(e.newcomer_id) for e in events]
+
+
+async def test_relay_publishes_promptly_when_notified_after_commit(database: Database) -> None:
+    kafka = FakeKafka()
+    relay = OutboxRelay(database, kafka.send, poll_interval_s=60)
+    database.after_commit(relay.notify)
+    task = asyncio.create_task(relay.run())
+    try:
+        await asyncio.sleep(0.1)
+        async with database.transaction() as session:
+            stage(session, opened(), source="/samvirke/education")
+        for _ in range(50):
+            if kafka.sent:
+                break
+            await asyncio.sleep(0.05)
+        assert len(kafka.sent) == 1, "published long before the 60 s poll"
+    finally:
+        task.cancel()
+
+
+async def test_outbox_row_keeps_the_trace_of_the_work_that_staged_it(database: Database) -> None:
+    from opentelemetry.sdk.trace import TracerProvider
+
+    tracer = TracerProvider().get_tracer("test")
+    with tracer.start_as_current_span("request") as span:
+        async with database.transaction() as session:
+            envelope = stage(session, opened(), source="/samvirke/education")
+    assert envelope.traceparent is not None
+    assert f"{span.get_span_context().trace_id:032x}" in envelope.traceparent

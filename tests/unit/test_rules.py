@@ -1,0 +1,161 @@
+"""Each agency's rules for a newly settled newcomer, against a real (SQLite) store."""
+
+from collections.abc import AsyncIterator
+from datetime import date
+from pathlib import Path
+from uuid import uuid4
+
+import pytest
+from sqlmodel import select
+
+from services.education import handlers as education
+from services.education.store import TABLES as EDUCATION_TABLES
+from services.education.store import EducationStore
+from services.employment import handlers as employment
+from services.employment.models import add_months
+from services.employment.store import TABLES as EMPLOYMENT_TABLES
+from services.employment.store import EmploymentStore
+from services.settlement import handlers as settlement
+from services.settlement.models import Newcomer, NewcomerCreate, SettlementCreate
+from services.settlement.store import TABLES as SETTLEMENT_TABLES
+from services.settlement.store import SettlementStore
+from services.volunteering import handlers as volunteering
+from services.volunteering.models import MatchRequest
+from services.volunteering.store import TABLES as VOLUNTEERING_TABLES
+from services.volunteering.store import VolunteeringStore
+from shared.db import Database
+from shared.events.settlement import AgeGroup, NewcomerSettled
+from shared.events.volunteering import MatchKind
+from shared.http import Conflict, NotFound
+from shared.outbox import OutboxMessage
+
+
+@pytest.fixture
+async def database(tmp_path: Path) -> AsyncIterator[Database]:
+    tables = [*SETTLEMENT_TABLES, *EDUCATION_TABLES, *EMPLOYMENT_TABLES, *VOLUNTEERING_TABLES, OutboxMessage.__table__]  # type: ignore[attr-defined]
+    db = Database.from_url(f"sqlite+aiosqlite:///{tmp_path / 'rules.db'}", tables)
+    await db.create_schema()
+    yield db
+    await db.dispose()
+
+
+async def published(database: Database) -> list[str]:
+    async with database.session() as session:
+        return [row.type for row in (await session.exec(select(OutboxMessage).order_by(OutboxMessage.position))).all()]
+
+
+def settled(*, age_group: AgeGroup = AgeGroup.ADULT, consent: bool = True, on: date = date(2026, 1, 31)) -> NewcomerSettled:
+    return NewcomerSettled(
+        newcomer_id=uuid4(), municipality_code="0301", district="Grorud", settled_on=on,
+        age_group=age_group, volunteer_contact_consent=consent,
+    )
+
+
+def person(birth_date: date = date(1990, 4, 2), consent: bool = False) -> NewcomerCreate:
+    return NewcomerCreate(given_name="Yonas", family_name="Tesfaye", birth_date=birth_date,
+                          country_of_origin="er", volunteer_contact_consent=consent)
+
+
+async def test_settling_a_registered_newcomer_publishes_registered_then_settled(database: Database) -> None:
+    async with database.transaction() as session:
+        newcomer = await settlement.register_newcomer(SettlementStore(session), person())
+    async with database.transaction() as session:
+        await settlement.settle_newcomer(
+            SettlementStore(session), newcomer.id,
+            SettlementCreate(municipality_code="3405", district="Lillehammer sentrum", settled_on=date(2026, 2, 1)),
+        )
+    assert await published(database) == [
+        "samvirke.settlement.newcomer.registered.v1",
+        "samvirke.settlement.newcomer.settled.v1",
+    ]
+    assert newcomer.country_of_origin == "ER"
+
+
+async def test_a_newcomer_is_settled_only_once(database: Database) -> None:
+    where = SettlementCreate(municipality_code="530", district="Grindsted", settled_on=date(2026, 2, 1))
+    async with database.transaction() as session:
+        newcomer = await settlement.register_newcomer(SettlementStore(session), person())
+        await settlement.settle_newcomer(SettlementStore(session), newcomer.id, where)
+    with pytest.raises(Conflict, match="already settled in 530"):
+        async with database.transaction() as session:
+            await settlement.settle_newcomer(SettlementStore(session), newcomer.id, where)
+
+
+async def test_settling_an_unknown_newcomer_is_not_found(database: Database) -> None:
+    with pytest.raises(NotFound):
+        async with database.transaction() as session:
+            await settlement.settle_newcomer(
+                SettlementStore(session), uuid4(),
+                SettlementCreate(municipality_code="530", district="Billund", settled_on=date(2026, 2, 1)),
+            )
+
+
+@pytest.mark.parametrize(
+    ("birth_date", "settled_on", "group"),
+    [
+        (date(2008, 2, 1), date(2026, 2, 1), AgeGroup.ADULT),  # eighteenth birthday that day
+        (date(2008, 2, 2), date(2026, 2, 1), AgeGroup.CHILD),  # one day short
+        (date(2019, 6, 1), date(2026, 2, 1), AgeGroup.CHILD),
+    ],
+)
+def test_age_group_is_decided_on_the_settlement_date(birth_date: date, settled_on: date, group: AgeGroup) -> None:
+    newcomer = Newcomer.model_validate(person(birth_date=birth_date))
+    assert newcomer.age_group_on(settled_on) is group
+
+
+async def test_settled_adult_gets_a_learner_record_once(database: Database) -> None:
+    event = settled()
+    async with database.transaction() as session:
+        assert await education.open_learner_record(EducationStore(session), event) is not None
+        assert await education.open_learner_record(EducationStore(session), event) is None
+    assert await published(database) == ["samvirke.education.learner-record.opened.v1"]
+
+
+async def test_settled_child_gets_no_learner_record_and_no_job_centre_case(database: Database) -> None:
+    event = settled(age_group=AgeGroup.CHILD)
+    async with database.transaction() as session:
+        assert await education.open_learner_record(EducationStore(session), event) is None
+        assert await employment.open_case(EmploymentStore(session), event, mapping_within_months=3) is None
+    assert await published(database) == []
+
+
+async def test_case_is_opened_with_competence_mapping_due_three_months_after_settlement(database: Database) -> None:
+    async with database.transaction() as session:
+        case = await employment.open_case(EmploymentStore(session), settled(on=date(2026, 11, 30)), mapping_within_months=3)
+    assert case is not None and case.competence_mapping_due_on == date(2027, 2, 28)
+
+
+@pytest.mark.parametrize(
+    ("day", "months", "due"),
+    [(date(2026, 1, 31), 1, date(2026, 2, 28)), (date(2027, 11, 30), 3, date(2028, 2, 29)), (date(2026, 5, 15), 12, date(2027, 5, 15))],
+)
+def test_month_arithmetic_clamps_to_the_last_day(day: date, months: int, due: date) -> None:
+    assert add_months(day, months) == due
+
+
+@pytest.mark.parametrize(("group", "kind"), [(AgeGroup.ADULT, MatchKind.FRIEND), (AgeGroup.CHILD, MatchKind.LEISURE_BUDDY)])
+async def test_consenting_newcomer_gets_one_match_request_of_the_right_kind(database: Database, group: AgeGroup, kind: MatchKind) -> None:
+    event = settled(age_group=group)
+    async with database.transaction() as session:
+        request = await volunteering.request_match(VolunteeringStore(session), event)
+        assert await volunteering.request_match(VolunteeringStore(session), event) is None
+    assert request is not None and request.kind is kind
+    assert await published(database) == ["samvirke.volunteering.match-request.opened.v1"]
+
+
+async def test_nothing_about_a_newcomer_without_consent_lands_in_volunteering(database: Database) -> None:
+    event = settled(consent=False)
+    async with database.transaction() as session:
+        assert await volunteering.request_match(VolunteeringStore(session), event) is None
+    async with database.session() as session:
+        assert (await session.exec(select(MatchRequest))).all() == []
+    assert await published(database) == []
+
+
+def test_register_rejects_bad_personal_details() -> None:
+    from pydantic import ValidationError
+
+    with pytest.raises(ValidationError, match="country_of_origin"):
+        NewcomerCreate(given_name="A", family_name="B", birth_date=date(1990, 1, 1), country_of_origin="S1")
+    with pytest.raises(ValidationError, match="birth_date"):
+        NewcomerCreate(given_name="A", family_name="B", birth_date=date(2999, 1, 1), country_of_origin="SY")
