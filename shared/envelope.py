@@ -65,9 +65,7 @@ class Envelope:
         return headers
 
     @classmethod
-    def from_record(
-        cls, headers: Iterable[tuple[str, bytes | None]], value: bytes | None
-    ) -> "Envelope":
+    def from_record(cls, headers: Iterable[tuple[str, bytes | None]], value: bytes | None) -> "Envelope":
         """Reads a Kafka record; raises InvalidEvent if it is not a binary-mode CloudEvent."""
         try:
             attrs = {name: (raw or b"").decode() for name, raw in headers}
@@ -118,6 +116,4 @@ class Envelope:
 
 
 def _summary(error: ValidationError) -> str:
-    return "; ".join(
-        f"{'.'.join(str(p) for p in e['loc']) or '(root)'}: {e['msg']}" for e in error.errors()
-    )
+    return "; ".join(f"{'.'.join(str(p) for p in e['loc']) or '(root)'}: {e['msg']}" for e in error.errors())

@@ -73,7 +73,7 @@ def install_problem_handlers(app: FastAPI) -> None:
     async def on_http(request: Request, error: Exception) -> Response:
         assert isinstance(error, StarletteHTTPException)
         title = HTTPStatus(error.status_code).phrase
-        problem = Problem(error.status_code, title, str(error.detail), headers=error.headers)
+        problem = Problem(error.status_code, title, str(error.detail), headers=dict(error.headers or {}))
         return problem.response(request.url.path)
 
     async def on_unexpected(request: Request, error: Exception) -> Response:
@@ -108,10 +108,14 @@ def operations_router(checks: dict[str, Check], asyncapi: Callable[[], Any]) -> 
             except Exception as error:  # a readiness probe reports, it does not raise
                 results[name] = f"failed: {error}"
         ready = all(result == "ok" for result in results.values())
-        return JSONResponse({"status": "ready" if ready else "not ready", "checks": results},
-                            status_code=200 if ready else 503)
+        return JSONResponse(
+            {"status": "ready" if ready else "not ready", "checks": results},
+            status_code=200 if ready else 503,
+        )
 
-    @router.get("/asyncapi.json", summary="AsyncAPI 3.0 document of the events this service publishes and consumes")
+    @router.get(
+        "/asyncapi.json", summary="AsyncAPI 3.0 document of the events this service publishes and consumes"
+    )
     async def asyncapi_json() -> Response:
         return Response(asyncapi().to_json(), media_type="application/json")
 

@@ -1,5 +1,6 @@
 """Kafka wiring for a service: broker, subscriptions, outbox publishing, dead letters."""
 
+import logging
 from collections.abc import Awaitable
 from typing import Any
 
@@ -7,8 +8,8 @@ from aiokafka import ConsumerRecord
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker, KafkaMessage
 from faststream.kafka.opentelemetry import KafkaTelemetryMiddleware
-from faststream.message import StreamMessage
 from faststream.kafka.publisher.usecase import DefaultPublisher
+from faststream.message import StreamMessage
 from opentelemetry.sdk.trace import TracerProvider
 
 from .config import ServiceSettings
@@ -24,6 +25,7 @@ def create_broker(settings: ServiceSettings, tracer_provider: TracerProvider) ->
         enable_idempotence=True,
         acks="all",
         client_id=settings.service_name,
+        log_level=logging.DEBUG,  # one line per message is for debugging, not for production logs
         middlewares=[KafkaTelemetryMiddleware(tracer_provider=tracer_provider)],
     )
 
@@ -75,7 +77,7 @@ def subscribe(
     """Consumes other agencies' topics from the start of their history, as one group."""
 
     async def on_record(body: bytes, message: KafkaMessage) -> None:
-        await consumer.consume(message.raw_message)  # type: ignore[arg-type]
+        await consumer.consume(message.raw_message)
 
     broker.subscriber(
         *topics,

@@ -8,6 +8,7 @@ the two publishes a row again, which consumers' inboxes make harmless.
 """
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime
@@ -116,10 +117,8 @@ class OutboxRelay:
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, self._max_backoff_s)
                 continue
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), timeout=self._poll_interval_s)
-            except TimeoutError:
-                pass
             self._wake.clear()
 
     async def publish_pending(self) -> int:
@@ -141,7 +140,7 @@ class OutboxRelay:
                 update(OutboxMessage)
                 .where(col(OutboxMessage.position).in_(positions))
                 .values(published_at=datetime.now(UTC))
-            )  # type: ignore[call-overload]
+            )
         return len(rows)
 
     async def _publish_in_order(self, rows: Sequence[OutboxMessage]) -> None:

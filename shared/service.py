@@ -106,9 +106,7 @@ def build_service(
         )
     )
     app.include_router(api, dependencies=[Depends(current_principal)])
-    FastAPIInstrumentor.instrument_app(
-        app, tracer_provider=tracer_provider, excluded_urls="healthz,readyz"
-    )
+    FastAPIInstrumentor.instrument_app(app, tracer_provider=tracer_provider, excluded_urls="healthz,readyz")
     return app
 
 

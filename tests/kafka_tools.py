@@ -27,7 +27,9 @@ async def produce(
         await producer.stop()
 
 
-def record_of(event: Event, *, source: str = "/samvirke/settlement", envelope_id: str | None = None) -> tuple[bytes, bytes, dict[str, str]]:
+def record_of(
+    event: Event, *, source: str = "/samvirke/settlement", envelope_id: str | None = None
+) -> tuple[bytes, bytes, dict[str, str]]:
     envelope = Envelope.wrap(event, source=source)
     headers = envelope.headers()
     if envelope_id is not None:
@@ -43,7 +45,9 @@ async def read_topic(bootstrap_servers: str, topic: str) -> list[ConsumerRecord[
         partitions = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or ())]
         if not partitions:
             await consumer._client.force_metadata_update()
-            partitions = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or ())]
+            partitions = [
+                TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or ())
+            ]
         consumer.assign(partitions)
         end = await consumer.end_offsets(partitions)
         await consumer.seek_to_beginning(*partitions)

@@ -35,4 +35,6 @@ async def list_cases(
     items, total = await store.list_cases(
         status=status, municipality_code=municipality_code, limit=limit, offset=offset
     )
-    return CasePage(items=[CasePublic.model_validate(x) for x in items], total=total, limit=limit, offset=offset)
+    return CasePage(
+        items=[CasePublic.model_validate(x) for x in items], total=total, limit=limit, offset=offset
+    )

@@ -12,7 +12,9 @@ from .config import EmploymentSettings
 from .store import EmploymentStore
 
 
-async def on_newcomer_settled(settings: EmploymentSettings, session: AsyncSession, event: NewcomerSettled) -> None:
+async def on_newcomer_settled(
+    settings: EmploymentSettings, session: AsyncSession, event: NewcomerSettled
+) -> None:
     await handlers.open_case(
         EmploymentStore(session), event, mapping_within_months=settings.competence_mapping_within_months
     )

@@ -26,7 +26,10 @@ async def request_match(store: VolunteeringStore, event: NewcomerSettled) -> Mat
     store.add_request(request)
     store.emit(
         MatchRequestOpened(
-            newcomer_id=event.newcomer_id, request_id=request.id, kind=kind, opened_on=request.opened_at.date()
+            newcomer_id=event.newcomer_id,
+            request_id=request.id,
+            kind=kind,
+            opened_on=request.opened_at.date(),
         )
     )
     return request

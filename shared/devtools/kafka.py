@@ -107,7 +107,9 @@ def _container() -> Iterator[KafkaEndpoint]:
 class LocalKafka:
     """A single-node KRaft broker of Apache Kafka run from Maven Central's jars."""
 
-    def __init__(self, *, version: str = KAFKA_VERSION, cache_dir: Path | None = None, port: int | None = None) -> None:
+    def __init__(
+        self, *, version: str = KAFKA_VERSION, cache_dir: Path | None = None, port: int | None = None
+    ) -> None:
         self.version = version
         self.home = (cache_dir or repo_cache_dir()) / "kafka" / version
         self.port = port or free_port()
@@ -127,21 +129,31 @@ class LocalKafka:
     def fetch(self) -> Path:
         """Fetches the broker's jars once; later runs reuse them."""
         self.home.mkdir(parents=True, exist_ok=True)
-        with open(self.home / ".lock", "w") as lock:
+        with (self.home / ".lock").open("w") as lock:
             fcntl.flock(lock, fcntl.LOCK_EX)
             if (self.libs / f"kafka_2.13-{self.version}.jar").exists():
                 return self.libs
             mvn = shutil.which("mvn")
             if mvn is None:
-                raise RuntimeError("Maven (mvn) is needed to fetch Kafka: install it, or set KAFKA_BOOTSTRAP_SERVERS")
+                raise RuntimeError(
+                    "Maven (mvn) is needed to fetch Kafka: install it, or set KAFKA_BOOTSTRAP_SERVERS"
+                )
             pom = self.home / "pom.xml"
             pom.write_text(_POM.format(kafka=self.version, log4j=LOG4J_VERSION))
             staging = self.home / "libs.partial"
             shutil.rmtree(staging, ignore_errors=True)
             log.info("fetching Apache Kafka %s from Maven Central", self.version)
             subprocess.run(
-                [mvn, "-q", "-B", "-f", str(pom), "dependency:copy-dependencies",
-                 f"-DoutputDirectory={staging}", "-DincludeScope=runtime"],
+                [
+                    mvn,
+                    "-q",
+                    "-B",
+                    "-f",
+                    str(pom),
+                    "dependency:copy-dependencies",
+                    f"-DoutputDirectory={staging}",
+                    "-DincludeScope=runtime",
+                ],
                 check=True,
             )
             staging.rename(self.libs)
@@ -153,23 +165,45 @@ class LocalKafka:
         self._data_dir = Path(tempfile.mkdtemp(prefix="samvirke-kafka-"))
         controller_port = free_port()
         config = self._data_dir / "server.properties"
-        config.write_text(_SERVER_PROPERTIES.format(
-            port=self.port, controller_port=controller_port, log_dirs=self._data_dir / "logs"
-        ))
+        config.write_text(
+            _SERVER_PROPERTIES.format(
+                port=self.port, controller_port=controller_port, log_dirs=self._data_dir / "logs"
+            )
+        )
         (self._data_dir / "log4j2.properties").write_text(_LOG4J2)
         classpath = f"{libs}/*"
         cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
         subprocess.run(
-            [java, "-cp", classpath, "kafka.tools.StorageTool", "format", "--standalone",
-             "-t", cluster_id, "-c", str(config)],
-            check=True, capture_output=True,
+            [
+                java,
+                "-cp",
+                classpath,
+                "kafka.tools.StorageTool",
+                "format",
+                "--standalone",
+                "-t",
+                cluster_id,
+                "-c",
+                str(config),
+            ],
+            check=True,
+            capture_output=True,
         )
         log_path = self._data_dir / "kafka.log"
-        with open(log_path, "ab") as log_file:
+        with log_path.open("ab") as log_file:
             self._process = spawn(
-                [java, "-Xms256m", "-Xmx1g", "-XX:+UseG1GC", "-Djava.awt.headless=true",
-                 f"-Dlog4j2.configurationFile={self._data_dir / 'log4j2.properties'}",
-                 "-cp", classpath, "kafka.Kafka", str(config)],
+                [
+                    java,
+                    "-Xms256m",
+                    "-Xmx1g",
+                    "-XX:+UseG1GC",
+                    "-Djava.awt.headless=true",
+                    f"-Dlog4j2.configurationFile={self._data_dir / 'log4j2.properties'}",
+                    "-cp",
+                    classpath,
+                    "kafka.Kafka",
+                    str(config),
+                ],
                 log=log_file,
             )
         endpoint = KafkaEndpoint(f"127.0.0.1:{self.port}", f"local Apache Kafka {self.version} (KRaft)")
@@ -213,7 +247,9 @@ def _java() -> str:
     java_home = os.environ.get("JAVA_HOME")
     java = str(Path(java_home) / "bin" / "java") if java_home else shutil.which("java")
     if not java:
-        raise RuntimeError("Java 17+ is needed for the local Kafka broker: install it, or set KAFKA_BOOTSTRAP_SERVERS")
+        raise RuntimeError(
+            "Java 17+ is needed for the local Kafka broker: install it, or set KAFKA_BOOTSTRAP_SERVERS"
+        )
     version = subprocess.run([java, "-version"], capture_output=True, text=True).stderr
     major = version.split('"')[1].split(".")[0] if '"' in version else "0"
     if not major.isdigit() or int(major) < 17:

@@ -5,7 +5,6 @@ The throwaway cluster runs Debian's PostgreSQL binaries (installed by
 with durability switched off because its data dies with the test run.
 """
 
-import glob
 import os
 import pwd
 import shutil
@@ -56,17 +55,47 @@ def provide_postgres() -> Iterator[PostgresServer]:
     process = None
     try:
         subprocess.run(
-            [str(bindir / "initdb"), "-D", str(cluster), "-U", "postgres", "-A", "trust", "--no-sync", "-E", "UTF8"],
-            check=True, capture_output=True, preexec_fn=_as_user(run_as),
+            [
+                str(bindir / "initdb"),
+                "-D",
+                str(cluster),
+                "-U",
+                "postgres",
+                "-A",
+                "trust",
+                "--no-sync",
+                "-E",
+                "UTF8",
+            ],
+            check=True,
+            capture_output=True,
+            preexec_fn=_as_user(run_as),
         )
-        with open(log_path, "ab") as log:
+        with log_path.open("ab") as log:
             if run_as is not None:
                 os.chown(log_path, *run_as)
             process = spawn(
-                [str(bindir / "postgres"), "-D", str(cluster), "-p", str(port), "-k", str(data_dir),
-                 "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off", "-c", "synchronous_commit=off",
-                 "-c", "full_page_writes=off", "-c", "max_connections=200"],
-                log=log, run_as=run_as,
+                [
+                    str(bindir / "postgres"),
+                    "-D",
+                    str(cluster),
+                    "-p",
+                    str(port),
+                    "-k",
+                    str(data_dir),
+                    "-c",
+                    "listen_addresses=127.0.0.1",
+                    "-c",
+                    "fsync=off",
+                    "-c",
+                    "synchronous_commit=off",
+                    "-c",
+                    "full_page_writes=off",
+                    "-c",
+                    "max_connections=200",
+                ],
+                log=log,
+                run_as=run_as,
             )
         admin_url = f"postgresql://postgres@127.0.0.1:{port}/postgres"
         _wait_until_ready(admin_url, process, log_path)
@@ -78,7 +107,7 @@ def provide_postgres() -> Iterator[PostgresServer]:
 
 
 def find_bindir() -> Path:
-    for candidate in sorted(glob.glob("/usr/lib/postgresql/*/bin"), reverse=True):
+    for candidate in sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True):
         if Path(candidate, "initdb").exists() and Path(candidate, "postgres").exists():
             return Path(candidate)
     if initdb := shutil.which("initdb"):
@@ -95,7 +124,9 @@ def _service_account() -> tuple[int, int] | None:
     try:
         account = pwd.getpwnam(SERVICE_ACCOUNT)
     except KeyError as error:
-        raise RuntimeError("running as root needs the 'postgres' user (apt-get install postgresql)") from error
+        raise RuntimeError(
+            "running as root needs the 'postgres' user (apt-get install postgresql)"
+        ) from error
     return account.pw_uid, account.pw_gid
 
 
@@ -110,7 +141,9 @@ def _as_user(run_as: tuple[int, int] | None):  # type: ignore[no-untyped-def]
     return switch
 
 
-def _wait_until_ready(url: str, process: subprocess.Popen[bytes], log_path: Path, timeout_s: float = 30) -> None:
+def _wait_until_ready(
+    url: str, process: subprocess.Popen[bytes], log_path: Path, timeout_s: float = 30
+) -> None:
     deadline = time.monotonic() + timeout_s
     while True:
         try:

@@ -64,7 +64,7 @@ def run_stack(
             if database_urls and name in database_urls:
                 env["DATABASE_URL"] = database_urls[name]
             log_path = data_dir / f"{name}.log"
-            with open(log_path, "ab") as log:
+            with log_path.open("ab") as log:
                 process = spawn([sys.executable, "-m", f"services.{name}"], log=log, env=env)
             running[name] = RunningService(name, f"http://127.0.0.1:{port}", process, log_path)
             cleanup.callback(stop, process)

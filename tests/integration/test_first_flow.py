@@ -46,7 +46,9 @@ async def found(client: httpx.AsyncClient, path: str) -> dict | None:
 
 
 async def match_requests(platform: Platform, newcomer_id: str) -> list[dict]:
-    response = await platform.clients["volunteering"].get("/match-requests", params={"newcomer_id": newcomer_id})
+    response = await platform.clients["volunteering"].get(
+        "/match-requests", params={"newcomer_id": newcomer_id}
+    )
     assert response.status_code == 200, response.text
     return response.json()["items"]
 
@@ -87,7 +89,11 @@ async def test_published_events_are_cloudevents_any_client_can_read(platform: Pl
 
     async def settled_records() -> list | None:
         records = await read_topic(platform.bootstrap_servers, platform.topic("settlement.events"))
-        return [r for r in records if r.key == newcomer_id.encode() and headers_of(r)["ce_type"].endswith("settled.v1")]
+        return [
+            r
+            for r in records
+            if r.key == newcomer_id.encode() and headers_of(r)["ce_type"].endswith("settled.v1")
+        ]
 
     [record] = await eventually(settled_records)
     event = cloudevents_kafka.from_binary_event(
@@ -142,7 +148,8 @@ async def test_one_trace_follows_the_settlement_into_every_agency(platform: Plat
 
     spans = platform.spans.get_finished_spans()
     [request] = [
-        s for s in spans
+        s
+        for s in spans
         if s.kind.name == "SERVER" and s.attributes.get("http.route") == "/newcomers/{newcomer_id}/settlement"
     ]
     applied = {
@@ -158,8 +165,12 @@ async def test_one_trace_follows_the_settlement_into_every_agency(platform: Plat
 async def test_unreadable_events_are_dead_lettered_and_nothing_else_is_lost(platform: Platform) -> None:
     topic = platform.topic("settlement.events")
     valid = NewcomerSettled(
-        newcomer_id=uuid4(), municipality_code="0301", district="Alna",
-        settled_on="2026-11-02", age_group=AgeGroup.ADULT, volunteer_contact_consent=False,  # type: ignore[arg-type]
+        newcomer_id=uuid4(),
+        municipality_code="0301",
+        district="Alna",
+        settled_on="2026-11-02",
+        age_group=AgeGroup.ADULT,
+        volunteer_contact_consent=False,  # type: ignore[arg-type]
     )
     key, value, headers = record_of(valid)
     bad = [
@@ -183,5 +194,6 @@ async def test_unreadable_events_are_dead_lettered_and_nothing_else_is_lost(plat
     assert "data is not JSON" in reasons[0]
     assert "missing header" in reasons[1]
     assert "unknown event type" in reasons[2]
-    assert "does not match" in reasons[3] and "municipality_code" in reasons[3]
+    assert "does not match" in reasons[3]
+    assert "municipality_code" in reasons[3]
     assert {headers_of(r)["dlq_origin_topic"] for r in records} == {topic}

@@ -14,14 +14,26 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def test_creating_an_app_connects_to_nothing() -> None:
     # Neither address answers: building the app must not try.
-    settings = {"auth_secret": "x" * 40, "kafka_bootstrap_servers": "127.0.0.1:1",
-                "database_url": "postgresql+psycopg://nobody@127.0.0.1:1/none"}
+    settings = {
+        "auth_secret": "x" * 40,
+        "kafka_bootstrap_servers": "127.0.0.1:1",
+        "database_url": "postgresql+psycopg://nobody@127.0.0.1:1/none",
+    }
     assert create_settlement(SettlementSettings(**settings)).title == "Samvirke settlement"
     assert create_education(EducationSettings(**settings)).title == "Samvirke education"
 
 
 def test_each_service_exposes_the_same_layers() -> None:
-    layers = {"__init__.py", "__main__.py", "config.py", "models.py", "store.py", "handlers.py", "api.py", "main.py"}
+    layers = {
+        "__init__.py",
+        "__main__.py",
+        "config.py",
+        "models.py",
+        "store.py",
+        "handlers.py",
+        "api.py",
+        "main.py",
+    }
     for service in ("settlement", "education", "employment", "volunteering"):
         files = {p.name for p in (ROOT / "services" / service).glob("*.py")}
         assert layers <= files, f"{service} lacks {layers - files}"

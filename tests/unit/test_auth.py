@@ -27,8 +27,12 @@ def test_another_agencys_token_is_forbidden() -> None:
     "token",
     [
         "not-a-jwt",
-        issue_token("another-secret-0123456789abcdefghijk", agency=Agency.EDUCATION, role="staff", subject="x"),
-        issue_token(SECRET, agency=Agency.EDUCATION, role="staff", subject="x", lifetime=timedelta(seconds=-1)),
+        issue_token(
+            "another-secret-0123456789abcdefghijk", agency=Agency.EDUCATION, role="staff", subject="x"
+        ),
+        issue_token(
+            SECRET, agency=Agency.EDUCATION, role="staff", subject="x", lifetime=timedelta(seconds=-1)
+        ),
     ],
     ids=["garbage", "wrong-signature", "expired"],
 )

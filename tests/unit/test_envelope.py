@@ -13,8 +13,12 @@ from shared.events.settlement import AgeGroup, NewcomerSettled
 
 def settled() -> NewcomerSettled:
     return NewcomerSettled(
-        newcomer_id=uuid4(), municipality_code="530", district="Billund", settled_on=date(2017, 3, 1),
-        age_group=AgeGroup.ADULT, volunteer_contact_consent=True,
+        newcomer_id=uuid4(),
+        municipality_code="530",
+        district="Billund",
+        settled_on=date(2017, 3, 1),
+        age_group=AgeGroup.ADULT,
+        volunteer_contact_consent=True,
     )
 
 
@@ -24,7 +28,9 @@ def as_record(envelope: Envelope) -> list[tuple[str, bytes]]:
 
 def test_envelope_carries_cloudevents_attributes_as_kafka_headers() -> None:
     event = settled()
-    envelope = Envelope.wrap(event, source="/samvirke/settlement", traceparent="00-" + "a" * 32 + "-" + "b" * 16 + "-01")
+    envelope = Envelope.wrap(
+        event, source="/samvirke/settlement", traceparent="00-" + "a" * 32 + "-" + "b" * 16 + "-01"
+    )
     headers = envelope.headers()
     assert headers["ce_specversion"] == "1.0"
     assert headers["ce_type"] == "samvirke.settlement.newcomer.settled.v1"

@@ -28,16 +28,27 @@ async def database(database_url: str):  # type: ignore[no-untyped-def]
 
 def settled() -> NewcomerSettled:
     return NewcomerSettled(
-        newcomer_id=uuid4(), municipality_code="0301", district="Alna", settled_on=date(2026, 11, 2),
-        age_group=AgeGroup.ADULT, volunteer_contact_consent=True,
+        newcomer_id=uuid4(),
+        municipality_code="0301",
+        district="Alna",
+        settled_on=date(2026, 11, 2),
+        age_group=AgeGroup.ADULT,
+        volunteer_contact_consent=True,
     )
 
 
 def record(envelope: Envelope, value: bytes | None = None, offset: int = 0) -> ConsumerRecord[Any, Any]:
     return ConsumerRecord(
-        topic="settlement.events", partition=0, offset=offset, timestamp=0, timestamp_type=0,
-        key=envelope.key, value=envelope.data if value is None else value, checksum=None,
-        serialized_key_size=0, serialized_value_size=0,
+        topic="settlement.events",
+        partition=0,
+        offset=offset,
+        timestamp=0,
+        timestamp_type=0,
+        key=envelope.key,
+        value=envelope.data if value is None else value,
+        checksum=None,
+        serialized_key_size=0,
+        serialized_value_size=0,
         headers=[(k, v.encode()) for k, v in envelope.headers().items()],
     )
 
@@ -59,9 +70,13 @@ class Recorder:
 
 def consumer(database: Database, recorder: Recorder, **kwargs: Any) -> EventConsumer:
     return EventConsumer(
-        name="test", database=database, handlers={NewcomerSettled: recorder.handle},
-        dead_letters=recorder.dead_letter, tracer=TracerProvider().get_tracer("t"),
-        max_backoff_s=0.01, **kwargs,
+        name="test",
+        database=database,
+        handlers={NewcomerSettled: recorder.handle},
+        dead_letters=recorder.dead_letter,
+        tracer=TracerProvider().get_tracer("t"),
+        max_backoff_s=0.01,
+        **kwargs,
     )
 
 
@@ -91,10 +106,15 @@ async def test_unparseable_event_is_dead_lettered_with_its_reason(database: Data
 
 async def test_catalogued_events_this_service_does_not_handle_are_skipped(database: Database) -> None:
     recorder = Recorder()
-    other = CaseOpened(newcomer_id=uuid4(), municipality_code="0301", opened_on=date(2026, 11, 2),
-                       competence_mapping_due_on=date(2027, 2, 2))
+    other = CaseOpened(
+        newcomer_id=uuid4(),
+        municipality_code="0301",
+        opened_on=date(2026, 11, 2),
+        competence_mapping_due_on=date(2027, 2, 2),
+    )
     await consumer(database, recorder).consume(record(Envelope.wrap(other, source="/samvirke/employment")))
-    assert recorder.applied == [] and recorder.dead == []
+    assert recorder.applied == []
+    assert recorder.dead == []
 
 
 async def test_a_store_outage_is_retried_until_the_event_is_applied(database: Database) -> None:
@@ -109,7 +129,9 @@ async def test_a_long_store_outage_raises_so_the_offset_is_not_committed(databas
     outage = OperationalError("INSERT", {}, Exception("connection refused"))
     recorder = Recorder(failures=[outage] * 10)
     with pytest.raises(OperationalError):
-        await consumer(database, recorder, transient_attempts=3).consume(record(Envelope.wrap(settled(), source="/s")))
+        await consumer(database, recorder, transient_attempts=3).consume(
+            record(Envelope.wrap(settled(), source="/s"))
+        )
     assert recorder.dead == [], "an outage never sends an event to the dead-letter topic"
     assert await inbox_size(database) == 0, "the failed attempt left no inbox row behind"
 

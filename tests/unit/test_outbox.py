@@ -12,7 +12,9 @@ from shared.outbox import OutboxMessage, OutboxRelay, pending_count, stage
 
 
 def opened(newcomer_id=None) -> LearnerRecordOpened:  # type: ignore[no-untyped-def]
-    return LearnerRecordOpened(newcomer_id=newcomer_id or uuid4(), municipality_code="0301", opened_on=date(2026, 11, 2))
+    return LearnerRecordOpened(
+        newcomer_id=newcomer_id or uuid4(), municipality_code="0301", opened_on=date(2026, 11, 2)
+    )
 
 
 @pytest.fixture

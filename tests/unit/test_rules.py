@@ -32,7 +32,13 @@ from shared.outbox import OutboxMessage
 
 @pytest.fixture
 async def database(tmp_path: Path) -> AsyncIterator[Database]:
-    tables = [*SETTLEMENT_TABLES, *EDUCATION_TABLES, *EMPLOYMENT_TABLES, *VOLUNTEERING_TABLES, OutboxMessage.__table__]  # type: ignore[attr-defined]
+    tables = [
+        *SETTLEMENT_TABLES,
+        *EDUCATION_TABLES,
+        *EMPLOYMENT_TABLES,
+        *VOLUNTEERING_TABLES,
+        OutboxMessage.__table__,
+    ]  # type: ignore[attr-defined]
     db = Database.from_url(f"sqlite+aiosqlite:///{tmp_path / 'rules.db'}", tables)
     await db.create_schema()
     yield db
@@ -41,19 +47,33 @@ async def database(tmp_path: Path) -> AsyncIterator[Database]:
 
 async def published(database: Database) -> list[str]:
     async with database.session() as session:
-        return [row.type for row in (await session.exec(select(OutboxMessage).order_by(OutboxMessage.position))).all()]
+        return [
+            row.type
+            for row in (await session.exec(select(OutboxMessage).order_by(OutboxMessage.position))).all()
+        ]
 
 
-def settled(*, age_group: AgeGroup = AgeGroup.ADULT, consent: bool = True, on: date = date(2026, 1, 31)) -> NewcomerSettled:
+def settled(
+    *, age_group: AgeGroup = AgeGroup.ADULT, consent: bool = True, on: date = date(2026, 1, 31)
+) -> NewcomerSettled:
     return NewcomerSettled(
-        newcomer_id=uuid4(), municipality_code="0301", district="Grorud", settled_on=on,
-        age_group=age_group, volunteer_contact_consent=consent,
+        newcomer_id=uuid4(),
+        municipality_code="0301",
+        district="Grorud",
+        settled_on=on,
+        age_group=age_group,
+        volunteer_contact_consent=consent,
     )
 
 
 def person(birth_date: date = date(1990, 4, 2), consent: bool = False) -> NewcomerCreate:
-    return NewcomerCreate(given_name="Yonas", family_name="Tesfaye", birth_date=birth_date,
-                          country_of_origin="er", volunteer_contact_consent=consent)
+    return NewcomerCreate(
+        given_name="Yonas",
+        family_name="Tesfaye",
+        birth_date=birth_date,
+        country_of_origin="er",
+        volunteer_contact_consent=consent,
+    )
 
 
 async def test_settling_a_registered_newcomer_publishes_registered_then_settled(database: Database) -> None:
@@ -61,8 +81,11 @@ async def test_settling_a_registered_newcomer_publishes_registered_then_settled(
         newcomer = await settlement.register_newcomer(SettlementStore(session), person())
     async with database.transaction() as session:
         await settlement.settle_newcomer(
-            SettlementStore(session), newcomer.id,
-            SettlementCreate(municipality_code="3405", district="Lillehammer sentrum", settled_on=date(2026, 2, 1)),
+            SettlementStore(session),
+            newcomer.id,
+            SettlementCreate(
+                municipality_code="3405", district="Lillehammer sentrum", settled_on=date(2026, 2, 1)
+            ),
         )
     assert await published(database) == [
         "samvirke.settlement.newcomer.registered.v1",
@@ -85,7 +108,8 @@ async def test_settling_an_unknown_newcomer_is_not_found(database: Database) -> 
     with pytest.raises(NotFound):
         async with database.transaction() as session:
             await settlement.settle_newcomer(
-                SettlementStore(session), uuid4(),
+                SettlementStore(session),
+                uuid4(),
                 SettlementCreate(municipality_code="530", district="Billund", settled_on=date(2026, 2, 1)),
             )
 
@@ -98,7 +122,9 @@ async def test_settling_an_unknown_newcomer_is_not_found(database: Database) -> 
         (date(2019, 6, 1), date(2026, 2, 1), AgeGroup.CHILD),
     ],
 )
-def test_age_group_is_decided_on_the_settlement_date(birth_date: date, settled_on: date, group: AgeGroup) -> None:
+def test_age_group_is_decided_on_the_settlement_date(
+    birth_date: date, settled_on: date, group: AgeGroup
+) -> None:
     newcomer = Newcomer.model_validate(person(birth_date=birth_date))
     assert newcomer.age_group_on(settled_on) is group
 
@@ -119,27 +145,41 @@ async def test_settled_child_gets_no_learner_record_and_no_job_centre_case(datab
     assert await published(database) == []
 
 
-async def test_case_is_opened_with_competence_mapping_due_three_months_after_settlement(database: Database) -> None:
+async def test_case_is_opened_with_competence_mapping_due_three_months_after_settlement(
+    database: Database,
+) -> None:
     async with database.transaction() as session:
-        case = await employment.open_case(EmploymentStore(session), settled(on=date(2026, 11, 30)), mapping_within_months=3)
-    assert case is not None and case.competence_mapping_due_on == date(2027, 2, 28)
+        case = await employment.open_case(
+            EmploymentStore(session), settled(on=date(2026, 11, 30)), mapping_within_months=3
+        )
+    assert case is not None
+    assert case.competence_mapping_due_on == date(2027, 2, 28)
 
 
 @pytest.mark.parametrize(
     ("day", "months", "due"),
-    [(date(2026, 1, 31), 1, date(2026, 2, 28)), (date(2027, 11, 30), 3, date(2028, 2, 29)), (date(2026, 5, 15), 12, date(2027, 5, 15))],
+    [
+        (date(2026, 1, 31), 1, date(2026, 2, 28)),
+        (date(2027, 11, 30), 3, date(2028, 2, 29)),
+        (date(2026, 5, 15), 12, date(2027, 5, 15)),
+    ],
 )
 def test_month_arithmetic_clamps_to_the_last_day(day: date, months: int, due: date) -> None:
     assert add_months(day, months) == due
 
 
-@pytest.mark.parametrize(("group", "kind"), [(AgeGroup.ADULT, MatchKind.FRIEND), (AgeGroup.CHILD, MatchKind.LEISURE_BUDDY)])
-async def test_consenting_newcomer_gets_one_match_request_of_the_right_kind(database: Database, group: AgeGroup, kind: MatchKind) -> None:
+@pytest.mark.parametrize(
+    ("group", "kind"), [(AgeGroup.ADULT, MatchKind.FRIEND), (AgeGroup.CHILD, MatchKind.LEISURE_BUDDY)]
+)
+async def test_consenting_newcomer_gets_one_match_request_of_the_right_kind(
+    database: Database, group: AgeGroup, kind: MatchKind
+) -> None:
     event = settled(age_group=group)
     async with database.transaction() as session:
         request = await volunteering.request_match(VolunteeringStore(session), event)
         assert await volunteering.request_match(VolunteeringStore(session), event) is None
-    assert request is not None and request.kind is kind
+    assert request is not None
+    assert request.kind is kind
     assert await published(database) == ["samvirke.volunteering.match-request.opened.v1"]
 
 

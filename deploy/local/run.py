@@ -1,0 +1,145 @@
+"""`make run`: a broker, the four services on SQLite, and a few newcomers settled through the APIs.
+
+Prints where the APIs are, a development token per agency, and what each
+agency now holds. Ctrl-C stops everything. `--once` stops after the scenario.
+"""
+
+import argparse
+import secrets
+import shutil
+import socket
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+from shared.devtools.kafka import provide_kafka
+from shared.devtools.stack import RunningService, run_stack, tokens
+
+ROOT = Path(__file__).resolve().parents[2]
+PREFERRED_PORTS = {"settlement": 8001, "education": 8002, "employment": 8003, "volunteering": 8004}
+
+NEWCOMERS = [
+    # (given, family, birth date, origin, consent, municipality, district)
+    ("Amira", "Haddad", "1988-03-14", "SY", True, "3405", "Lillehammer sentrum"),
+    ("Yonas", "Tesfaye", "1995-09-02", "ER", True, "3405", "Søre Ål"),
+    ("Farid", "Rahimi", "1979-12-20", "AF", False, "0301", "Grorud"),
+    ("Lina", "Haddad", "2016-06-01", "SY", True, "3405", "Lillehammer sentrum"),
+    ("Khin", "Aung", "1991-01-30", "MM", True, "0530", "Billund"),
+]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument(
+        "--once", action="store_true", help="stop after the scenario instead of waiting for Ctrl-C"
+    )
+    args = parser.parse_args()
+
+    data_dir = ROOT / ".run"
+    shutil.rmtree(data_dir, ignore_errors=True)  # a fresh broker each run, so fresh stores too
+    secret = secrets.token_urlsafe(32)
+    agency_tokens = tokens(secret)
+    print("Starting Kafka …", flush=True)
+    with provide_kafka() as kafka:
+        print(
+            f"Kafka: {kafka.bootstrap_servers} ({kafka.provider})\nStarting the four services …", flush=True
+        )
+        with run_stack(
+            bootstrap_servers=kafka.bootstrap_servers, data_dir=data_dir, auth_secret=secret, ports=_ports()
+        ) as stack:
+            settled = _scenario(stack["settlement"], agency_tokens["settlement"])
+            _wait_for_other_agencies(stack, agency_tokens, settled)
+            _report(stack, agency_tokens, data_dir)
+            if args.once:
+                return
+            print("\nRunning. Press Ctrl-C to stop everything.", flush=True)
+            try:
+                while all(s.process.poll() is None for s in stack.values()):
+                    time.sleep(0.5)
+                print("A service stopped; see its log in .run/. Stopping the rest.", file=sys.stderr)
+            except KeyboardInterrupt:
+                print("\nStopping …", flush=True)
+
+
+def _ports() -> dict[str, int]:
+    def free(port: int) -> bool:
+        with socket.socket() as sock:
+            return sock.connect_ex(("127.0.0.1", port)) != 0
+
+    return {name: port for name, port in PREFERRED_PORTS.items() if free(port)}
+
+
+def _client(service: RunningService, token: str) -> httpx.Client:
+    return httpx.Client(base_url=service.url, headers={"Authorization": f"Bearer {token}"}, timeout=10)
+
+
+def _scenario(settlement: RunningService, token: str) -> list[str]:
+    ids = []
+    with _client(settlement, token) as api:
+        for given, family, born, origin, consent, municipality, district in NEWCOMERS:
+            person = {
+                "given_name": given,
+                "family_name": family,
+                "birth_date": born,
+                "country_of_origin": origin,
+                "volunteer_contact_consent": consent,
+            }
+            newcomer = api.post("/newcomers", json=person).raise_for_status().json()
+            api.post(
+                f"/newcomers/{newcomer['id']}/settlement",
+                json={
+                    "municipality_code": municipality,
+                    "district": district,
+                    "settled_on": time.strftime("%Y-%m-%d"),
+                },
+            ).raise_for_status()
+            print(f"  settled {given} {family} ({origin}) in {municipality} {district}: {newcomer['id']}")
+            ids.append(newcomer["id"])
+    return ids
+
+
+EXPECTED = {
+    "education": ("/learners", 4),
+    "employment": ("/cases", 4),
+    "volunteering": ("/match-requests", 4),
+}
+
+
+def _wait_for_other_agencies(
+    stack: dict[str, RunningService], agency_tokens: dict[str, str], ids: list[str]
+) -> None:
+    started = time.monotonic()
+    for name, (path, count) in EXPECTED.items():
+        with _client(stack[name], agency_tokens[name]) as api:
+            while api.get(path).json()["total"] < count:
+                if time.monotonic() - started > 60:
+                    raise SystemExit(f"{name} did not receive the settlements; see .run/{name}.log")
+                time.sleep(0.1)
+    print(f"  all agencies updated {time.monotonic() - started:.2f}s after the last settlement")
+
+
+def _report(stack: dict[str, RunningService], agency_tokens: dict[str, str], data_dir: Path) -> None:
+    print("\nAPIs (OpenAPI docs at /docs, event catalogue at /asyncapi.json):")
+    for name, service in stack.items():
+        print(f"  {name:<13} {service.url}")
+    print("\nDevelopment tokens (valid 12 hours; send as 'Authorization: Bearer …'):")
+    for name, token in agency_tokens.items():
+        print(f"  {name:<13} {token}")
+    print("\nWhat each agency holds now:")
+    for name, (path, _) in {"settlement": ("/newcomers", 0), **EXPECTED}.items():
+        with _client(stack[name], agency_tokens[name]) as api:
+            page = api.get(path, params={"limit": 100}).json()
+        print(f"  {name} holds {page['total']} record(s) at {path}")
+        for item in page["items"]:
+            print(
+                "    "
+                + ", ".join(f"{k}={v}" for k, v in item.items() if k not in {"opened_at", "registered_at"})
+            )
+    example = f"curl -H 'Authorization: Bearer <education token>' {stack['education'].url}/learners"
+    print(f"\nStores and logs: {data_dir}/\nFor example: {example}")
+
+
+if __name__ == "__main__":
+    main()

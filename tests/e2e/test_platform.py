@@ -1,0 +1,119 @@
+"""The platform as it runs: four service processes and a real broker, driven over HTTP."""
+
+import subprocess
+import sys
+import time
+from pathlib import Path
+from uuid import uuid4
+
+import httpx
+import pytest
+
+from shared.devtools.kafka import KafkaEndpoint
+from shared.devtools.stack import SERVICES, run_stack, tokens
+from tests.conftest import AUTH_SECRET
+
+pytestmark = [pytest.mark.kafka, pytest.mark.e2e]
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def wait_for(check, timeout_s: float = 30):  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if result := check():
+            return result
+        time.sleep(0.1)
+    raise AssertionError(f"not seen within {timeout_s}s")
+
+
+@pytest.mark.parametrize("store", ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def test_settled_newcomer_appears_in_all_four_agencies(
+    store: str, kafka: KafkaEndpoint, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    database_urls = None
+    if store == "postgresql":
+        postgres = request.getfixturevalue("postgres")
+        database_urls = {name: postgres.create_database(f"e2e_{name}_{uuid4().hex[:6]}") for name in SERVICES}
+    with run_stack(
+        bootstrap_servers=kafka.bootstrap_servers,
+        data_dir=tmp_path,
+        auth_secret=AUTH_SECRET,
+        topic_prefix=f"e2e{uuid4().hex[:8]}.",
+        database_urls=database_urls,
+    ) as stack:
+        agency_tokens = tokens(AUTH_SECRET)
+        api = {
+            name: httpx.Client(
+                base_url=s.url, headers={"Authorization": f"Bearer {agency_tokens[name]}"}, timeout=10
+            )
+            for name, s in stack.items()
+        }
+        newcomer = (
+            api["settlement"]
+            .post(
+                "/newcomers",
+                json={
+                    "given_name": "Yonas",
+                    "family_name": "Tesfaye",
+                    "birth_date": "1995-09-02",
+                    "country_of_origin": "ER",
+                    "volunteer_contact_consent": True,
+                },
+            )
+            .raise_for_status()
+            .json()
+        )
+        api["settlement"].post(
+            f"/newcomers/{newcomer['id']}/settlement",
+            json={
+                "municipality_code": "3405",
+                "district": "Søre Ål",
+                "settled_on": "2026-11-02",
+            },
+        ).raise_for_status()
+
+        learner = wait_for(lambda: _ok(api["education"].get(f"/learners/{newcomer['id']}")))
+        case = wait_for(lambda: _ok(api["employment"].get(f"/cases/{newcomer['id']}")))
+        requests = wait_for(
+            lambda: (
+                api["volunteering"]
+                .get("/match-requests", params={"newcomer_id": newcomer["id"]})
+                .json()["items"]
+            )
+        )
+
+        assert api["settlement"].get(f"/newcomers/{newcomer['id']}").json()["status"] == "settled"
+        assert learner["municipality_code"] == case["municipality_code"] == "3405"
+        assert [r["kind"] for r in requests] == ["friend"]
+        assert (
+            api["education"]
+            .get("/learners", headers={"Authorization": f"Bearer {agency_tokens['employment']}"})
+            .status_code
+            == 403
+        )
+        logs = [s.log_path for s in stack.values()]
+    # uvicorn re-raises SIGTERM after its graceful shutdown, so the log tells, not the exit code.
+    for log in logs:
+        assert "Application shutdown complete." in log.read_text(), log.read_text()[-2000:]
+
+
+def _ok(response: httpx.Response) -> dict | None:
+    return response.json() if response.status_code == 200 else None
+
+
+def test_make_run_settles_newcomers_and_shows_every_agency(kafka: KafkaEndpoint) -> None:
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "deploy" / "local" / "run.py"), "--once"],
+        env={**__import__("os").environ, "KAFKA_BOOTSTRAP_SERVERS": kafka.bootstrap_servers},
+        capture_output=True,
+        text=True,
+        timeout=180,
+        cwd=ROOT,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    for name in SERVICES:
+        assert f"{name} holds" in result.stdout
+    assert "education holds 4 record(s)" in result.stdout  # the four adults
+    assert "volunteering holds 4 record(s)" in result.stdout  # the four who consented
+    assert "all agencies updated" in result.stdout

@@ -1,0 +1,118 @@
+"""What staff see over HTTP: clear problems for bad input, only their agency's data."""
+
+from uuid import uuid4
+
+import httpx
+import pytest
+import yaml
+
+from shared.auth import Agency, issue_token
+from tests.conftest import AUTH_SECRET
+from tests.integration.conftest import Platform
+from tests.integration.test_first_flow import settle
+
+pytestmark = pytest.mark.kafka
+
+PROBLEM = "application/problem+json"
+
+
+def with_token(client: httpx.AsyncClient, token: str | None) -> httpx.AsyncClient:
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    return httpx.AsyncClient(transport=client._transport, base_url=client.base_url, headers=headers)
+
+
+async def test_malformed_json_gets_a_problem_naming_the_error(platform: Platform) -> None:
+    response = await platform.clients["settlement"].post(
+        "/newcomers", content=b'{"given_name": "Amira", ', headers={"Content-Type": "application/json"}
+    )
+    assert response.status_code == 422
+    assert response.headers["content-type"] == PROBLEM
+    assert "JSON decode error" in response.json()["detail"]
+
+
+async def test_invalid_fields_are_each_named(platform: Platform) -> None:
+    response = await platform.clients["settlement"].post(
+        "/newcomers",
+        json={
+            "given_name": "",
+            "family_name": "Haddad",
+            "birth_date": "not a date",
+            "country_of_origin": "Syria",
+        },
+    )
+    problem = response.json()
+    assert response.status_code == 422
+    assert response.headers["content-type"] == PROBLEM
+    assert {e["location"] for e in problem["errors"]} == {
+        "body.given_name",
+        "body.birth_date",
+        "body.country_of_origin",
+    }
+
+
+async def test_unknown_newcomer_is_not_found_and_double_settlement_conflicts(platform: Platform) -> None:
+    settlement = platform.clients["settlement"]
+    missing = await settlement.get(f"/newcomers/{uuid4()}")
+    assert missing.status_code == 404
+    assert missing.headers["content-type"] == PROBLEM
+
+    newcomer_id = await settle(settlement)
+    again = await settlement.post(
+        f"/newcomers/{newcomer_id}/settlement",
+        json={"municipality_code": "0301", "district": "Grorud", "settled_on": "2026-11-02"},
+    )
+    assert again.status_code == 409
+    assert "already settled" in again.json()["detail"]
+
+
+async def test_a_failed_request_publishes_nothing(platform: Platform) -> None:
+    settlement = platform.clients["settlement"]
+    before = (await settlement.get("/newcomers")).json()["total"]
+    await settlement.post(
+        f"/newcomers/{uuid4()}/settlement",
+        json={"municipality_code": "0301", "district": "Grorud", "settled_on": "2026-11-02"},
+    )
+    assert (await settlement.get("/newcomers")).json()["total"] == before
+
+
+async def test_api_needs_a_token_of_the_services_own_agency(platform: Platform) -> None:
+    education = platform.clients["education"]
+    async with with_token(education, None) as anonymous:
+        response = await anonymous.get("/learners")
+        assert response.status_code == 401
+        assert response.headers["www-authenticate"] == "Bearer"
+    foreign = issue_token(AUTH_SECRET, agency=Agency.SETTLEMENT, role="officer", subject="per")
+    async with with_token(education, foreign) as wrong_agency:
+        response = await wrong_agency.get("/learners")
+        assert response.status_code == 403
+        assert "education service" in response.json()["detail"]
+
+
+async def test_health_docs_and_event_catalogue_are_open(platform: Platform) -> None:
+    async with with_token(platform.clients["employment"], None) as anonymous:
+        assert (await anonymous.get("/healthz")).json() == {"status": "ok"}
+        ready = (await anonymous.get("/readyz")).json()
+        assert ready == {"status": "ready", "checks": {"database": "ok", "broker": "ok"}}
+        assert "/cases" in (await anonymous.get("/openapi.json")).json()["paths"]
+        asyncapi = (await anonymous.get("/asyncapi.json")).json()
+        assert asyncapi["asyncapi"].startswith("3.")
+        assert any(
+            ch["address"] == platform.topic("employment.events") for ch in asyncapi["channels"].values()
+        )
+        assert any(
+            ch["address"] == platform.topic("settlement.events") for ch in asyncapi["channels"].values()
+        )
+        assert "CaseOpened" in str(asyncapi["components"])
+        assert yaml.safe_load((await anonymous.get("/asyncapi.yaml")).text) == asyncapi
+
+
+async def test_newcomers_are_filtered_and_paginated(platform: Platform) -> None:
+    settlement = platform.clients["settlement"]
+    ids = [await settle(settlement) for _ in range(3)]
+    page = (await settlement.get("/newcomers", params={"status": "settled", "limit": 2, "offset": 0})).json()
+    rest = (await settlement.get("/newcomers", params={"status": "settled", "limit": 2, "offset": 2})).json()
+    assert page["total"] == rest["total"] == 3
+    assert [n["id"] for n in page["items"] + rest["items"]] == ids
+    assert (await settlement.get("/newcomers", params={"municipality_code": "9999"})).json()["total"] == 0
+    bad = await settlement.get("/newcomers", params={"limit": 0})
+    assert bad.status_code == 422
