@@ -1,12 +1,17 @@
 """What every service's store shares: a session, and events staged in its transaction."""
 
-from typing import ClassVar
+from typing import Any, ClassVar, TypeVar
 
+from sqlalchemy import func
+from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
+from sqlmodel.sql.expression import SelectOfScalar
 
 from .envelope import Envelope
 from .events import Event
 from .outbox import stage
+
+RowT = TypeVar("RowT")
 
 
 class Store:
@@ -20,3 +25,11 @@ class Store:
     def emit(self, event: Event) -> Envelope:
         """Stages `event` to be published once the current transaction commits."""
         return stage(self.session, event, source=self.source)
+
+    async def page(
+        self, query: SelectOfScalar[RowT], *order_by: Any, limit: int, offset: int
+    ) -> tuple[list[RowT], int]:
+        """One page of `query`'s rows in a stable order, and how many rows there are in all."""
+        total = (await self.session.exec(select(func.count()).select_from(query.subquery()))).one()
+        rows = await self.session.exec(query.order_by(*order_by).limit(limit).offset(offset))
+        return list(rows.all()), total

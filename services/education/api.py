@@ -3,12 +3,12 @@
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter
 
-from shared.http import NotFound
+from shared.http import NotFound, Page, PaginationDep
 from shared.service import store_dependency
 
-from .models import LearnerPage, LearnerPublic, LearnerStatus
+from .models import LearnerPublic, LearnerStatus
 from .store import EducationStore
 
 StoreDep = Annotated[EducationStore, store_dependency(EducationStore)]
@@ -24,17 +24,14 @@ async def get_learner(newcomer_id: UUID, store: StoreDep) -> LearnerPublic:
     return LearnerPublic.model_validate(learner)
 
 
-@router.get("", response_model=LearnerPage, summary="Learner records, filtered and paginated")
+@router.get("", response_model=Page[LearnerPublic], summary="Learner records, filtered and paginated")
 async def list_learners(
     store: StoreDep,
+    pagination: PaginationDep,
     status: LearnerStatus | None = None,
     municipality_code: str | None = None,
-    limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
-) -> LearnerPage:
+) -> Page[LearnerPublic]:
     items, total = await store.list_learners(
-        status=status, municipality_code=municipality_code, limit=limit, offset=offset
+        status=status, municipality_code=municipality_code, limit=pagination.limit, offset=pagination.offset
     )
-    return LearnerPage(
-        items=[LearnerPublic.model_validate(x) for x in items], total=total, limit=limit, offset=offset
-    )
+    return pagination.page([LearnerPublic.model_validate(x) for x in items], total)

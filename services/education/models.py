@@ -26,10 +26,3 @@ class Learner(LearnerBase, table=True):
 class LearnerPublic(LearnerBase):
     newcomer_id: UUID
     opened_at: datetime
-
-
-class LearnerPage(SQLModel):
-    items: list[LearnerPublic]
-    total: int
-    limit: int
-    offset: int

@@ -3,7 +3,6 @@
 from typing import ClassVar
 from uuid import UUID
 
-from sqlalchemy import func
 from sqlmodel import col, select
 
 from shared.store import Store
@@ -30,6 +29,6 @@ class EducationStore(Store):
             query = query.where(Learner.status == status)
         if municipality_code is not None:
             query = query.where(Learner.municipality_code == municipality_code)
-        total = (await self.session.exec(select(func.count()).select_from(query.subquery()))).one()
-        page = query.order_by(col(Learner.opened_at), col(Learner.newcomer_id)).limit(limit).offset(offset)
-        return list((await self.session.exec(page)).all()), total
+        return await self.page(
+            query, col(Learner.opened_at), col(Learner.newcomer_id), limit=limit, offset=offset
+        )

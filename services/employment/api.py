@@ -3,12 +3,12 @@
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter
 
-from shared.http import NotFound
+from shared.http import NotFound, Page, PaginationDep
 from shared.service import store_dependency
 
-from .models import CasePage, CasePublic, CaseStatus
+from .models import CasePublic, CaseStatus
 from .store import EmploymentStore
 
 StoreDep = Annotated[EmploymentStore, store_dependency(EmploymentStore)]
@@ -24,17 +24,14 @@ async def get_case(newcomer_id: UUID, store: StoreDep) -> CasePublic:
     return CasePublic.model_validate(case)
 
 
-@router.get("", response_model=CasePage, summary="Cases, filtered and paginated")
+@router.get("", response_model=Page[CasePublic], summary="Cases, filtered and paginated")
 async def list_cases(
     store: StoreDep,
+    pagination: PaginationDep,
     status: CaseStatus | None = None,
     municipality_code: str | None = None,
-    limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
-) -> CasePage:
+) -> Page[CasePublic]:
     items, total = await store.list_cases(
-        status=status, municipality_code=municipality_code, limit=limit, offset=offset
+        status=status, municipality_code=municipality_code, limit=pagination.limit, offset=pagination.offset
     )
-    return CasePage(
-        items=[CasePublic.model_validate(x) for x in items], total=total, limit=limit, offset=offset
-    )
+    return pagination.page([CasePublic.model_validate(x) for x in items], total)

@@ -29,13 +29,6 @@ class CasePublic(CaseBase):
     opened_at: datetime
 
 
-class CasePage(SQLModel):
-    items: list[CasePublic]
-    total: int
-    limit: int
-    offset: int
-
-
 def add_months(day: date, months: int) -> date:
     """The same day `months` later, or the month's last day if it has fewer days."""
     month_index = day.month - 1 + months

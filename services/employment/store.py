@@ -3,7 +3,6 @@
 from typing import ClassVar
 from uuid import UUID
 
-from sqlalchemy import func
 from sqlmodel import col, select
 
 from shared.store import Store
@@ -30,6 +29,4 @@ class EmploymentStore(Store):
             query = query.where(Case.status == status)
         if municipality_code is not None:
             query = query.where(Case.municipality_code == municipality_code)
-        total = (await self.session.exec(select(func.count()).select_from(query.subquery()))).one()
-        page = query.order_by(col(Case.opened_at), col(Case.newcomer_id)).limit(limit).offset(offset)
-        return list((await self.session.exec(page)).all()), total
+        return await self.page(query, col(Case.opened_at), col(Case.newcomer_id), limit=limit, offset=offset)

@@ -3,13 +3,13 @@
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter
 
-from shared.http import NotFound
+from shared.http import NotFound, Page, PaginationDep
 from shared.service import store_dependency
 
 from . import handlers
-from .models import NewcomerCreate, NewcomerPage, NewcomerPublic, NewcomerStatus, SettlementCreate
+from .models import NewcomerCreate, NewcomerPublic, NewcomerStatus, SettlementCreate
 from .store import SettlementStore
 
 StoreDep = Annotated[SettlementStore, store_dependency(SettlementStore)]
@@ -41,17 +41,14 @@ async def get_newcomer(newcomer_id: UUID, store: StoreDep) -> NewcomerPublic:
     return NewcomerPublic.model_validate(newcomer)
 
 
-@router.get("", response_model=NewcomerPage, summary="Newcomers, filtered and paginated")
+@router.get("", response_model=Page[NewcomerPublic], summary="Newcomers, filtered and paginated")
 async def list_newcomers(
     store: StoreDep,
+    pagination: PaginationDep,
     status: NewcomerStatus | None = None,
     municipality_code: str | None = None,
-    limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
-) -> NewcomerPage:
+) -> Page[NewcomerPublic]:
     items, total = await store.list_newcomers(
-        status=status, municipality_code=municipality_code, limit=limit, offset=offset
+        status=status, municipality_code=municipality_code, limit=pagination.limit, offset=pagination.offset
     )
-    return NewcomerPage(
-        items=[NewcomerPublic.model_validate(n) for n in items], total=total, limit=limit, offset=offset
-    )
+    return pagination.page([NewcomerPublic.model_validate(n) for n in items], total)

@@ -76,10 +76,3 @@ class SettlementCreate(SQLModel):
     )
     district: str = Field(min_length=1, max_length=100)
     settled_on: date
-
-
-class NewcomerPage(SQLModel):
-    items: list[NewcomerPublic]
-    total: int
-    limit: int
-    offset: int

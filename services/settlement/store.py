@@ -3,7 +3,6 @@
 from typing import ClassVar
 from uuid import UUID
 
-from sqlalchemy import func
 from sqlmodel import col, select
 
 from shared.store import Store
@@ -35,6 +34,6 @@ class SettlementStore(Store):
             query = query.where(Newcomer.status == status)
         if municipality_code is not None:
             query = query.where(Newcomer.municipality_code == municipality_code)
-        total = (await self.session.exec(select(func.count()).select_from(query.subquery()))).one()
-        page = query.order_by(col(Newcomer.registered_at), col(Newcomer.id)).limit(limit).offset(offset)
-        return list((await self.session.exec(page)).all()), total
+        return await self.page(
+            query, col(Newcomer.registered_at), col(Newcomer.id), limit=limit, offset=offset
+        )

@@ -3,13 +3,13 @@
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter
 
 from shared.events.volunteering import MatchKind
-from shared.http import NotFound
+from shared.http import NotFound, Page, PaginationDep
 from shared.service import store_dependency
 
-from .models import MatchRequestPage, MatchRequestPublic, MatchRequestStatus
+from .models import MatchRequestPublic, MatchRequestStatus
 from .store import VolunteeringStore
 
 StoreDep = Annotated[VolunteeringStore, store_dependency(VolunteeringStore)]
@@ -25,18 +25,15 @@ async def get_request(request_id: UUID, store: StoreDep) -> MatchRequestPublic:
     return MatchRequestPublic.model_validate(request)
 
 
-@router.get("", response_model=MatchRequestPage, summary="Match requests, filtered and paginated")
+@router.get("", response_model=Page[MatchRequestPublic], summary="Match requests, filtered and paginated")
 async def list_requests(
     store: StoreDep,
+    pagination: PaginationDep,
     newcomer_id: UUID | None = None,
     status: MatchRequestStatus | None = None,
     kind: MatchKind | None = None,
-    limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
-) -> MatchRequestPage:
+) -> Page[MatchRequestPublic]:
     items, total = await store.list_requests(
-        newcomer_id=newcomer_id, status=status, kind=kind, limit=limit, offset=offset
+        newcomer_id=newcomer_id, status=status, kind=kind, limit=pagination.limit, offset=pagination.offset
     )
-    return MatchRequestPage(
-        items=[MatchRequestPublic.model_validate(x) for x in items], total=total, limit=limit, offset=offset
-    )
+    return pagination.page([MatchRequestPublic.model_validate(x) for x in items], total)

@@ -35,10 +35,3 @@ class MatchRequest(MatchRequestBase, table=True):
 class MatchRequestPublic(MatchRequestBase):
     id: UUID
     opened_at: datetime
-
-
-class MatchRequestPage(SQLModel):
-    items: list[MatchRequestPublic]
-    total: int
-    limit: int
-    offset: int

@@ -3,7 +3,6 @@
 from typing import ClassVar
 from uuid import UUID
 
-from sqlalchemy import func
 from sqlmodel import col, select
 
 from shared.events.volunteering import MatchKind
@@ -43,6 +42,6 @@ class VolunteeringStore(Store):
             query = query.where(MatchRequest.status == status)
         if kind is not None:
             query = query.where(MatchRequest.kind == kind)
-        total = (await self.session.exec(select(func.count()).select_from(query.subquery()))).one()
-        page = query.order_by(col(MatchRequest.opened_at), col(MatchRequest.id)).limit(limit).offset(offset)
-        return list((await self.session.exec(page)).all()), total
+        return await self.page(
+            query, col(MatchRequest.opened_at), col(MatchRequest.id), limit=limit, offset=offset
+        )
