@@ -77,6 +77,13 @@ class NotFound(Problem):
         super().__init__(404, "Not found", f"No {what} {key}.")
 
 
+class Invalid(Problem):
+    """Well-formed input that breaks a rule of the domain."""
+
+    def __init__(self, detail: str, **extensions: Any) -> None:
+        super().__init__(422, "Invalid request", detail, **extensions)
+
+
 class Conflict(Problem):
     def __init__(self, detail: str, **extensions: Any) -> None:
         super().__init__(409, "Conflict", detail, **extensions)

@@ -2,7 +2,7 @@
 
 import logging
 from collections.abc import Awaitable
-from typing import Any
+from typing import Any, Union
 
 from aiokafka import ConsumerRecord
 from faststream import AckPolicy
@@ -13,7 +13,7 @@ from faststream.message import StreamMessage
 from opentelemetry.sdk.trace import TracerProvider
 
 from .config import ServiceSettings
-from .events import Event
+from .events import COMPACTED_TOPICS, Event
 from .inbox import EventConsumer, dead_letter_headers
 from .outbox import OutboxMessage
 
@@ -30,30 +30,36 @@ def create_broker(settings: ServiceSettings, tracer_provider: TracerProvider) ->
     )
 
 
-def declare_outbox_publisher(
+def declare_outbox_publishers(
     broker: KafkaBroker, settings: ServiceSettings, events: tuple[type[Event], ...]
-) -> DefaultPublisher:
-    """The publisher for the service's own topic, documented with the events it carries."""
-    return broker.publisher(
-        settings.topic,
-        title=settings.topic,
-        description="CloudEvents 1.0 (Kafka binary mode), keyed by newcomer id. Types: "
-        + ", ".join(event.type for event in events),
-        schema=events[0] if len(events) == 1 else _union(events),
-    )
+) -> dict[str, DefaultPublisher]:
+    """A publisher per topic the service writes to, documented with the events it carries."""
+    by_topic: dict[str, list[type[Event]]] = {}
+    for event in events:
+        by_topic.setdefault(event.topic, []).append(event)
+    return {
+        topic: broker.publisher(
+            settings.topic_name(topic),
+            title=settings.topic_name(topic),
+            description="CloudEvents 1.0 (Kafka binary mode), keyed by newcomer id"
+            + (", compacted: a null value erases the newcomer" if topic in COMPACTED_TOPICS else "")
+            + ". Types: "
+            + ", ".join(event.type for event in topic_events),
+            schema=topic_events[0] if len(topic_events) == 1 else _union(tuple(topic_events)),
+        )
+        for topic, topic_events in by_topic.items()
+    }
 
 
 def _union(events: tuple[type[Event], ...]) -> Any:
-    from typing import Union
-
     return Union[events]  # noqa: UP007 - built at run time from a tuple
 
 
-def outbox_sender(publisher: DefaultPublisher) -> Any:
+def outbox_sender(publishers: dict[str, DefaultPublisher]) -> Any:
     async def send(row: OutboxMessage) -> Awaitable[object]:
         envelope = row.envelope()
-        return await publisher.publish(
-            envelope.data, key=envelope.key, headers=envelope.headers(), no_confirm=True
+        return await publishers[row.topic].publish(
+            row.data, key=envelope.key, headers=envelope.headers(), no_confirm=True
         )
 
     return send

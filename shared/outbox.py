@@ -12,6 +12,7 @@ import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime
+from uuid import uuid4
 
 from opentelemetry import context as otel_context
 from sqlalchemy import func, update
@@ -36,7 +37,7 @@ class OutboxMessage(SQLModel, table=True):
     type: str = Field(max_length=255)
     source: str = Field(max_length=255)
     time: datetime
-    data: bytes
+    data: bytes | None = Field(default=None, description="None is a tombstone: forget this key")
     traceparent: str | None = Field(default=None, max_length=64)
     published_at: datetime | None = Field(default=None, index=True)
 
@@ -47,7 +48,7 @@ class OutboxMessage(SQLModel, table=True):
             type=self.type,
             subject=self.key,
             time=self.time.replace(tzinfo=self.time.tzinfo or UTC),
-            data=self.data,
+            data=self.data or b"",
             traceparent=self.traceparent,
         )
 
@@ -68,6 +69,22 @@ def stage(session: AsyncSession, event: Event, *, source: str) -> Envelope:
         )
     )
     return envelope
+
+
+def stage_tombstone(session: AsyncSession, event_type: type[Event], key: str, *, source: str) -> None:
+    """Adds a tombstone for `key` on `event_type`'s compacted topic: Kafka then forgets the key."""
+    session.add(
+        OutboxMessage(
+            event_id=str(uuid4()),
+            topic=event_type.topic,
+            key=key,
+            type=event_type.type,
+            source=source,
+            time=datetime.now(UTC),
+            data=None,
+            traceparent=current_traceparent(),
+        )
+    )
 
 
 async def pending_count(session: AsyncSession) -> int:

@@ -20,10 +20,10 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from .auth import Agency, Authenticator, current_principal
 from .config import ServiceSettings
 from .db import Database
-from .events import Event
+from .events import COMPACTED_TOPICS, Event
 from .http import install_problem_handlers, operations_router
 from .inbox import EventConsumer, Handler, InboxEntry
-from .messaging import create_broker, dead_letter_sender, declare_outbox_publisher, outbox_sender, subscribe
+from .messaging import create_broker, dead_letter_sender, declare_outbox_publishers, outbox_sender, subscribe
 from .outbox import OutboxMessage, OutboxRelay
 from .telemetry import tracer_provider_from_env
 from .topics import ensure_topics
@@ -50,10 +50,10 @@ def build_service(
         [*tables, OutboxMessage.__table__, InboxEntry.__table__],  # type: ignore[attr-defined]
     )
     broker = create_broker(settings, tracer_provider)
-    publisher = declare_outbox_publisher(broker, settings, publishes)
+    publishers = declare_outbox_publishers(broker, settings, publishes)
     relay = OutboxRelay(
         database,
-        outbox_sender(publisher),
+        outbox_sender(publishers),
         batch_size=settings.outbox_batch_size,
         poll_interval_s=settings.outbox_poll_interval_s,
     )
@@ -74,9 +74,13 @@ def build_service(
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        topics = [settings.topic, settings.dead_letter_topic, *consumed_topics]
+        published = [settings.topic_name(topic) for topic in publishers]
+        topics = [*published, settings.dead_letter_topic, *consumed_topics]
         await ensure_topics(
-            settings.kafka_bootstrap_servers, topics, partitions=settings.kafka_topic_partitions
+            settings.kafka_bootstrap_servers,
+            topics,
+            partitions=settings.kafka_topic_partitions,
+            compacted={settings.topic_name(topic) for topic in COMPACTED_TOPICS},
         )
         await database.create_schema()
         await broker.start()

@@ -9,7 +9,7 @@ from sqlmodel.sql.expression import SelectOfScalar
 
 from .envelope import Envelope
 from .events import Event
-from .outbox import stage
+from .outbox import stage, stage_tombstone
 
 RowT = TypeVar("RowT")
 
@@ -22,9 +22,17 @@ class Store:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
+    async def flush(self) -> None:
+        """Writes pending rows now, so rows that refer to them can follow in the same transaction."""
+        await self.session.flush()
+
     def emit(self, event: Event) -> Envelope:
         """Stages `event` to be published once the current transaction commits."""
         return stage(self.session, event, source=self.source)
+
+    def forget(self, event_type: type[Event], key: str) -> None:
+        """Stages a tombstone: the compacted topic of `event_type` drops what it holds for `key`."""
+        stage_tombstone(self.session, event_type, key, source=self.source)
 
     async def page(
         self, query: SelectOfScalar[RowT], *order_by: Any, limit: int, offset: int

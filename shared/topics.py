@@ -1,7 +1,7 @@
 """Explicit topic provisioning: one topic per publishing agency, history kept."""
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
@@ -9,10 +9,14 @@ log = logging.getLogger(__name__)
 
 # Topics keep their history so a service can rebuild derived state by replay.
 KEEP_HISTORY = {"retention.ms": "-1", "retention.bytes": "-1", "cleanup.policy": "delete"}
+# Per-person topics keep the latest record per key; tombstones go after a day.
+COMPACT = {"cleanup.policy": "compact", "delete.retention.ms": "86400000"}
 
 
-async def ensure_topics(bootstrap_servers: str, names: Iterable[str], *, partitions: int) -> list[str]:
-    """Creates the missing topics among `names`; returns those it created."""
+async def ensure_topics(
+    bootstrap_servers: str, names: Iterable[str], *, partitions: int, compacted: Collection[str] = ()
+) -> list[str]:
+    """Creates the missing topics among `names` (those in `compacted` compacted); returns those created."""
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers, request_timeout_ms=30_000)
     await admin.start()
     try:
@@ -20,7 +24,12 @@ async def ensure_topics(bootstrap_servers: str, names: Iterable[str], *, partiti
         missing = [name for name in dict.fromkeys(names) if name not in existing]
         if missing:
             response = await admin.create_topics(
-                [NewTopic(name, partitions, 1, topic_configs=KEEP_HISTORY) for name in missing]
+                [
+                    NewTopic(
+                        name, partitions, 1, topic_configs=COMPACT if name in compacted else KEEP_HISTORY
+                    )
+                    for name in missing
+                ]
             )
             for topic_error in getattr(response, "topic_errors", []):
                 name, code = topic_error[0], topic_error[1]
@@ -31,3 +40,7 @@ async def ensure_topics(bootstrap_servers: str, names: Iterable[str], *, partiti
         return missing
     finally:
         await admin.close()
+
+
+def _config(name: str, compacted: Collection[str]) -> dict[str, str]:
+    return COMPACT if name in compacted else KEEP_HISTORY

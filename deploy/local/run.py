@@ -20,13 +20,25 @@ from shared.devtools.stack import RunningService, run_stack, tokens
 ROOT = Path(__file__).resolve().parents[2]
 PREFERRED_PORTS = {"settlement": 8001, "education": 8002, "employment": 8003, "volunteering": 8004}
 
+MUNICIPALITIES = [
+    {
+        "code": "3405",
+        "country": "NO",
+        "name": "Lillehammer",
+        "districts": ["Lillehammer sentrum", "Søre Ål", "Nordre Ål"],
+    },
+    {"code": "0301", "country": "NO", "name": "Oslo", "districts": ["Grorud", "Stovner", "Alna"]},
+    {"code": "530", "country": "DK", "name": "Billund", "districts": ["Billund", "Grindsted"]},
+]
+QUOTAS = {"3405": 25, "0301": 120, "530": 86}  # Billund was asked for 86 in 2017
+
 NEWCOMERS = [
-    # (given, family, birth date, origin, consent, municipality, district)
-    ("Amira", "Haddad", "1988-03-14", "SY", True, "3405", "Lillehammer sentrum"),
-    ("Yonas", "Tesfaye", "1995-09-02", "ER", True, "3405", "Søre Ål"),
-    ("Farid", "Rahimi", "1979-12-20", "AF", False, "0301", "Grorud"),
-    ("Lina", "Haddad", "2016-06-01", "SY", True, "3405", "Lillehammer sentrum"),
-    ("Khin", "Aung", "1991-01-30", "MM", True, "0530", "Billund"),
+    # (given, family, birth date, sex, origin, languages, consents, municipality, district)
+    ("Amira", "Haddad", "1988-03-14", "female", "SY", ["ar"], True, "3405", "Lillehammer sentrum"),
+    ("Yonas", "Tesfaye", "1995-09-02", "male", "ER", ["ti"], True, "3405", "Søre Ål"),
+    ("Farid", "Rahimi", "1979-12-20", "male", "AF", ["prs", "ps"], False, "0301", "Grorud"),
+    ("Lina", "Haddad", "2016-06-01", "female", "SY", ["ar"], True, "3405", "Lillehammer sentrum"),
+    ("Khin", "Aung", "1991-01-30", "female", "MM", ["my"], True, "530", "Billund"),
 ]
 
 
@@ -76,30 +88,36 @@ def _client(service: RunningService, token: str) -> httpx.Client:
 
 
 def _scenario(settlement: RunningService, token: str) -> list[str]:
+    today = time.strftime("%Y-%m-%d")
     ids = []
     with _client(settlement, token) as api:
-        for given, family, born, origin, consent, municipality, district in NEWCOMERS:
+        for place in MUNICIPALITIES:
+            code = str(place["code"])
+            api.post("/municipalities", json=place).raise_for_status()
+            quota = {"requested": QUOTAS[code]}
+            api.put(f"/municipalities/{code}/quotas/{today[:4]}", json=quota).raise_for_status()
+        for given, family, born, sex, origin, languages, consent, municipality, district in NEWCOMERS:
             person = {
                 "given_name": given,
                 "family_name": family,
                 "birth_date": born,
+                "sex": sex,
                 "country_of_origin": origin,
-                "volunteer_contact_consent": consent,
+                "languages": languages,
+                "consents": ["volunteer_contact"] if consent else [],
             }
             newcomer = api.post("/newcomers", json=person).raise_for_status().json()
-            api.post(
-                f"/newcomers/{newcomer['id']}/settlement",
-                json={
-                    "municipality_code": municipality,
-                    "district": district,
-                    "settled_on": time.strftime("%Y-%m-%d"),
-                },
-            ).raise_for_status()
+            where = {"municipality_code": municipality, "district": district, "settled_on": today}
+            api.post(f"/newcomers/{newcomer['id']}/settlement", json=where).raise_for_status()
             print(f"  settled {given} {family} ({origin}) in {municipality} {district}: {newcomer['id']}")
             ids.append(newcomer["id"])
+        members = [{"newcomer_id": ids[0], "relation": "head"}, {"newcomer_id": ids[3], "relation": "child"}]
+        household = api.post("/households", json={"members": members}).raise_for_status().json()
+        print(f"  Amira and Lina Haddad form household {household['id']}")
     return ids
 
 
+HIDDEN = {"opened_at", "registered_at", "education_level", "arrival_route", "status"}
 EXPECTED = {
     "education": ("/learners", 4),
     "employment": ("/cases", 4),

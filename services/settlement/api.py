@@ -1,54 +1,280 @@
 """The settlement officers' HTTP API."""
 
+from datetime import date
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends, Path, Query, Request
 
+from shared.events.settlement import ConsentPurpose
 from shared.http import NotFound, Page, PaginationDep
 from shared.service import store_dependency
 
 from . import handlers
-from .models import NewcomerCreate, NewcomerPublic, NewcomerStatus, SettlementCreate
+from .config import SettlementSettings
+from .handlers.settle import SpreadGuard
+from .models import (
+    ConsentGive,
+    ConsentPublic,
+    DepartureCreate,
+    DistrictReport,
+    Handover,
+    HandoverAccept,
+    HandoverComplete,
+    HandoverCreate,
+    HandoverDecline,
+    Household,
+    HouseholdCreate,
+    HouseholdPublic,
+    IntegrationPlan,
+    IntegrationPlanSet,
+    MemberAdd,
+    MemberPublic,
+    Municipality,
+    MunicipalityCreate,
+    Newcomer,
+    NewcomerCreate,
+    NewcomerPublic,
+    NewcomerStatus,
+    NewcomerUpdate,
+    Quota,
+    QuotaLine,
+    QuotaSet,
+    SettlementCreate,
+    public,
+)
 from .store import SettlementStore
 
 StoreDep = Annotated[SettlementStore, store_dependency(SettlementStore)]
 
-router = APIRouter(prefix="/newcomers", tags=["newcomers"])
+
+def _spread_guard(request: Request) -> SpreadGuard:
+    settings: SettlementSettings = request.app.state.settings
+    return SpreadGuard(settings.district_max_share, settings.district_guard_min_settlements)
 
 
-@router.post("", status_code=201, response_model=NewcomerPublic, summary="Register a newcomer")
-async def register_newcomer(data: NewcomerCreate, store: StoreDep) -> NewcomerPublic:
-    newcomer = await handlers.register_newcomer(store, data)
-    return NewcomerPublic.model_validate(newcomer)
+GuardDep = Annotated[SpreadGuard, Depends(_spread_guard)]
+Year = Annotated[int, Query(ge=2000, le=2100)]
+
+router = APIRouter()
 
 
-@router.post(
-    "/{newcomer_id}/settlement",
-    response_model=NewcomerPublic,
-    summary="Settle a registered newcomer in a municipality",
+async def _public(store: SettlementStore, newcomer: Newcomer) -> NewcomerPublic:
+    return public(newcomer, await store.consents_in_force(newcomer.id))
+
+
+# municipalities, quotas, reports
+
+
+@router.post("/municipalities", status_code=201, tags=["municipalities"], summary="Add a municipality")
+async def create_municipality(data: MunicipalityCreate, store: StoreDep) -> Municipality:
+    return await handlers.create_municipality(store, data)
+
+
+@router.get("/municipalities", tags=["municipalities"], summary="All municipalities")
+async def list_municipalities(store: StoreDep) -> list[Municipality]:
+    return await store.list_municipalities()
+
+
+@router.get("/municipalities/{code}", tags=["municipalities"], summary="One municipality")
+async def get_municipality(code: str, store: StoreDep) -> Municipality:
+    municipality = await store.get_municipality(code)
+    if municipality is None:
+        raise NotFound("municipality", code)
+    return municipality
+
+
+@router.put(
+    "/municipalities/{code}/quotas/{year}",
+    tags=["municipalities"],
+    summary="Set the year's settlement request (quota)",
 )
-async def settle_newcomer(newcomer_id: UUID, data: SettlementCreate, store: StoreDep) -> NewcomerPublic:
-    newcomer = await handlers.settle_newcomer(store, newcomer_id, data)
-    return NewcomerPublic.model_validate(newcomer)
+async def set_quota(
+    code: str, year: Annotated[int, Path(ge=2000, le=2100)], data: QuotaSet, store: StoreDep
+) -> Quota:
+    return await handlers.set_quota(store, code, year, data)
 
 
-@router.get("/{newcomer_id}", response_model=NewcomerPublic, summary="One newcomer")
-async def get_newcomer(newcomer_id: UUID, store: StoreDep) -> NewcomerPublic:
-    newcomer = await store.get_newcomer(newcomer_id)
-    if newcomer is None:
-        raise NotFound("newcomer", newcomer_id)
-    return NewcomerPublic.model_validate(newcomer)
+@router.get("/reports/quotas", tags=["reports"], summary="Requested vs settled per municipality")
+async def quota_report(year: Year, store: StoreDep) -> list[QuotaLine]:
+    return await handlers.quota_report(store, year)
 
 
-@router.get("", response_model=Page[NewcomerPublic], summary="Newcomers, filtered and paginated")
+@router.get("/reports/districts/{code}", tags=["reports"], summary="Settlements spread over a municipality")
+async def district_report(code: str, year: Year, store: StoreDep, guard: GuardDep) -> DistrictReport:
+    return await handlers.district_report(store, code, year, guard)
+
+
+# the register
+
+
+@router.post("/newcomers", status_code=201, tags=["newcomers"], summary="Register a newcomer")
+async def register_newcomer(data: NewcomerCreate, store: StoreDep) -> NewcomerPublic:
+    return await _public(store, await handlers.register_newcomer(store, data))
+
+
+@router.get("/newcomers", tags=["newcomers"], summary="Search newcomers, filtered and paginated")
 async def list_newcomers(
     store: StoreDep,
     pagination: PaginationDep,
     status: NewcomerStatus | None = None,
     municipality_code: str | None = None,
+    district: str | None = None,
+    name: Annotated[str | None, Query(min_length=2, description="Part of a given or family name")] = None,
 ) -> Page[NewcomerPublic]:
     items, total = await store.list_newcomers(
-        status=status, municipality_code=municipality_code, limit=pagination.limit, offset=pagination.offset
+        status=status,
+        municipality_code=municipality_code,
+        district=district,
+        name=name,
+        limit=pagination.limit,
+        offset=pagination.offset,
     )
-    return pagination.page([NewcomerPublic.model_validate(n) for n in items], total)
+    return pagination.page([await _public(store, n) for n in items], total)
+
+
+@router.get("/newcomers/{newcomer_id}", tags=["newcomers"], summary="One newcomer")
+async def get_newcomer(newcomer_id: UUID, store: StoreDep) -> NewcomerPublic:
+    newcomer = await store.get_newcomer(newcomer_id)
+    if newcomer is None:
+        raise NotFound("newcomer", newcomer_id)
+    return await _public(store, newcomer)
+
+
+@router.patch("/newcomers/{newcomer_id}", tags=["newcomers"], summary="Correct personal details")
+async def update_newcomer(newcomer_id: UUID, data: NewcomerUpdate, store: StoreDep) -> NewcomerPublic:
+    return await _public(store, await handlers.update_newcomer(store, newcomer_id, data))
+
+
+@router.post(
+    "/newcomers/{newcomer_id}/settlement", tags=["settlement"], summary="Settle a newcomer in a municipality"
+)
+async def settle_newcomer(
+    newcomer_id: UUID, data: SettlementCreate, store: StoreDep, guard: GuardDep
+) -> NewcomerPublic:
+    return await _public(store, await handlers.settle_newcomer(store, newcomer_id, data, guard))
+
+
+@router.post("/newcomers/{newcomer_id}/departure", tags=["settlement"], summary="Close the settlement")
+async def depart(newcomer_id: UUID, data: DepartureCreate, store: StoreDep) -> NewcomerPublic:
+    return await _public(store, await handlers.depart(store, newcomer_id, data))
+
+
+@router.put("/newcomers/{newcomer_id}/integration-plan", tags=["settlement"], summary="Agree the plan")
+async def agree_integration_plan(
+    newcomer_id: UUID, data: IntegrationPlanSet, store: StoreDep
+) -> IntegrationPlan:
+    return await handlers.agree_integration_plan(store, newcomer_id, data)
+
+
+@router.get("/newcomers/{newcomer_id}/integration-plan", tags=["settlement"], summary="The agreed plan")
+async def get_integration_plan(newcomer_id: UUID, store: StoreDep) -> IntegrationPlan:
+    plan = await store.get_plan(newcomer_id)
+    if plan is None:
+        raise NotFound("integration plan for newcomer", newcomer_id)
+    return plan
+
+
+# consent
+
+
+@router.get("/newcomers/{newcomer_id}/consents", tags=["consent"], summary="Consents given and withdrawn")
+async def consent_history(newcomer_id: UUID, store: StoreDep) -> list[ConsentPublic]:
+    await get_newcomer(newcomer_id, store)
+    return [ConsentPublic.model_validate(c) for c in await store.consent_history(newcomer_id)]
+
+
+@router.post("/newcomers/{newcomer_id}/consents", status_code=201, tags=["consent"], summary="Give consent")
+async def give_consent(newcomer_id: UUID, data: ConsentGive, store: StoreDep) -> ConsentPublic:
+    return ConsentPublic.model_validate(await handlers.give_consent(store, newcomer_id, data.purpose))
+
+
+@router.delete("/newcomers/{newcomer_id}/consents/{purpose}", tags=["consent"], summary="Withdraw consent")
+async def withdraw_consent(newcomer_id: UUID, purpose: ConsentPurpose, store: StoreDep) -> ConsentPublic:
+    return ConsentPublic.model_validate(await handlers.withdraw_consent(store, newcomer_id, purpose))
+
+
+# households
+
+
+async def _household(store: SettlementStore, household: Household) -> HouseholdPublic:
+    members = await store.household_members(household.id)
+    return HouseholdPublic(
+        id=household.id,
+        created_at=household.created_at,
+        members=[
+            MemberPublic(
+                newcomer_id=m.id,
+                relation=m.household_relation,
+                age_group=m.age_group_on(m.settled_on or date.today()),
+                status=m.status,
+            )
+            for m in members
+        ],
+    )
+
+
+@router.post("/households", status_code=201, tags=["households"], summary="Form a household")
+async def create_household(data: HouseholdCreate, store: StoreDep) -> HouseholdPublic:
+    return await _household(store, await handlers.create_household(store, data))
+
+
+@router.get("/households/{household_id}", tags=["households"], summary="A household and its members")
+async def get_household(household_id: UUID, store: StoreDep) -> HouseholdPublic:
+    household = await store.get_household(household_id)
+    if household is None:
+        raise NotFound("household", household_id)
+    return await _household(store, household)
+
+
+@router.post(
+    "/households/{household_id}/members",
+    tags=["households"],
+    summary="Add a member, e.g. a relative arriving through family reunification",
+)
+async def add_household_member(household_id: UUID, data: MemberAdd, store: StoreDep) -> HouseholdPublic:
+    return await _household(store, await handlers.add_household_member(store, household_id, data))
+
+
+# handover between municipalities
+
+
+@router.post(
+    "/newcomers/{newcomer_id}/handovers", status_code=201, tags=["handover"], summary="Request a handover"
+)
+async def request_handover(newcomer_id: UUID, data: HandoverCreate, store: StoreDep) -> Handover:
+    return await handlers.request_handover(store, newcomer_id, data)
+
+
+@router.get("/newcomers/{newcomer_id}/handovers", tags=["handover"], summary="A newcomer's handovers")
+async def handovers_of(newcomer_id: UUID, store: StoreDep) -> list[Handover]:
+    await get_newcomer(newcomer_id, store)
+    return await store.handovers_of(newcomer_id)
+
+
+@router.get("/handovers/{handover_id}", tags=["handover"], summary="One handover")
+async def get_handover(handover_id: UUID, store: StoreDep) -> Handover:
+    handover = await store.get_handover(handover_id)
+    if handover is None:
+        raise NotFound("handover", handover_id)
+    return handover
+
+
+@router.post("/handovers/{handover_id}/accept", tags=["handover"], summary="The receiver accepts")
+async def accept_handover(handover_id: UUID, data: HandoverAccept, store: StoreDep) -> Handover:
+    return await handlers.accept_handover(store, handover_id, data)
+
+
+@router.post("/handovers/{handover_id}/reject", tags=["handover"], summary="The receiver rejects")
+async def reject_handover(handover_id: UUID, data: HandoverDecline, store: StoreDep) -> Handover:
+    return await handlers.reject_handover(store, handover_id, data.reason)
+
+
+@router.post("/handovers/{handover_id}/complete", tags=["handover"], summary="The move is done")
+async def complete_handover(handover_id: UUID, data: HandoverComplete, store: StoreDep) -> Handover:
+    return await handlers.complete_handover(store, handover_id, data)
+
+
+@router.post("/handovers/{handover_id}/revoke", tags=["handover"], summary="Call the handover off")
+async def revoke_handover(handover_id: UUID, data: HandoverDecline, store: StoreDep) -> Handover:
+    return await handlers.revoke_handover(store, handover_id, data.reason)

@@ -1,59 +1,198 @@
-"""The newcomer register: tables and the API's request and response schemas."""
+"""The municipality's register: tables, and the API's request and response schemas."""
 
 from datetime import UTC, date, datetime
 from enum import StrEnum
+from typing import Annotated, Any
 from uuid import UUID, uuid4
 
-from pydantic import field_validator
+from pydantic import StringConstraints, field_validator, model_validator
+from sqlalchemy import JSON, Column, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from shared.events.settlement import AgeGroup
+from shared.events.settlement import (
+    AgeGroup,
+    ArrivalRoute,
+    CefrLevel,
+    ConsentPurpose,
+    DepartureReason,
+    EndGoal,
+    HouseholdRelation,
+)
 
 ADULT_AGE = 18
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+LanguageCode = Annotated[str, StringConstraints(pattern=r"^[a-z]{2,3}$")]
+Phone = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^\+?[0-9 ]{6,20}$")]
+Email = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+class Country(StrEnum):
+    NO = "NO"
+    DK = "DK"
+
+
+class Sex(StrEnum):
+    FEMALE = "female"
+    MALE = "male"
+    UNSPECIFIED = "unspecified"
+
+
+class EducationLevel(StrEnum):
+    NONE = "none"
+    PRIMARY = "primary"
+    SECONDARY = "secondary"
+    VOCATIONAL = "vocational"
+    HIGHER = "higher"
+    UNKNOWN = "unknown"
 
 
 class NewcomerStatus(StrEnum):
     REGISTERED = "registered"
     SETTLED = "settled"
+    DEPARTED = "departed"
 
 
-class NewcomerBase(SQLModel):
-    given_name: str = Field(min_length=1, max_length=200)
-    family_name: str = Field(min_length=1, max_length=200)
+class HandoverStatus(StrEnum):
+    REQUESTED = "requested"
+    ACCEPTED = "accepted"
+    REJECTED = "rejected"
+    COMPLETED = "completed"
+    REVOKED = "revoked"
+
+    @property
+    def is_open(self) -> bool:
+        return self in (HandoverStatus.REQUESTED, HandoverStatus.ACCEPTED)
+
+
+# --- municipalities and their yearly settlement requests ------------------------------------
+
+
+class MunicipalityCreate(SQLModel):
+    code: str = Field(description="Official number: 4 digits in Norway (0301), 3 in Denmark (530)")
+    country: Country
+    name: Text
+    districts: list[Text] = Field(min_length=1, description="Where newcomers are settled")
+    max_district_share: float | None = Field(
+        default=None, gt=0, le=1, description="Overrides the service's spread guard for this municipality"
+    )
+
+    @model_validator(mode="after")
+    def _code_matches_country(self) -> "MunicipalityCreate":
+        digits = 4 if self.country is Country.NO else 3
+        if not (self.code.isdigit() and len(self.code) == digits):
+            raise ValueError(f"a municipality code in {self.country} has {digits} digits")
+        if len(set(self.districts)) != len(self.districts):
+            raise ValueError("districts must be distinct")
+        return self
+
+
+class Municipality(SQLModel, table=True):
+    code: str = Field(primary_key=True, max_length=4)
+    country: Country
+    name: str = Field(max_length=200)
+    districts: list[str] = Field(sa_column=Column(JSON, nullable=False))
+    max_district_share: float | None = None
+
+
+class QuotaSet(SQLModel):
+    requested: int = Field(ge=0, description="How many refugees the state asked the municipality to settle")
+
+
+class Quota(SQLModel, table=True):
+    municipality_code: str = Field(foreign_key="municipality.code", primary_key=True, max_length=4)
+    year: int = Field(primary_key=True)
+    requested: int
+
+
+# --- the register ---------------------------------------------------------------------------
+
+
+class NewcomerDetails(SQLModel):
+    """What an officer may correct after registration."""
+
+    given_name: Text
+    family_name: Text
+    sex: Sex
+    languages: list[LanguageCode] = Field(default_factory=list, description="ISO 639 codes, e.g. ar, ti, prs")
+    education_level: EducationLevel = EducationLevel.UNKNOWN
+    phone: Phone | None = None
+    email: Email | None = None
+    address: Annotated[str, StringConstraints(strip_whitespace=True, max_length=300)] | None = None
+
+
+class NewcomerCreate(NewcomerDetails):
     birth_date: date
-    country_of_origin: str = Field(
-        min_length=2, max_length=2, description="ISO 3166-1 alpha-2 code, e.g. SY, AF, ER"
+    country_of_origin: str = Field(min_length=2, max_length=2, description="ISO 3166-1 alpha-2, e.g. SY, ER")
+    arrival_route: ArrivalRoute = ArrivalRoute.RESETTLEMENT
+    residence_permit_date: date | None = None
+    arrival_date: date | None = None
+    external_reference: str | None = Field(
+        default=None, max_length=40, description="The state's case number (e.g. DUF in Norway), if known"
     )
-    volunteer_contact_consent: bool = Field(
-        default=False, description="Consent to be contacted by volunteer organisations"
-    )
+    consents: list[ConsentPurpose] = Field(default_factory=list, description="Consents given at registration")
 
     @field_validator("country_of_origin")
     @classmethod
-    def _upper_alpha(cls, value: str) -> str:
+    def _alpha_country(cls, value: str) -> str:
         if not value.isalpha():
             raise ValueError("must be two letters")
         return value.upper()
 
-    @field_validator("birth_date")
-    @classmethod
-    def _not_in_future(cls, value: date) -> date:
-        if value > date.today():
-            raise ValueError("must not be in the future")
-        return value
+    @model_validator(mode="after")
+    def _dates_in_order(self) -> "NewcomerCreate":
+        today = date.today()
+        for name in ("birth_date", "residence_permit_date", "arrival_date"):
+            value = getattr(self, name)
+            if value is not None and value > today:
+                raise ValueError(f"{name} must not be in the future")
+        if self.arrival_date and self.arrival_date < self.birth_date:
+            raise ValueError("arrival_date must not be before birth_date")
+        return self
 
 
-class NewcomerCreate(NewcomerBase):
-    pass
+class NewcomerUpdate(SQLModel):
+    given_name: Text | None = None
+    family_name: Text | None = None
+    sex: Sex | None = None
+    languages: list[LanguageCode] | None = None
+    education_level: EducationLevel | None = None
+    phone: Phone | None = None
+    email: Email | None = None
+    address: Annotated[str, StringConstraints(strip_whitespace=True, max_length=300)] | None = None
 
 
-class Newcomer(NewcomerBase, table=True):
+class Newcomer(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("external_reference"),)
+
     id: UUID = Field(default_factory=uuid4, primary_key=True)
+    given_name: str = Field(max_length=200)
+    family_name: str = Field(max_length=200)
+    birth_date: date
+    sex: Sex
+    country_of_origin: str = Field(max_length=2)
+    languages: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    education_level: EducationLevel
+    phone: str | None = Field(default=None, max_length=30)
+    email: str | None = Field(default=None, max_length=200)
+    address: str | None = Field(default=None, max_length=300)
+    arrival_route: ArrivalRoute
+    residence_permit_date: date | None = None
+    arrival_date: date | None = None
+    external_reference: str | None = Field(default=None, max_length=40)
+    identity_key: str = Field(index=True, max_length=500, description="Normalised name, birth date, origin")
     status: NewcomerStatus = Field(default=NewcomerStatus.REGISTERED, index=True)
-    registered_at: datetime = Field(default_factory=lambda: datetime.now(UTC))
-    municipality_code: str | None = Field(default=None, index=True, max_length=16)
-    district: str | None = Field(default=None, max_length=100)
+    registered_at: datetime = Field(default_factory=_now)
+    municipality_code: str | None = Field(default=None, index=True, max_length=4)
+    district: str | None = Field(default=None, index=True, max_length=200)
     settled_on: date | None = None
+    household_id: UUID | None = Field(default=None, foreign_key="household.id", index=True)
+    household_relation: HouseholdRelation | None = None
+    departed_on: date | None = None
+    departure_reason: DepartureReason | None = None
 
     def age_group_on(self, day: date) -> AgeGroup:
         had_birthday = (day.month, day.day) >= (self.birth_date.month, self.birth_date.day)
@@ -61,18 +200,184 @@ class Newcomer(NewcomerBase, table=True):
         return AgeGroup.ADULT if age >= ADULT_AGE else AgeGroup.CHILD
 
 
-class NewcomerPublic(NewcomerBase):
+class NewcomerPublic(SQLModel):
     id: UUID
+    given_name: str
+    family_name: str
+    birth_date: date
+    sex: Sex
+    country_of_origin: str
+    languages: list[str]
+    education_level: EducationLevel
+    phone: str | None
+    email: str | None
+    address: str | None
+    arrival_route: ArrivalRoute
+    residence_permit_date: date | None
+    arrival_date: date | None
+    external_reference: str | None
     status: NewcomerStatus
     registered_at: datetime
     municipality_code: str | None
     district: str | None
     settled_on: date | None
+    household_id: UUID | None
+    household_relation: HouseholdRelation | None
+    departed_on: date | None
+    departure_reason: DepartureReason | None
+    consents: list[ConsentPurpose] = Field(default_factory=list, description="Consents in force now")
+
+
+# --- settlement -----------------------------------------------------------------------------
 
 
 class SettlementCreate(SQLModel):
-    municipality_code: str = Field(
-        min_length=1, max_length=16, description="Official municipality number, e.g. 0301 or 530"
-    )
-    district: str = Field(min_length=1, max_length=100)
+    municipality_code: str = Field(max_length=4)
+    district: Text
     settled_on: date
+    override_reason: Text | None = Field(
+        default=None, description="Settle although the quota or the district's share is exceeded, and why"
+    )
+
+
+class Settlement(SQLModel, table=True):
+    """The fact that a newcomer was settled; quota and spread reports count these."""
+
+    id: UUID = Field(default_factory=uuid4, primary_key=True)
+    newcomer_id: UUID = Field(foreign_key="newcomer.id", unique=True)
+    municipality_code: str = Field(foreign_key="municipality.code", index=True, max_length=4)
+    district: str = Field(max_length=200)
+    settled_on: date
+    year: int = Field(index=True)
+    family_reunification: bool
+    override_reason: str | None = Field(default=None, max_length=200)
+
+
+class QuotaLine(SQLModel):
+    municipality_code: str
+    municipality_name: str
+    year: int
+    requested: int | None
+    settled: int
+    family_reunification: int
+    remaining: int | None
+
+
+class DistrictLine(SQLModel):
+    district: str
+    settled: int
+    share: float
+
+
+class DistrictReport(SQLModel):
+    municipality_code: str
+    year: int
+    total: int
+    max_district_share: float
+    districts: list[DistrictLine]
+
+
+# --- households, consent, departure, plans --------------------------------------------------
+
+
+class Household(SQLModel, table=True):
+    id: UUID = Field(default_factory=uuid4, primary_key=True)
+    created_at: datetime = Field(default_factory=_now)
+
+
+class MemberAdd(SQLModel):
+    newcomer_id: UUID
+    relation: HouseholdRelation
+
+
+class HouseholdCreate(SQLModel):
+    members: list[MemberAdd] = Field(min_length=1)
+
+
+class MemberPublic(SQLModel):
+    newcomer_id: UUID
+    relation: HouseholdRelation | None
+    age_group: AgeGroup
+    status: NewcomerStatus
+
+
+class HouseholdPublic(SQLModel):
+    id: UUID
+    created_at: datetime
+    members: list[MemberPublic]
+
+
+class Consent(SQLModel, table=True):
+    id: UUID = Field(default_factory=uuid4, primary_key=True)
+    newcomer_id: UUID = Field(foreign_key="newcomer.id", index=True)
+    purpose: ConsentPurpose
+    given_at: datetime
+    withdrawn_at: datetime | None = None
+
+
+class ConsentGive(SQLModel):
+    purpose: ConsentPurpose
+
+
+class ConsentPublic(SQLModel):
+    purpose: ConsentPurpose
+    given_at: datetime
+    withdrawn_at: datetime | None
+
+
+class DepartureCreate(SQLModel):
+    reason: DepartureReason
+    departed_on: date
+
+
+class IntegrationPlanSet(SQLModel):
+    end_goal: EndGoal
+    language_goal: CefrLevel
+    programme_months: int = Field(ge=1, le=48, description="Planned length of the introduction programme")
+    agreed_on: date
+
+
+class IntegrationPlan(IntegrationPlanSet, table=True):
+    __tablename__ = "integration_plan"
+
+    newcomer_id: UUID = Field(foreign_key="newcomer.id", primary_key=True)
+    updated_at: datetime = Field(default_factory=_now)
+
+
+# --- handover between municipalities --------------------------------------------------------
+
+
+class HandoverCreate(SQLModel):
+    to_municipality_code: str = Field(max_length=4)
+    reason: Text | None = None
+
+
+class HandoverAccept(SQLModel):
+    to_district: Text
+
+
+class HandoverDecline(SQLModel):
+    reason: Text
+
+
+class HandoverComplete(SQLModel):
+    completed_on: date
+
+
+class Handover(SQLModel, table=True):
+    id: UUID = Field(default_factory=uuid4, primary_key=True)
+    newcomer_id: UUID = Field(foreign_key="newcomer.id", index=True)
+    from_municipality_code: str = Field(max_length=4)
+    to_municipality_code: str = Field(foreign_key="municipality.code", max_length=4)
+    to_district: str | None = Field(default=None, max_length=200)
+    status: HandoverStatus = Field(default=HandoverStatus.REQUESTED, index=True)
+    reason: str | None = Field(default=None, max_length=200)
+    decision_reason: str | None = Field(default=None, max_length=200)
+    requested_at: datetime = Field(default_factory=_now)
+    decided_at: datetime | None = None
+    completed_on: date | None = None
+
+
+def public(newcomer: Newcomer, consents: list[ConsentPurpose]) -> NewcomerPublic:
+    fields: dict[str, Any] = newcomer.model_dump()
+    return NewcomerPublic(**fields, consents=consents)

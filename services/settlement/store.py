@@ -3,29 +3,100 @@
 from typing import ClassVar
 from uuid import UUID
 
+from sqlalchemy import func, or_
 from sqlmodel import col, select
 
+from shared.events.settlement import ConsentPurpose
 from shared.store import Store
 
-from .models import Newcomer, NewcomerStatus
+from .models import (
+    Consent,
+    Handover,
+    Household,
+    IntegrationPlan,
+    Municipality,
+    Newcomer,
+    NewcomerStatus,
+    Quota,
+    Settlement,
+)
 
-TABLES = [Newcomer.__table__]  # type: ignore[attr-defined]
+TABLES = [
+    model.__table__  # type: ignore[union-attr]
+    for model in (Municipality, Quota, Household, Newcomer, Settlement, Consent, Handover, IntegrationPlan)
+]
 
 
 class SettlementStore(Store):
     source: ClassVar[str] = "/samvirke/settlement"
 
-    def add_newcomer(self, newcomer: Newcomer) -> None:
-        self.session.add(newcomer)
+    def add(self, row: Municipality | Quota | Household | Newcomer | Settlement | Consent | Handover) -> None:
+        self.session.add(row)
+
+    # municipalities and quotas
+
+    async def get_municipality(self, code: str) -> Municipality | None:
+        return await self.session.get(Municipality, code)
+
+    async def list_municipalities(self) -> list[Municipality]:
+        return list((await self.session.exec(select(Municipality).order_by(col(Municipality.code)))).all())
+
+    async def get_quota(self, code: str, year: int) -> Quota | None:
+        return await self.session.get(Quota, (code, year))
+
+    async def settled_counts(self, code: str, year: int) -> tuple[int, int]:
+        """How many were settled in `code` that year: by quota, and through family reunification."""
+        query = (
+            select(Settlement.family_reunification, func.count())
+            .where(Settlement.municipality_code == code, Settlement.year == year)
+            .group_by(col(Settlement.family_reunification))
+        )
+        counts = dict((await self.session.exec(query)).all())
+        return counts.get(False, 0), counts.get(True, 0)
+
+    async def district_counts(self, code: str, year: int) -> dict[str, int]:
+        query = (
+            select(Settlement.district, func.count())
+            .where(Settlement.municipality_code == code, Settlement.year == year)
+            .group_by(col(Settlement.district))
+        )
+        return dict((await self.session.exec(query)).all())
+
+    async def quota_years(self, year: int) -> list[tuple[Municipality, Quota | None]]:
+        query = (
+            select(Municipality, Quota)
+            .join(
+                Quota,
+                (col(Quota.municipality_code) == Municipality.code) & (col(Quota.year) == year),
+                isouter=True,
+            )
+            .order_by(col(Municipality.code))
+        )
+        return [(municipality, quota) for municipality, quota in (await self.session.exec(query)).all()]
+
+    # the register
 
     async def get_newcomer(self, newcomer_id: UUID) -> Newcomer | None:
         return await self.session.get(Newcomer, newcomer_id)
+
+    async def find_same_person(
+        self, *, identity_key: str, external_reference: str | None, other_than: UUID | None = None
+    ) -> Newcomer | None:
+        same = col(Newcomer.identity_key) == identity_key
+        if external_reference:
+            same = or_(same, col(Newcomer.external_reference) == external_reference)
+        query = select(Newcomer).where(same)
+        if other_than is not None:
+            query = query.where(col(Newcomer.id) != other_than)
+        return (await self.session.exec(query.order_by(col(Newcomer.registered_at)))).first()
 
     async def list_newcomers(
         self,
         *,
         status: NewcomerStatus | None,
         municipality_code: str | None,
+        district: str | None,
+        name: str | None,
         limit: int,
         offset: int,
     ) -> tuple[list[Newcomer], int]:
@@ -34,6 +105,74 @@ class SettlementStore(Store):
             query = query.where(Newcomer.status == status)
         if municipality_code is not None:
             query = query.where(Newcomer.municipality_code == municipality_code)
+        if district is not None:
+            query = query.where(Newcomer.district == district)
+        if name:
+            pattern = f"%{name.lower()}%"
+            query = query.where(
+                or_(
+                    func.lower(Newcomer.given_name).like(pattern),
+                    func.lower(Newcomer.family_name).like(pattern),
+                )
+            )
         return await self.page(
             query, col(Newcomer.registered_at), col(Newcomer.id), limit=limit, offset=offset
         )
+
+    # consents
+
+    async def consents_in_force(self, newcomer_id: UUID) -> list[ConsentPurpose]:
+        query = select(Consent.purpose).where(
+            Consent.newcomer_id == newcomer_id, col(Consent.withdrawn_at).is_(None)
+        )
+        return sorted(ConsentPurpose(purpose) for purpose in (await self.session.exec(query)).all())
+
+    async def consent_in_force(self, newcomer_id: UUID, purpose: ConsentPurpose) -> Consent | None:
+        query = select(Consent).where(
+            Consent.newcomer_id == newcomer_id,
+            Consent.purpose == purpose,
+            col(Consent.withdrawn_at).is_(None),
+        )
+        return (await self.session.exec(query)).first()
+
+    async def consent_history(self, newcomer_id: UUID) -> list[Consent]:
+        query = select(Consent).where(Consent.newcomer_id == newcomer_id).order_by(col(Consent.given_at))
+        return list((await self.session.exec(query)).all())
+
+    # households
+
+    async def get_household(self, household_id: UUID) -> Household | None:
+        return await self.session.get(Household, household_id)
+
+    async def household_members(self, household_id: UUID) -> list[Newcomer]:
+        query = (
+            select(Newcomer).where(Newcomer.household_id == household_id).order_by(col(Newcomer.birth_date))
+        )
+        return list((await self.session.exec(query)).all())
+
+    async def household_consents(self, household_id: UUID, purpose: ConsentPurpose) -> bool:
+        query = (
+            select(func.count())
+            .select_from(Consent)
+            .join(Newcomer, col(Newcomer.id) == Consent.newcomer_id)
+            .where(Newcomer.household_id == household_id, Consent.purpose == purpose)
+            .where(col(Consent.withdrawn_at).is_(None))
+        )
+        return (await self.session.exec(query)).one() > 0
+
+    # handovers and plans
+
+    async def get_handover(self, handover_id: UUID) -> Handover | None:
+        return await self.session.get(Handover, handover_id)
+
+    async def handovers_of(self, newcomer_id: UUID) -> list[Handover]:
+        query = (
+            select(Handover).where(Handover.newcomer_id == newcomer_id).order_by(col(Handover.requested_at))
+        )
+        return list((await self.session.exec(query)).all())
+
+    async def get_plan(self, newcomer_id: UUID) -> IntegrationPlan | None:
+        return await self.session.get(IntegrationPlan, newcomer_id)
+
+    def put_plan(self, plan: IntegrationPlan) -> None:
+        self.session.add(plan)

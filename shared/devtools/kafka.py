@@ -27,7 +27,7 @@ from typing import Any
 
 from aiokafka.admin import AIOKafkaAdminClient
 
-from shared.events import TOPICS
+from shared.events import COMPACTED_TOPICS, TOPICS
 from shared.topics import ensure_topics
 
 from ._process import free_port, repo_cache_dir, spawn, stop, tail
@@ -64,7 +64,9 @@ def provide_kafka(*, partitions: int = 3, topics: tuple[str, ...] = TOPICS) -> I
 
 
 def _provision(endpoint: KafkaEndpoint, topics: tuple[str, ...], partitions: int) -> None:
-    run_coroutine(ensure_topics(endpoint.bootstrap_servers, topics, partitions=partitions))
+    run_coroutine(
+        ensure_topics(endpoint.bootstrap_servers, topics, partitions=partitions, compacted=COMPACTED_TOPICS)
+    )
 
 
 def run_coroutine(coroutine: Coroutine[Any, Any, Any]) -> Any:

@@ -8,11 +8,32 @@ every consumer has moved.
 from . import education, employment, settlement, volunteering
 from .base import Event
 
-TOPICS: tuple[str, ...] = (settlement.TOPIC, education.TOPIC, employment.TOPIC, volunteering.TOPIC)
+TOPICS: tuple[str, ...] = (
+    settlement.TOPIC,
+    settlement.PERSONAL_DETAILS_TOPIC,
+    settlement.VOLUNTEER_CONTACTS_TOPIC,
+    education.TOPIC,
+    employment.TOPIC,
+    volunteering.TOPIC,
+)
+
+# Per-person state: Kafka keeps the latest record per newcomer, and a tombstone erases it.
+COMPACTED_TOPICS: frozenset[str] = frozenset(
+    {settlement.PERSONAL_DETAILS_TOPIC, settlement.VOLUNTEER_CONTACTS_TOPIC}
+)
 
 CATALOGUE: dict[str, type[Event]] = {
     event.type: event
     for event in (*settlement.EVENTS, *education.EVENTS, *employment.EVENTS, *volunteering.EVENTS)
 }
 
-__all__ = ["CATALOGUE", "TOPICS", "Event", "education", "employment", "settlement", "volunteering"]
+__all__ = [
+    "CATALOGUE",
+    "COMPACTED_TOPICS",
+    "TOPICS",
+    "Event",
+    "education",
+    "employment",
+    "settlement",
+    "volunteering",
+]

@@ -1,17 +1,68 @@
-"""Events the settlement service (the municipality's refugee office) publishes."""
+"""Events the settlement service (the municipality's refugee office) publishes.
 
-from datetime import date
+Case events go to `settlement.events` and carry ids, dates and codes only.
+Personal details reach only those entitled to them, on compacted per-person
+topics whose latest record per newcomer is the current state and whose
+tombstone (a null value) means "forget this person":
+`settlement.personal-details` for education and employment staff, and
+`settlement.volunteer-contacts`, minimal contact data of newcomers who
+consented to volunteer contact, for volunteering.
+"""
+
+from datetime import date, datetime
 from enum import StrEnum
 from typing import ClassVar
+from uuid import UUID
 
 from .base import Event
 
 TOPIC = "settlement.events"
+PERSONAL_DETAILS_TOPIC = "settlement.personal-details"
+VOLUNTEER_CONTACTS_TOPIC = "settlement.volunteer-contacts"
 
 
 class AgeGroup(StrEnum):
     ADULT = "adult"
     CHILD = "child"
+
+
+class ArrivalRoute(StrEnum):
+    RESETTLEMENT = "resettlement"  # quota refugees
+    ASYLUM = "asylum"
+    FAMILY_REUNIFICATION = "family_reunification"
+
+
+class ConsentPurpose(StrEnum):
+    VOLUNTEER_CONTACT = "volunteer_contact"
+
+
+class DepartureReason(StrEnum):
+    LEFT_COUNTRY = "left_country"
+    DECEASED = "deceased"
+    OTHER = "other"
+
+
+class EndGoal(StrEnum):
+    WORK = "work"
+    EDUCATION = "education"
+
+
+class CefrLevel(StrEnum):
+    A1 = "A1"
+    A2 = "A2"
+    B1 = "B1"
+    B2 = "B2"
+    C1 = "C1"
+    C2 = "C2"
+
+
+class HouseholdRelation(StrEnum):
+    HEAD = "head"
+    SPOUSE = "spouse"
+    CHILD = "child"
+    PARENT = "parent"
+    SIBLING = "sibling"
+    OTHER = "other"
 
 
 class NewcomerRegistered(Event):
@@ -21,6 +72,7 @@ class NewcomerRegistered(Event):
     topic: ClassVar[str] = TOPIC
 
     registered_on: date
+    arrival_route: ArrivalRoute = ArrivalRoute.RESETTLEMENT
 
 
 class NewcomerSettled(Event):
@@ -34,6 +86,151 @@ class NewcomerSettled(Event):
     settled_on: date
     age_group: AgeGroup
     volunteer_contact_consent: bool
+    arrival_route: ArrivalRoute = ArrivalRoute.RESETTLEMENT
+    household_id: UUID | None = None
 
 
-EVENTS: tuple[type[Event], ...] = (NewcomerRegistered, NewcomerSettled)
+class HouseholdMemberAdded(Event):
+    """A newcomer joined a household, e.g. a relative arriving through family reunification."""
+
+    type: ClassVar[str] = "samvirke.settlement.household.member-added.v1"
+    topic: ClassVar[str] = TOPIC
+
+    household_id: UUID
+    relation: HouseholdRelation
+    age_group: AgeGroup
+    via_family_reunification: bool
+    household_consents_to_volunteer_contact: bool
+
+
+class ConsentGiven(Event):
+    type: ClassVar[str] = "samvirke.settlement.consent.given.v1"
+    topic: ClassVar[str] = TOPIC
+
+    purpose: ConsentPurpose
+    given_at: datetime
+
+
+class ConsentWithdrawn(Event):
+    type: ClassVar[str] = "samvirke.settlement.consent.withdrawn.v1"
+    topic: ClassVar[str] = TOPIC
+
+    purpose: ConsentPurpose
+    withdrawn_at: datetime
+
+
+class HandoverRequested(Event):
+    """The newcomer is moving: their case is offered to another municipality."""
+
+    type: ClassVar[str] = "samvirke.settlement.handover.requested.v1"
+    topic: ClassVar[str] = TOPIC
+
+    handover_id: UUID
+    from_municipality_code: str
+    to_municipality_code: str
+
+
+class HandoverAccepted(Event):
+    type: ClassVar[str] = "samvirke.settlement.handover.accepted.v1"
+    topic: ClassVar[str] = TOPIC
+
+    handover_id: UUID
+    to_municipality_code: str
+    to_district: str
+
+
+class HandoverRejected(Event):
+    type: ClassVar[str] = "samvirke.settlement.handover.rejected.v1"
+    topic: ClassVar[str] = TOPIC
+
+    handover_id: UUID
+    reason: str
+
+
+class HandoverCompleted(Event):
+    """The receiving municipality took the case over; every agency transfers or closes its record."""
+
+    type: ClassVar[str] = "samvirke.settlement.handover.completed.v1"
+    topic: ClassVar[str] = TOPIC
+
+    handover_id: UUID
+    from_municipality_code: str
+    to_municipality_code: str
+    to_district: str
+    completed_on: date
+
+
+class HandoverRevoked(Event):
+    type: ClassVar[str] = "samvirke.settlement.handover.revoked.v1"
+    topic: ClassVar[str] = TOPIC
+
+    handover_id: UUID
+    reason: str
+
+
+class NewcomerDeparted(Event):
+    """The newcomer's settlement is closed: left the country, deceased, or another reason."""
+
+    type: ClassVar[str] = "samvirke.settlement.newcomer.departed.v1"
+    topic: ClassVar[str] = TOPIC
+
+    reason: DepartureReason
+    departed_on: date
+
+
+class IntegrationPlanAgreed(Event):
+    type: ClassVar[str] = "samvirke.settlement.integration-plan.agreed.v1"
+    topic: ClassVar[str] = TOPIC
+
+    end_goal: EndGoal
+    language_goal: CefrLevel
+    programme_months: int
+    agreed_on: date
+
+
+class PersonalDetails(Event):
+    """Current name and contact details, for staff of agencies with a legal basis."""
+
+    type: ClassVar[str] = "samvirke.settlement.personal-details.v1"
+    topic: ClassVar[str] = PERSONAL_DETAILS_TOPIC
+
+    given_name: str
+    family_name: str
+    birth_date: date
+    sex: str
+    languages: list[str]
+    phone: str | None
+    email: str | None
+    address: str | None
+    municipality_code: str | None
+
+
+class VolunteerContact(Event):
+    """The least a volunteer organisation needs to make contact, only while consent lasts."""
+
+    type: ClassVar[str] = "samvirke.settlement.volunteer-contact.v1"
+    topic: ClassVar[str] = VOLUNTEER_CONTACTS_TOPIC
+
+    given_name: str
+    phone: str | None
+    languages: list[str]
+    municipality_code: str | None
+    district: str | None
+
+
+EVENTS: tuple[type[Event], ...] = (
+    NewcomerRegistered,
+    NewcomerSettled,
+    HouseholdMemberAdded,
+    ConsentGiven,
+    ConsentWithdrawn,
+    HandoverRequested,
+    HandoverAccepted,
+    HandoverRejected,
+    HandoverCompleted,
+    HandoverRevoked,
+    NewcomerDeparted,
+    IntegrationPlanAgreed,
+    PersonalDetails,
+    VolunteerContact,
+)

@@ -11,6 +11,7 @@ import pytest
 
 from shared.devtools.kafka import KafkaEndpoint
 from shared.devtools.stack import SERVICES, run_stack, tokens
+from tests import scenario
 from tests.conftest import AUTH_SECRET
 
 pytestmark = [pytest.mark.kafka, pytest.mark.e2e]
@@ -49,17 +50,13 @@ def test_settled_newcomer_appears_in_all_four_agencies(
             )
             for name, s in stack.items()
         }
+        api["settlement"].post("/municipalities", json=scenario.LILLEHAMMER).raise_for_status()
+        api["settlement"].put("/municipalities/3405/quotas/2026", json={"requested": 25}).raise_for_status()
         newcomer = (
             api["settlement"]
             .post(
                 "/newcomers",
-                json={
-                    "given_name": "Yonas",
-                    "family_name": "Tesfaye",
-                    "birth_date": "1995-09-02",
-                    "country_of_origin": "ER",
-                    "volunteer_contact_consent": True,
-                },
+                json=scenario.person("Yonas", "Tesfaye", birth_date="1995-09-02", country_of_origin="ER"),
             )
             .raise_for_status()
             .json()

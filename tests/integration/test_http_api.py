@@ -7,9 +7,11 @@ import pytest
 import yaml
 
 from shared.auth import Agency, issue_token
-from tests.conftest import AUTH_SECRET
+from tests import scenario
+from tests.conftest import AUTH_SECRET, eventually
 from tests.integration.conftest import Platform
 from tests.integration.test_first_flow import settle
+from tests.kafka_tools import headers_of, read_topic
 
 pytestmark = pytest.mark.kafka
 
@@ -36,6 +38,7 @@ async def test_invalid_fields_are_each_named(platform: Platform) -> None:
         json={
             "given_name": "",
             "family_name": "Haddad",
+            "sex": "female",
             "birth_date": "not a date",
             "country_of_origin": "Syria",
         },
@@ -57,22 +60,31 @@ async def test_unknown_newcomer_is_not_found_and_double_settlement_conflicts(pla
     assert missing.headers["content-type"] == PROBLEM
 
     newcomer_id = await settle(settlement)
-    again = await settlement.post(
-        f"/newcomers/{newcomer_id}/settlement",
-        json={"municipality_code": "0301", "district": "Grorud", "settled_on": "2026-11-02"},
-    )
+    again = await settlement.post(f"/newcomers/{newcomer_id}/settlement", json=scenario.settlement())
     assert again.status_code == 409
-    assert "already settled" in again.json()["detail"]
+    assert "is settled in 0301" in again.json()["detail"]
 
 
-async def test_a_failed_request_publishes_nothing(platform: Platform) -> None:
+async def test_a_refused_request_changes_and_publishes_nothing(platform: Platform) -> None:
     settlement = platform.clients["settlement"]
-    before = (await settlement.get("/newcomers")).json()["total"]
-    await settlement.post(
-        f"/newcomers/{uuid4()}/settlement",
-        json={"municipality_code": "0301", "district": "Grorud", "settled_on": "2026-11-02"},
+    await settle(settlement)  # sets Oslo up
+    newcomer = (await settlement.post("/newcomers", json=scenario.person("Yonas"))).json()
+    refused = await settlement.post(
+        f"/newcomers/{newcomer['id']}/settlement", json=scenario.settlement(district="Atlantis")
     )
-    assert (await settlement.get("/newcomers")).json()["total"] == before
+    assert refused.status_code == 422
+    assert "no district 'Atlantis'" in refused.json()["detail"]
+    assert (await settlement.get(f"/newcomers/{newcomer['id']}")).json()["status"] == "registered"
+
+    async def published_for_newcomer() -> list[str] | None:
+        records = await read_topic(platform.bootstrap_servers, platform.topic("settlement.events"))
+        types = [headers_of(r)["ce_type"] for r in records if r.key == newcomer["id"].encode()]
+        return types or None
+
+    assert await eventually(published_for_newcomer) == [
+        "samvirke.settlement.newcomer.registered.v1",
+        "samvirke.settlement.consent.given.v1",
+    ]
 
 
 async def test_api_needs_a_token_of_the_services_own_agency(platform: Platform) -> None:
@@ -108,7 +120,7 @@ async def test_health_docs_and_event_catalogue_are_open(platform: Platform) -> N
 
 async def test_newcomers_are_filtered_and_paginated(platform: Platform) -> None:
     settlement = platform.clients["settlement"]
-    ids = [await settle(settlement) for _ in range(3)]
+    ids = [await settle(settlement, given_name=name) for name in ("Amira", "Yonas", "Farid")]
     page = (await settlement.get("/newcomers", params={"status": "settled", "limit": 2, "offset": 0})).json()
     rest = (await settlement.get("/newcomers", params={"status": "settled", "limit": 2, "offset": 2})).json()
     assert page["total"] == rest["total"] == 3

@@ -7,7 +7,7 @@ from uuid import uuid4
 import pytest
 
 from shared.envelope import Envelope, InvalidEvent
-from shared.events import CATALOGUE, TOPICS
+from shared.events import CATALOGUE, COMPACTED_TOPICS, TOPICS
 from shared.events.settlement import AgeGroup, NewcomerSettled
 
 
@@ -87,7 +87,13 @@ def test_every_catalogued_event_is_versioned_and_belongs_to_an_agency_topic() ->
         assert event_type.split(".")[1] == model.topic.split(".")[0], "typed by its publisher"
 
 
-def test_events_carry_no_names_or_birth_dates() -> None:
-    forbidden = {"given_name", "family_name", "name", "birth_date", "address"}
+def test_case_events_carry_no_names_or_birth_dates() -> None:
+    forbidden = {"given_name", "family_name", "name", "birth_date", "address", "phone", "email"}
     for model in CATALOGUE.values():
-        assert forbidden.isdisjoint(model.model_fields), model.type
+        if model.topic not in COMPACTED_TOPICS:
+            assert forbidden.isdisjoint(model.model_fields), model.type
+
+
+def test_personal_data_travels_only_on_compacted_per_person_topics() -> None:
+    personal = [m for m in CATALOGUE.values() if {"given_name", "phone"} & set(m.model_fields)]
+    assert {m.topic for m in personal} == set(COMPACTED_TOPICS)

@@ -1,0 +1,34 @@
+"""Settlement use cases, one module per part of the refugee office's work."""
+
+from .handover import accept_handover, complete_handover, reject_handover, request_handover, revoke_handover
+from .households import add_household_member, create_household
+from .register import (
+    create_municipality,
+    give_consent,
+    register_newcomer,
+    set_quota,
+    update_newcomer,
+    withdraw_consent,
+)
+from .settle import agree_integration_plan, depart, district_report, quota_report, settle_newcomer
+
+__all__ = [
+    "accept_handover",
+    "add_household_member",
+    "agree_integration_plan",
+    "complete_handover",
+    "create_household",
+    "create_municipality",
+    "depart",
+    "district_report",
+    "give_consent",
+    "quota_report",
+    "register_newcomer",
+    "reject_handover",
+    "request_handover",
+    "revoke_handover",
+    "set_quota",
+    "settle_newcomer",
+    "update_newcomer",
+    "withdraw_consent",
+]

@@ -1,0 +1,223 @@
+"""Settling newcomers within quota and spread, departures, integration plans, and the reports."""
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from uuid import UUID
+
+from shared.events.settlement import (
+    ArrivalRoute,
+    ConsentPurpose,
+    HandoverRevoked,
+    IntegrationPlanAgreed,
+    NewcomerDeparted,
+    NewcomerSettled,
+    VolunteerContact,
+)
+from shared.http import Conflict, Invalid
+
+from ..models import (
+    DepartureCreate,
+    DistrictLine,
+    DistrictReport,
+    IntegrationPlan,
+    IntegrationPlanSet,
+    Municipality,
+    Newcomer,
+    NewcomerStatus,
+    QuotaLine,
+    Settlement,
+    SettlementCreate,
+)
+from ..store import SettlementStore
+from .register import existing_municipality, existing_newcomer, share_personal_data
+
+
+@dataclass(frozen=True)
+class SpreadGuard:
+    """No district takes more than `max_share` of a year's settlements, once there are `from_count`."""
+
+    max_share: float
+    from_count: int
+
+
+async def settle_newcomer(
+    store: SettlementStore, newcomer_id: UUID, data: SettlementCreate, guard: SpreadGuard
+) -> Newcomer:
+    newcomer = await existing_newcomer(store, newcomer_id)
+    if newcomer.status is not NewcomerStatus.REGISTERED:
+        where = f" in {newcomer.municipality_code} on {newcomer.settled_on}" if newcomer.settled_on else ""
+        raise Conflict(
+            f"Newcomer {newcomer_id} is {newcomer.status}{where}; only registered newcomers are settled."
+        )
+    municipality = await existing_municipality(store, data.municipality_code)
+    if data.district not in municipality.districts:
+        raise Invalid(
+            f"{municipality.name} has no district {data.district!r}; "
+            f"it has {', '.join(municipality.districts)}."
+        )
+    await _keep_household_together(store, newcomer, municipality)
+    family_reunification = newcomer.arrival_route is ArrivalRoute.FAMILY_REUNIFICATION
+    year = data.settled_on.year
+    if data.override_reason is None:
+        if not family_reunification:  # relatives joining family are not part of the quota
+            await _within_quota(store, municipality, year)
+        await _within_spread(store, municipality, data.district, year, guard)
+
+    store.add(
+        Settlement(
+            newcomer_id=newcomer.id,
+            municipality_code=municipality.code,
+            district=data.district,
+            settled_on=data.settled_on,
+            year=year,
+            family_reunification=family_reunification,
+            override_reason=data.override_reason,
+        )
+    )
+    newcomer.status = NewcomerStatus.SETTLED
+    newcomer.municipality_code = municipality.code
+    newcomer.district = data.district
+    newcomer.settled_on = data.settled_on
+    consents = await store.consents_in_force(newcomer.id)
+    store.emit(
+        NewcomerSettled(
+            newcomer_id=newcomer.id,
+            municipality_code=municipality.code,
+            district=data.district,
+            settled_on=data.settled_on,
+            age_group=newcomer.age_group_on(data.settled_on),
+            volunteer_contact_consent=ConsentPurpose.VOLUNTEER_CONTACT in consents,
+            arrival_route=newcomer.arrival_route,
+            household_id=newcomer.household_id,
+        )
+    )
+    await share_personal_data(store, newcomer)
+    return newcomer
+
+
+async def _keep_household_together(
+    store: SettlementStore, newcomer: Newcomer, municipality: Municipality
+) -> None:
+    if newcomer.household_id is None:
+        return
+    elsewhere = {
+        str(member.municipality_code)
+        for member in await store.household_members(newcomer.household_id)
+        if member.status is NewcomerStatus.SETTLED and member.municipality_code != municipality.code
+    }
+    if elsewhere:
+        raise Conflict(
+            f"The newcomer's household lives in {', '.join(sorted(elsewhere))}; settle them together."
+        )
+
+
+async def _within_quota(store: SettlementStore, municipality: Municipality, year: int) -> None:
+    quota = await store.get_quota(municipality.code, year)
+    settled, _ = await store.settled_counts(municipality.code, year)
+    if quota is None:
+        raise Conflict(
+            f"{municipality.name} has no settlement request for {year}; "
+            "set one, or settle with an override_reason."
+        )
+    if settled >= quota.requested:
+        raise Conflict(
+            f"{municipality.name} has settled {settled} of the {quota.requested} requested for {year}; "
+            "settle with an override_reason to exceed it.",
+            requested=quota.requested,
+            settled=settled,
+        )
+
+
+async def _within_spread(
+    store: SettlementStore, municipality: Municipality, district: str, year: int, guard: SpreadGuard
+) -> None:
+    counts = await store.district_counts(municipality.code, year)
+    total = sum(counts.values()) + 1
+    share = (counts.get(district, 0) + 1) / total
+    max_share = municipality.max_district_share or guard.max_share
+    if len(municipality.districts) > 1 and total >= guard.from_count and share > max_share:
+        raise Conflict(
+            f"{district} would take {counts.get(district, 0) + 1} of {total} settlements in {year} "
+            f"({share:.0%}), more than its {max_share:.0%} share; choose another district "
+            "or settle with an override_reason.",
+            share=round(share, 3),
+            max_share=max_share,
+        )
+
+
+async def depart(store: SettlementStore, newcomer_id: UUID, data: DepartureCreate) -> Newcomer:
+    newcomer = await existing_newcomer(store, newcomer_id)
+    if newcomer.status is NewcomerStatus.DEPARTED:
+        raise Conflict(f"Newcomer {newcomer_id} departed on {newcomer.departed_on} already.")
+    if newcomer.settled_on and data.departed_on < newcomer.settled_on:
+        raise Invalid("departed_on must not be before the settlement date.")
+    for handover in await store.handovers_of(newcomer_id):
+        if handover.status.is_open:
+            handover.status = handover.status.REVOKED
+            handover.decision_reason = "departed"
+            handover.decided_at = datetime.now(UTC)
+            store.emit(HandoverRevoked(newcomer_id=newcomer_id, handover_id=handover.id, reason="departed"))
+    if ConsentPurpose.VOLUNTEER_CONTACT in await store.consents_in_force(newcomer_id):
+        store.forget(VolunteerContact, str(newcomer_id))
+    newcomer.status = NewcomerStatus.DEPARTED
+    newcomer.departed_on = data.departed_on
+    newcomer.departure_reason = data.reason
+    store.emit(NewcomerDeparted(newcomer_id=newcomer_id, reason=data.reason, departed_on=data.departed_on))
+    return newcomer
+
+
+async def agree_integration_plan(
+    store: SettlementStore, newcomer_id: UUID, data: IntegrationPlanSet
+) -> IntegrationPlan:
+    newcomer = await existing_newcomer(store, newcomer_id)
+    if newcomer.status is not NewcomerStatus.SETTLED:
+        raise Conflict(
+            f"Newcomer {newcomer_id} is {newcomer.status}; plans are agreed with settled newcomers."
+        )
+    if newcomer.settled_on and data.agreed_on < newcomer.settled_on:
+        raise Invalid("agreed_on must not be before the settlement date.")
+    plan = await store.get_plan(newcomer_id)
+    if plan is None:
+        plan = IntegrationPlan(newcomer_id=newcomer_id, **data.model_dump())
+    else:
+        plan.sqlmodel_update(data.model_dump(), update={"updated_at": datetime.now(UTC)})
+    store.put_plan(plan)
+    store.emit(IntegrationPlanAgreed(newcomer_id=newcomer_id, **data.model_dump()))
+    return plan
+
+
+async def quota_report(store: SettlementStore, year: int) -> list[QuotaLine]:
+    lines = []
+    for municipality, quota in await store.quota_years(year):
+        settled, reunified = await store.settled_counts(municipality.code, year)
+        requested = quota.requested if quota else None
+        lines.append(
+            QuotaLine(
+                municipality_code=municipality.code,
+                municipality_name=municipality.name,
+                year=year,
+                requested=requested,
+                settled=settled,
+                family_reunification=reunified,
+                remaining=None if requested is None else max(requested - settled, 0),
+            )
+        )
+    return lines
+
+
+async def district_report(store: SettlementStore, code: str, year: int, guard: SpreadGuard) -> DistrictReport:
+    municipality = await existing_municipality(store, code)
+    counts = await store.district_counts(code, year)
+    total = sum(counts.values())
+    return DistrictReport(
+        municipality_code=code,
+        year=year,
+        total=total,
+        max_district_share=municipality.max_district_share or guard.max_share,
+        districts=[
+            DistrictLine(
+                district=d, settled=counts.get(d, 0), share=round(counts.get(d, 0) / total, 3) if total else 0
+            )
+            for d in municipality.districts
+        ],
+    )
