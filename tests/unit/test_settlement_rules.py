@@ -504,7 +504,9 @@ async def test_integration_plan_is_agreed_with_settled_newcomers_and_revisions_r
     revised = await office(
         handlers.agree_integration_plan,
         newcomer.id,
-        plan.model_copy(update={"end_goal": "education", "language_goal": "B2"}),
+        IntegrationPlanSet.model_validate(
+            {**plan.model_dump(), "end_goal": "education", "language_goal": "B2"}
+        ),
     )
     assert (revised.end_goal, revised.language_goal) == ("education", "B2")
     agreed = [

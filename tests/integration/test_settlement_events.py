@@ -1,0 +1,134 @@
+"""Every settlement use case, driven over HTTP, reaches Kafka as a CloudEvent on the right topic."""
+
+from typing import Any
+
+import pytest
+from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
+from cloudevents.core.bindings import kafka as cloudevents_kafka
+
+from shared.events import settlement as events
+from tests import scenario
+from tests.conftest import eventually
+from tests.integration.conftest import Platform
+from tests.kafka_tools import read_topic
+
+pytestmark = pytest.mark.kafka
+
+LILLEHAMMER = {"code": "3405", "country": "NO", "name": "Lillehammer", "districts": ["Sentrum", "Søre Ål"]}
+
+
+async def test_each_settlement_event_reaches_kafka_as_a_cloudevent(platform: Platform) -> None:
+    api = platform.clients["settlement"]
+
+    async def ok(response: Any, status: int = 200) -> dict[str, Any]:
+        assert response.status_code == status, response.text
+        return response.json()  # type: ignore[no-any-return]
+
+    await ok(await api.post("/municipalities", json=scenario.OSLO), 201)
+    await ok(await api.post("/municipalities", json=LILLEHAMMER), 201)
+    await ok(await api.put("/municipalities/0301/quotas/2026", json={"requested": 50}))
+    mother = await ok(await api.post("/newcomers", json=scenario.person("Sara")), 201)
+    await ok(await api.post(f"/newcomers/{mother['id']}/settlement", json=scenario.settlement()))
+    household = await ok(
+        await api.post("/households", json={"members": [{"newcomer_id": mother["id"], "relation": "head"}]}),
+        201,
+    )
+    son = await ok(
+        await api.post(
+            "/newcomers",
+            json=scenario.person(
+                "Adam", birth_date="2015-01-01", consent=False, arrival_route="family_reunification"
+            ),
+        ),
+        201,
+    )
+    await ok(
+        await api.post(
+            f"/households/{household['id']}/members", json={"newcomer_id": son["id"], "relation": "child"}
+        )
+    )
+    await ok(await api.delete(f"/newcomers/{mother['id']}/consents/volunteer_contact"))
+    await ok(
+        await api.put(
+            f"/newcomers/{mother['id']}/integration-plan",
+            json={
+                "end_goal": "work",
+                "language_goal": "B1",
+                "programme_months": 24,
+                "agreed_on": "2026-11-10",
+            },
+        )
+    )
+    for outcome in ("reject", "revoke", "complete"):
+        handover = await ok(
+            await api.post(f"/newcomers/{mother['id']}/handovers", json={"to_municipality_code": "3405"}), 201
+        )
+        if outcome == "reject":
+            await ok(await api.post(f"/handovers/{handover['id']}/reject", json={"reason": "No housing"}))
+            continue
+        await ok(await api.post(f"/handovers/{handover['id']}/accept", json={"to_district": "Søre Ål"}))
+        if outcome == "revoke":
+            await ok(await api.post(f"/handovers/{handover['id']}/revoke", json={"reason": "Stays"}))
+        else:
+            await ok(
+                await api.post(f"/handovers/{handover['id']}/complete", json={"completed_on": "2026-12-01"})
+            )
+    moved = await ok(await api.get(f"/newcomers/{mother['id']}"))
+    assert (moved["municipality_code"], moved["district"]) == ("3405", "Søre Ål")
+    await ok(await api.post(f"/newcomers/{son['id']}/consents", json={"purpose": "volunteer_contact"}), 201)
+    await ok(
+        await api.post(
+            f"/newcomers/{mother['id']}/departure",
+            json={"reason": "left_country", "departed_on": "2027-01-05"},
+        )
+    )
+
+    wanted = {event.type for event in events.EVENTS}
+
+    async def all_types_published() -> dict[str, list[Any]] | None:
+        seen: dict[str, list[Any]] = {}
+        for topic in (events.TOPIC, events.PERSONAL_DETAILS_TOPIC, events.VOLUNTEER_CONTACTS_TOPIC):
+            for record in await read_topic(platform.bootstrap_servers, platform.topic(topic)):
+                seen.setdefault(dict(record.headers)["ce_type"].decode(), []).append((topic, record))
+        return seen if wanted <= seen.keys() else None
+
+    seen = await eventually(all_types_published)
+    assert seen.keys() == wanted
+    for event_type, records in seen.items():
+        for topic, record in records:
+            if record.value is None:  # a tombstone: the per-person topic forgets the newcomer
+                assert topic == events.VOLUNTEER_CONTACTS_TOPIC
+                continue
+            cloud_event = cloudevents_kafka.from_binary_event(
+                cloudevents_kafka.KafkaMessage(
+                    headers=dict(record.headers), key=record.key, value=record.value
+                )
+            )
+            assert cloud_event.get_type() == event_type
+            assert cloud_event.get_source() == "/samvirke/settlement"
+            assert cloud_event.get_subject() == record.key.decode()
+            model = next(e for e in events.EVENTS if e.type == event_type)
+            assert model.topic == topic
+            model.model_validate(cloud_event.get_data())
+    tombstones = [r for _, r in seen[events.VolunteerContact.type] if r.value is None]
+    assert {r.key.decode() for r in tombstones} == {mother["id"]}, (
+        "withdrawal (and departure) erase the contact"
+    )
+
+
+async def test_per_person_topics_are_compacted_and_case_topics_keep_history(platform: Platform) -> None:
+    admin = AIOKafkaAdminClient(bootstrap_servers=platform.bootstrap_servers)
+    await admin.start()
+    try:
+        names = [platform.topic(t) for t in (events.TOPIC, events.PERSONAL_DETAILS_TOPIC)]
+        responses = await admin.describe_configs([ConfigResource(ConfigResourceType.TOPIC, n) for n in names])
+        configs: dict[str, dict[str, str]] = {}
+        for response in responses:
+            for _code, _message, _type, name, entries in response.resources:
+                configs[name] = {entry[0]: entry[1] for entry in entries}
+    finally:
+        await admin.close()
+    assert configs[names[0]]["cleanup.policy"] == "delete"
+    assert configs[names[0]]["retention.ms"] == "-1"
+    assert configs[names[1]]["cleanup.policy"] == "compact"
