@@ -65,8 +65,13 @@ class Envelope:
         return headers
 
     @classmethod
-    def from_record(cls, headers: Iterable[tuple[str, bytes | None]], value: bytes | None) -> "Envelope":
-        """Reads a Kafka record; raises InvalidEvent if it is not a binary-mode CloudEvent."""
+    def from_record(
+        cls, headers: Iterable[tuple[str, bytes | None]], value: bytes | None, *, tombstone: bool = False
+    ) -> "Envelope":
+        """Reads a Kafka record; raises InvalidEvent if it is not a binary-mode CloudEvent.
+
+        A `tombstone` (a null value on a compacted topic) carries attributes but no data.
+        """
         try:
             attrs = {name: (raw or b"").decode() for name, raw in headers}
         except UnicodeDecodeError as error:
@@ -79,7 +84,7 @@ class Envelope:
         content_type = attrs.get("content-type", CONTENT_TYPE).split(";")[0].strip()
         if content_type != CONTENT_TYPE:
             raise InvalidEvent(f"unsupported content-type {content_type!r}")
-        if value is None:
+        if value is None and not tombstone:
             raise InvalidEvent("record has no value")
         try:
             time = datetime.fromisoformat(attrs["ce_time"]) if attrs.get("ce_time") else None
@@ -92,7 +97,7 @@ class Envelope:
             type=attrs["ce_type"],
             subject=attrs.get("ce_subject", ""),
             time=time or datetime.now(UTC),
-            data=value,
+            data=value or b"",
             traceparent=attrs.get("traceparent"),
             extra_headers={k: v for k, v in attrs.items() if k not in known},
         )

@@ -10,6 +10,7 @@ import logging
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any, Protocol
+from uuid import UUID
 
 from aiokafka import ConsumerRecord
 from opentelemetry.trace import Tracer
@@ -50,6 +51,7 @@ async def record_once(session: AsyncSession, envelope: Envelope) -> bool:
 
 
 Handler = Callable[[AsyncSession, Any], Awaitable[None]]
+Forget = Callable[[AsyncSession, UUID], Awaitable[None]]  # a tombstone: erase what is held on the newcomer
 
 
 class DeadLetters(Protocol):
@@ -62,6 +64,8 @@ class EventConsumer:
     - A record that is not a valid catalogued event goes to the dead-letter
       topic with the reason, and consumption goes on.
     - A catalogued event this service has no handler for is skipped.
+    - A tombstone (null value) on a per-person topic erases what `forget`
+      holds for that newcomer, once.
     - A lost database connection is retried with backoff, never skipped: the
       error propagates and the offset is not committed.
     - A handler that keeps failing on one event dead-letters that event
@@ -74,6 +78,7 @@ class EventConsumer:
         name: str,
         database: Database,
         handlers: Mapping[type[Event], Handler],
+        forget: Mapping[type[Event], Forget] | None = None,
         dead_letters: DeadLetters,
         tracer: Tracer,
         handler_attempts: int = 3,
@@ -83,6 +88,7 @@ class EventConsumer:
         self.name = name
         self._database = database
         self._handlers = {event.type: handler for event, handler in handlers.items()}
+        self._forget = {event.type: forget for event, forget in (forget or {}).items()}
         self._dead_letters = dead_letters
         self._tracer = tracer
         self._handler_attempts = handler_attempts
@@ -94,6 +100,9 @@ class EventConsumer:
         return sorted(self._handlers)
 
     async def consume(self, record: ConsumerRecord[Any, Any]) -> None:
+        if record.value is None:
+            await self._consume_tombstone(record)
+            return
         try:
             envelope = Envelope.from_record(record.headers, record.value)
             handler = self._handlers.get(envelope.type)
@@ -106,16 +115,31 @@ class EventConsumer:
             return
         attributes = {"messaging.consumer.group.name": self.name, "samvirke.newcomer_id": envelope.subject}
         with self._tracer.start_as_current_span(f"apply {envelope.type}", attributes=attributes):
-            await self._apply_with_retries(record, envelope, event, handler)
+            await self._apply_with_retries(record, envelope, lambda session: handler(session, event))
+
+    async def _consume_tombstone(self, record: ConsumerRecord[Any, Any]) -> None:
+        try:
+            envelope = Envelope.from_record(record.headers, None, tombstone=True)
+            forget = self._forget.get(envelope.type)
+            newcomer_id = UUID((record.key or b"").decode())
+        except (InvalidEvent, ValueError, UnicodeDecodeError) as error:
+            await self._dead_letters(record, f"unreadable tombstone: {error}")
+            return
+        if forget is not None:
+            with self._tracer.start_as_current_span(f"forget {envelope.type}"):
+                await self._apply_with_retries(record, envelope, lambda session: forget(session, newcomer_id))
 
     async def _apply_with_retries(
-        self, record: ConsumerRecord[Any, Any], envelope: Envelope, event: Event, handler: Handler
+        self,
+        record: ConsumerRecord[Any, Any],
+        envelope: Envelope,
+        apply: Callable[[AsyncSession], Awaitable[None]],
     ) -> None:
         failures = 0
         transient = 0
         while True:
             try:
-                await self._apply(envelope, event, handler)
+                await self._apply(envelope, apply)
                 return
             except (DBAPIError, OSError) as error:
                 if isinstance(error, IntegrityError):
@@ -137,10 +161,10 @@ class EventConsumer:
                     await self._dead_letters(record, f"handler failed: {error!r}")
                     return
 
-    async def _apply(self, envelope: Envelope, event: Event, handler: Handler) -> None:
+    async def _apply(self, envelope: Envelope, apply: Callable[[AsyncSession], Awaitable[None]]) -> None:
         async with self._database.transaction() as session:
             if await record_once(session, envelope):
-                await handler(session, event)
+                await apply(session)
 
 
 def dead_letter_headers(record: ConsumerRecord[Any, Any], reason: str, consumer: str) -> dict[str, str]:

@@ -22,7 +22,7 @@ from .config import ServiceSettings
 from .db import Database
 from .events import COMPACTED_TOPICS, Event
 from .http import install_problem_handlers, operations_router
-from .inbox import EventConsumer, Handler, InboxEntry
+from .inbox import EventConsumer, Forget, Handler, InboxEntry
 from .messaging import create_broker, dead_letter_sender, declare_outbox_publishers, outbox_sender, subscribe
 from .outbox import OutboxMessage, OutboxRelay
 from .telemetry import tracer_provider_from_env
@@ -41,6 +41,7 @@ def build_service(
     api: Any,
     publishes: tuple[type[Event], ...],
     consumes: Mapping[type[Event], Handler] | None = None,
+    forgets: Mapping[type[Event], Forget] | None = None,
     tracer_provider: TracerProvider | None = None,
 ) -> FastAPI:
     owns_tracer_provider = tracer_provider is None
@@ -59,12 +60,15 @@ def build_service(
     )
     database.after_commit(relay.notify)
 
-    consumed_topics = sorted({settings.topic_name(event.topic) for event in consumes or {}})
+    consumed_topics = sorted(
+        {settings.topic_name(event.topic) for event in {**(consumes or {}), **(forgets or {})}}
+    )
     if consumes:
         consumer = EventConsumer(
             name=settings.consumer_group,
             database=database,
             handlers=consumes,
+            forget=forgets,
             dead_letters=dead_letter_sender(broker, settings),
             tracer=tracer_provider.get_tracer("samvirke.inbox"),
         )

@@ -1,5 +1,6 @@
 """What every service's store shares: a session, and events staged in its transaction."""
 
+from collections.abc import Awaitable, Callable
 from typing import Any, ClassVar, TypeVar
 
 from sqlalchemy import func
@@ -41,3 +42,18 @@ class Store:
         total = (await self.session.exec(select(func.count()).select_from(query.subquery()))).one()
         rows = await self.session.exec(query.order_by(*order_by).limit(limit).offset(offset))
         return list(rows.all()), total
+
+
+StoreT = TypeVar("StoreT", bound=Store)
+EventT = TypeVar("EventT")
+
+
+def on_store(
+    make_store: Callable[[AsyncSession], StoreT], use_case: Callable[[StoreT, EventT], Awaitable[Any]]
+) -> Callable[[AsyncSession, EventT], Awaitable[None]]:
+    """Adapts a use case on a store into a consumer handler on the inbox's session."""
+
+    async def handle(session: AsyncSession, event: EventT) -> None:
+        await use_case(make_store(session), event)
+
+    return handle

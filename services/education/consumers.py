@@ -1,16 +1,32 @@
-"""Other agencies' events this service acts on, each routed to its handler."""
+"""Other agencies' events this service acts on, each routed to its use case."""
 
-from sqlmodel.ext.asyncio.session import AsyncSession
+from typing import Any
 
-from shared.events.settlement import NewcomerSettled
-from shared.inbox import Handler
+from shared.events.employment import EmploymentStarted, PlacementEnded, PlacementStarted
+from shared.events.settlement import (
+    HandoverCompleted,
+    HouseholdMemberAdded,
+    NewcomerDeparted,
+    NewcomerSettled,
+    PersonalDetails,
+)
+from shared.events.volunteering import LanguageMentorMatched
+from shared.inbox import Forget, Handler
+from shared.store import on_store
 
 from . import handlers
 from .store import EducationStore
 
+CONSUMES: dict[type[Any], Handler] = {
+    NewcomerSettled: on_store(EducationStore, handlers.open_learner_record),
+    HouseholdMemberAdded: on_store(EducationStore, handlers.note_household),
+    HandoverCompleted: on_store(EducationStore, handlers.transfer_learner),
+    NewcomerDeparted: on_store(EducationStore, handlers.close_learner_record),
+    PersonalDetails: on_store(EducationStore, handlers.keep_contact),
+    PlacementStarted: on_store(EducationStore, handlers.to_work_integrated_track),
+    PlacementEnded: on_store(EducationStore, handlers.back_from_placement),
+    EmploymentStarted: on_store(EducationStore, handlers.to_evening_track),
+    LanguageMentorMatched: on_store(EducationStore, handlers.record_language_mentor),
+}
 
-async def on_newcomer_settled(session: AsyncSession, event: NewcomerSettled) -> None:
-    await handlers.open_learner_record(EducationStore(session), event)
-
-
-CONSUMES: dict[type, Handler] = {NewcomerSettled: on_newcomer_settled}
+FORGETS: dict[type[Any], Forget] = {PersonalDetails: on_store(EducationStore, handlers.forget_contact)}

@@ -9,7 +9,7 @@ from shared.service import build_service
 
 from .api import router
 from .config import EducationSettings
-from .consumers import CONSUMES
+from .consumers import CONSUMES, FORGETS
 from .store import TABLES
 
 
@@ -18,10 +18,12 @@ def create_app(settings: EducationSettings, *, tracer_provider: TracerProvider |
         settings,
         agency=Agency.EDUCATION,
         title="Samvirke education",
-        description="The language school and introduction programme: learner records.",
+        description="The language school and introduction programme: courses, seats and waiting lists, "
+        "assessments, attendance with reasons, and tracks.",
         tables=TABLES,
         api=router,
         publishes=education.EVENTS,
         consumes=CONSUMES,
+        forgets=FORGETS,
         tracer_provider=tracer_provider,
     )

@@ -1,21 +1,120 @@
 """Events the education service (language school, introduction programme) publishes."""
 
 from datetime import date
+from enum import StrEnum
 from typing import ClassVar
+from uuid import UUID
 
 from .base import Event
+from .settlement import CefrLevel
 
 TOPIC = "education.events"
 
 
-class LearnerRecordOpened(Event):
-    """The language school opened a learner record for a settled adult."""
+class Track(StrEnum):
+    CLASSROOM = "classroom"
+    WORK_INTEGRATED = "work_integrated"  # learning the language through work (Lillehammer)
+    EVENING = "evening"  # part-time, beside a job
 
-    type: ClassVar[str] = "samvirke.education.learner-record.opened.v1"
+
+class Skill(StrEnum):
+    LISTENING = "listening"
+    READING = "reading"
+    WRITING = "writing"
+    SPEAKING = "speaking"
+
+
+class LearnerEnrolled(Event):
+    type: ClassVar[str] = "samvirke.education.learner.enrolled.v1"
+    topic: ClassVar[str] = TOPIC
+
+    course_id: UUID
+    track: Track
+    municipality_code: str
+    course_starts_on: date
+    enrolled_on: date
+
+
+class LearnerWaitlisted(Event):
+    type: ClassVar[str] = "samvirke.education.learner.waitlisted.v1"
     topic: ClassVar[str] = TOPIC
 
     municipality_code: str
-    opened_on: date
+    track: Track
+    reason: str
+    waitlisted_on: date
 
 
-EVENTS: tuple[type[Event], ...] = (LearnerRecordOpened,)
+class LevelAssessed(Event):
+    """A CEFR test result; `overall_level` is the level reached in every skill tested so far."""
+
+    type: ClassVar[str] = "samvirke.education.level.assessed.v1"
+    topic: ClassVar[str] = TOPIC
+
+    skill: Skill
+    level: CefrLevel
+    tested_on: date
+    overall_level: CefrLevel
+
+
+class UnexplainedAbsenceAlert(Event):
+    """Unexplained absence crossed the threshold: the job centre should follow up."""
+
+    type: ClassVar[str] = "samvirke.education.absence.unexplained-alert.v1"
+    topic: ClassVar[str] = TOPIC
+
+    course_id: UUID
+    sessions: int
+    unexplained: int
+    unexplained_rate: float
+    threshold: float
+    raised_on: date
+
+
+class TrackChanged(Event):
+    type: ClassVar[str] = "samvirke.education.track.changed.v1"
+    topic: ClassVar[str] = TOPIC
+
+    from_track: Track
+    to_track: Track
+    course_id: UUID | None
+    reason: str
+
+
+class CourseCompleted(Event):
+    type: ClassVar[str] = "samvirke.education.course.completed.v1"
+    topic: ClassVar[str] = TOPIC
+
+    course_id: UUID
+    completed_on: date
+    overall_level: CefrLevel | None
+
+
+class WithdrawalReason(StrEnum):
+    EMPLOYMENT = "employment"
+    EDUCATION = "education"
+    ILLNESS = "illness"
+    PARENTAL_LEAVE = "parental_leave"
+    MOVED = "moved"
+    DEPARTED = "departed"
+    OTHER = "other"
+
+
+class LearnerWithdrawn(Event):
+    type: ClassVar[str] = "samvirke.education.learner.withdrawn.v1"
+    topic: ClassVar[str] = TOPIC
+
+    reason: WithdrawalReason
+    note: str | None = None
+    withdrawn_on: date
+
+
+EVENTS: tuple[type[Event], ...] = (
+    LearnerEnrolled,
+    LearnerWaitlisted,
+    LevelAssessed,
+    UnexplainedAbsenceAlert,
+    TrackChanged,
+    CourseCompleted,
+    LearnerWithdrawn,
+)

@@ -13,6 +13,7 @@ TOPIC = "volunteering.events"
 class MatchKind(StrEnum):
     FRIEND = "friend"
     LEISURE_BUDDY = "leisure_buddy"
+    LANGUAGE_MENTOR = "language_mentor"
 
 
 class MatchRequestOpened(Event):
@@ -26,4 +27,15 @@ class MatchRequestOpened(Event):
     opened_on: date
 
 
-EVENTS: tuple[type[Event], ...] = (MatchRequestOpened,)
+class LanguageMentorMatched(Event):
+    """A volunteer language mentor was matched, e.g. for a work-practice placement."""
+
+    type: ClassVar[str] = "samvirke.volunteering.language-mentor.matched.v1"
+    topic: ClassVar[str] = TOPIC
+
+    match_id: UUID
+    placement_id: UUID | None = None
+    matched_on: date
+
+
+EVENTS: tuple[type[Event], ...] = (MatchRequestOpened, LanguageMentorMatched)

@@ -61,7 +61,7 @@ async def test_settled_adult_who_consented_reaches_all_three_agencies(platform: 
     requests = await eventually(lambda: match_requests(platform, newcomer_id))
 
     assert learner["municipality_code"] == "0301"
-    assert learner["status"] == "awaiting_course"
+    assert learner["status"] == "waitlisted"
     assert case["competence_mapping_due_on"] == "2027-02-02"
     assert [r["kind"] for r in requests] == ["friend"]
 

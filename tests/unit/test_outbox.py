@@ -7,13 +7,16 @@ from uuid import uuid4
 import pytest
 
 from shared.db import Database
-from shared.events.education import LearnerRecordOpened
+from shared.events.employment import CaseOpened
 from shared.outbox import OutboxMessage, OutboxRelay, pending_count, stage
 
 
-def opened(newcomer_id=None) -> LearnerRecordOpened:  # type: ignore[no-untyped-def]
-    return LearnerRecordOpened(
-        newcomer_id=newcomer_id or uuid4(), municipality_code="0301", opened_on=date(2026, 11, 2)
+def opened(newcomer_id=None) -> CaseOpened:  # type: ignore[no-untyped-def]
+    return CaseOpened(
+        newcomer_id=newcomer_id or uuid4(),
+        municipality_code="0301",
+        opened_on=date(2026, 11, 2),
+        competence_mapping_due_on=date(2027, 2, 2),
     )
 
 

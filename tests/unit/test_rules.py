@@ -89,7 +89,7 @@ async def test_settled_adult_gets_a_learner_record_once(database: Database) -> N
     async with database.transaction() as session:
         assert await education.open_learner_record(EducationStore(session), event) is not None
         assert await education.open_learner_record(EducationStore(session), event) is None
-    assert await published(database) == ["samvirke.education.learner-record.opened.v1"]
+    assert await published(database) == ["samvirke.education.learner.waitlisted.v1"]
 
 
 async def test_settled_child_gets_no_learner_record_and_no_job_centre_case(database: Database) -> None:

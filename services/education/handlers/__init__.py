@@ -1,0 +1,35 @@
+"""Education use cases: seats, learners, progress and tracks."""
+
+from .courses import create_course
+from .learners import (
+    close_learner_record,
+    forget_contact,
+    keep_contact,
+    note_household,
+    open_learner_record,
+    transfer_learner,
+)
+from .placement import seats_left
+from .progress import AbsencePolicy, assess, complete_course, existing_learner, record_session, withdraw
+from .tracks import back_from_placement, record_language_mentor, to_evening_track, to_work_integrated_track
+
+__all__ = [
+    "AbsencePolicy",
+    "assess",
+    "back_from_placement",
+    "close_learner_record",
+    "complete_course",
+    "create_course",
+    "existing_learner",
+    "forget_contact",
+    "keep_contact",
+    "note_household",
+    "open_learner_record",
+    "record_language_mentor",
+    "record_session",
+    "seats_left",
+    "to_evening_track",
+    "to_work_integrated_track",
+    "transfer_learner",
+    "withdraw",
+]

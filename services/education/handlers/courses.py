@@ -1,0 +1,15 @@
+"""Courses: opening one serves the waiting list."""
+
+from datetime import date
+
+from ..models import Course, CourseCreate
+from ..store import EducationStore
+from .placement import serve_waitlist
+
+
+async def create_course(store: EducationStore, data: CourseCreate) -> Course:
+    course = Course.model_validate(data)
+    store.add(course)
+    await store.flush()
+    await serve_waitlist(store, course, date.today())
+    return course

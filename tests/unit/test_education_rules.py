@@ -1,0 +1,358 @@
+"""The language school's rules, each checked against a real store through the handlers."""
+
+import json
+from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any, TypeVar
+from uuid import UUID, uuid4
+
+import pytest
+from pydantic import ValidationError
+from sqlmodel import select
+
+from services.education import handlers
+from services.education.models import (
+    AssessmentCreate,
+    AttendanceMark,
+    Completion,
+    Course,
+    CourseCreate,
+    Learner,
+    Withdrawal,
+)
+from services.education.store import TABLES, EducationStore
+from shared.db import Database
+from shared.events.employment import EmploymentStarted, PlacementEnded, PlacementStarted
+from shared.events.settlement import (
+    AgeGroup,
+    HandoverCompleted,
+    NewcomerDeparted,
+    NewcomerSettled,
+    PersonalDetails,
+)
+from shared.events.volunteering import LanguageMentorMatched
+from shared.http import Conflict, Invalid, NotFound
+from shared.outbox import OutboxMessage
+
+T = TypeVar("T")
+TODAY = date.today()
+POLICY = handlers.AbsencePolicy(threshold=0.25, min_sessions=4)
+
+
+class School:
+    def __init__(self, database: Database) -> None:
+        self.database = database
+
+    async def __call__(self, use_case: Callable[..., Awaitable[T]], *args: Any) -> T:
+        async with self.database.transaction() as session:
+            return await use_case(EducationStore(session), *args)
+
+    async def published(self, newcomer_id: UUID | None = None) -> list[tuple[str, dict[str, Any]]]:
+        async with self.database.session() as session:
+            rows = (await session.exec(select(OutboxMessage).order_by(OutboxMessage.position))).all()
+        return [
+            (row.type.removeprefix("samvirke.education."), json.loads(row.data or b"null"))
+            for row in rows
+            if newcomer_id is None or row.key == str(newcomer_id)
+        ]
+
+    async def learner(self, newcomer_id: UUID) -> Learner:
+        async with self.database.session() as session:
+            learner = await session.get(Learner, newcomer_id)
+        assert learner is not None
+        return learner
+
+    async def course(
+        self,
+        *,
+        capacity: int = 2,
+        district: str = "Grorud",
+        track: str = "classroom",
+        level_from: str = "A1",
+        level_to: str = "B1",
+        code: str = "0301",
+        days: int = 10,
+    ) -> Course:
+        data = CourseCreate(
+            name=f"Norsk {track} {district}",
+            level_from=level_from,
+            level_to=level_to,
+            track=track,
+            hours_per_week=15,
+            capacity=capacity,
+            municipality_code=code,
+            district=district,
+            starts_on=TODAY + timedelta(days=days),
+            ends_on=TODAY + timedelta(days=200),
+        )
+        return await self(handlers.create_course, data)
+
+    async def settle(
+        self, district: str = "Grorud", *, age_group: AgeGroup = AgeGroup.ADULT, code: str = "0301"
+    ) -> UUID:
+        event = NewcomerSettled(
+            newcomer_id=uuid4(),
+            municipality_code=code,
+            district=district,
+            settled_on=TODAY,
+            age_group=age_group,
+            volunteer_contact_consent=False,
+        )
+        await self(handlers.open_learner_record, event)
+        return event.newcomer_id
+
+
+@pytest.fixture
+async def school(tmp_path: Path) -> AsyncIterator[School]:
+    database = Database.from_url(
+        f"sqlite+aiosqlite:///{tmp_path / 'education.db'}", [*TABLES, OutboxMessage.__table__]
+    )  # type: ignore[attr-defined]
+    await database.create_schema()
+    yield School(database)
+    await database.dispose()
+
+
+async def test_a_settled_adult_is_enrolled_in_the_next_course_in_their_district(school: School) -> None:
+    later_here = await school.course(district="Grorud", days=30)
+    await school.course(district="Stovner", days=5)
+    await school.course(district="Grorud", track="evening", days=1)
+    newcomer = await school.settle("Grorud")
+    assert (await school.learner(newcomer)).course_id == later_here.id
+    [(event, data)] = await school.published(newcomer)
+    assert (event, data["course_id"], data["track"]) == (
+        "learner.enrolled.v1",
+        str(later_here.id),
+        "classroom",
+    )
+
+
+async def test_another_district_serves_when_the_own_district_is_full(school: School) -> None:
+    here = await school.course(district="Grorud", capacity=1)
+    there = await school.course(district="Stovner", capacity=1, days=20)
+    first, second = await school.settle("Grorud"), await school.settle("Grorud")
+    assert ((await school.learner(first)).course_id, (await school.learner(second)).course_id) == (
+        here.id,
+        there.id,
+    )
+
+
+async def test_capacity_is_never_exceeded_and_the_rest_wait_with_a_reason(school: School) -> None:
+    course = await school.course(capacity=2)
+    newcomers = [await school.settle() for _ in range(4)]
+    statuses = [(await school.learner(n)).status for n in newcomers]
+    assert statuses == ["enrolled", "enrolled", "waitlisted", "waitlisted"]
+    assert (
+        await school.learner(newcomers[3])
+    ).waitlist_reason == "all 1 suitable classroom course(s) are full"
+    assert await school(handlers.seats_left, course) == 0
+
+
+async def test_without_a_course_the_learner_waits_and_a_new_course_serves_the_list_in_order(
+    school: School,
+) -> None:
+    waiting = [await school.settle() for _ in range(3)]
+    assert (await school.learner(waiting[0])).waitlist_reason == "no classroom course for level A1 in 0301"
+    course = await school.course(capacity=2)
+    assert [(await school.learner(n)).course_id for n in waiting] == [course.id, course.id, None]
+
+
+async def test_a_freed_seat_goes_to_the_first_in_the_queue(school: School) -> None:
+    course = await school.course(capacity=1)
+    enrolled, first, second = await school.settle(), await school.settle(), await school.settle()
+    await school(handlers.withdraw, enrolled, Withdrawal(reason="employment", withdrawn_on=TODAY))
+    assert (await school.learner(first)).course_id == course.id
+    assert (await school.learner(second)).status == "waitlisted"
+    assert (await school.published(enrolled))[-1][0] == "learner.withdrawn.v1"
+
+
+async def test_children_get_no_learner_record(school: School) -> None:
+    await school.course()
+    child = await school.settle(age_group=AgeGroup.CHILD)
+    with pytest.raises(NotFound):
+        await school(handlers.existing_learner, child)
+    assert await school.published() == []
+
+
+async def test_the_level_is_what_every_tested_skill_reached_and_is_published(school: School) -> None:
+    newcomer = await school.settle()
+    await school(handlers.assess, newcomer, AssessmentCreate(skill="listening", level="B1", tested_on=TODAY))
+    learner = await school(
+        handlers.assess, newcomer, AssessmentCreate(skill="writing", level="A2", tested_on=TODAY)
+    )
+    assert learner.level == "A2"
+    learner = await school(
+        handlers.assess, newcomer, AssessmentCreate(skill="writing", level="B1", tested_on=TODAY)
+    )
+    assert learner.level == "B1"
+    assessed = [d for e, d in await school.published(newcomer) if e == "level.assessed.v1"]
+    assert [(d["skill"], d["level"], d["overall_level"]) for d in assessed] == [
+        ("listening", "B1", "B1"),
+        ("writing", "A2", "A2"),
+        ("writing", "B1", "B1"),
+    ]
+    with pytest.raises(ValidationError):
+        AssessmentCreate(skill="listening", level="B1", tested_on=TODAY + timedelta(days=1))
+
+
+async def test_a_learner_whose_level_is_above_the_course_is_not_placed_in_it(school: School) -> None:
+    newcomer = await school.settle()
+    await school(handlers.assess, newcomer, AssessmentCreate(skill="reading", level="B2", tested_on=TODAY))
+    await school(handlers.withdraw, newcomer, Withdrawal(reason="other", withdrawn_on=TODAY))
+    beginners = await school.course(level_from="A1", level_to="A2")
+    assert await school(handlers.seats_left, beginners) == 2
+
+
+async def test_unexplained_absence_alerts_the_job_centre_each_time_it_crosses_the_threshold(
+    school: School,
+) -> None:
+    course = await school.course()
+    newcomer = await school.settle()
+    day = course.starts_on
+    statuses = ["present", "sick", "childcare", "unexplained", "present", "unexplained"]
+    alerts = []
+    for n, status in enumerate(statuses):
+        alerts.append(
+            await school(
+                handlers.record_session,
+                course.id,
+                day + timedelta(days=n),
+                [AttendanceMark(newcomer_id=newcomer, status=status)],
+                POLICY,
+            )
+        )
+    # Lawful absence (sick, childcare) never counts. 1 of 4 unexplained = 25% reaches the threshold;
+    # a present session drops it to 20%; 2 of 6 crosses it again.
+    assert alerts == [0, 0, 0, 1, 0, 1]
+    raised = [d for e, d in await school.published(newcomer) if e == "absence.unexplained-alert.v1"]
+    assert [(d["sessions"], d["unexplained"], d["unexplained_rate"]) for d in raised] == [
+        (4, 1, 0.25),
+        (6, 2, 0.333),
+    ]
+    [rate] = await school(lambda store: store.absence_rates(course_id=course.id))
+    assert (rate.sessions, rate.absent, rate.unexplained, rate.absence_rate) == (6, 4, 2, 0.667)
+
+
+async def test_a_corrected_mark_replaces_the_first_and_sessions_outside_the_course_are_refused(
+    school: School,
+) -> None:
+    course = await school.course()
+    newcomer = await school.settle()
+    mark = lambda status: [AttendanceMark(newcomer_id=newcomer, status=status)]  # noqa: E731
+    await school(handlers.record_session, course.id, course.starts_on, mark("unexplained"), POLICY)
+    await school(handlers.record_session, course.id, course.starts_on, mark("appointment"), POLICY)
+    [rate] = await school(lambda store: store.absence_rates(course_id=course.id))
+    assert (rate.sessions, rate.unexplained) == (1, 0)
+    with pytest.raises(Invalid, match="no session on"):
+        await school(
+            handlers.record_session, course.id, course.starts_on - timedelta(days=1), mark("present"), POLICY
+        )
+    stranger = [AttendanceMark(newcomer_id=await school.settle("Stovner"), status="present")]
+    await school(handlers.withdraw, stranger[0].newcomer_id, Withdrawal(reason="other", withdrawn_on=TODAY))
+    with pytest.raises(Conflict, match="not enrolled"):
+        await school(handlers.record_session, course.id, course.starts_on, stranger, POLICY)
+
+
+async def test_a_placement_moves_the_learner_to_the_work_integrated_track_and_back(school: School) -> None:
+    classroom = await school.course(track="classroom")
+    at_work = await school.course(track="work_integrated")
+    newcomer = await school.settle()
+    placement = uuid4()
+    await school(
+        handlers.to_work_integrated_track,
+        PlacementStarted(
+            newcomer_id=newcomer,
+            placement_id=placement,
+            kind="work_practice",
+            starts_on=TODAY,
+            hours_per_week=20,
+        ),
+    )
+    learner = await school.learner(newcomer)
+    assert (learner.track, learner.course_id) == ("work_integrated", at_work.id)
+    await school(
+        handlers.back_from_placement,
+        PlacementEnded(newcomer_id=newcomer, placement_id=placement, ended_on=TODAY, reason="done"),
+    )
+    learner = await school.learner(newcomer)
+    assert (learner.track, learner.course_id) == ("classroom", classroom.id)
+    changes = [
+        (d["from_track"], d["to_track"])
+        for e, d in await school.published(newcomer)
+        if e == "track.changed.v1"
+    ]
+    assert changes == [("classroom", "work_integrated"), ("work_integrated", "classroom")]
+
+
+async def test_a_job_moves_the_learner_to_the_evening_track_and_a_mentor_is_recorded(school: School) -> None:
+    await school.course()
+    newcomer = await school.settle()
+    await school(
+        handlers.to_evening_track,
+        EmploymentStarted(newcomer_id=newcomer, started_on=TODAY, hours_per_week=37.5),
+    )
+    assert ((await school.learner(newcomer)).track, (await school.learner(newcomer)).status) == (
+        "evening",
+        "waitlisted",
+    )
+    match = uuid4()
+    await school(
+        handlers.record_language_mentor,
+        LanguageMentorMatched(newcomer_id=newcomer, match_id=match, matched_on=TODAY),
+    )
+    assert (await school.learner(newcomer)).language_mentor_match_id == match
+
+
+async def test_completion_frees_the_seat_and_only_enrolled_learners_complete(school: School) -> None:
+    course = await school.course(capacity=1)
+    newcomer, waiting = await school.settle(), await school.settle()
+    done = await school(handlers.complete_course, newcomer, Completion(completed_on=TODAY))
+    assert (done.status, done.course_id) == ("completed", None)
+    assert (await school.learner(waiting)).course_id == course.id
+    with pytest.raises(Conflict, match="only enrolled learners complete"):
+        await school(handlers.complete_course, newcomer, Completion(completed_on=TODAY))
+
+
+async def test_moving_municipality_transfers_the_record_and_departure_closes_it(school: School) -> None:
+    await school.course(code="0301")
+    there = await school.course(code="3405", district="Sentrum")
+    mover, leaver = await school.settle(), await school.settle()
+    await school(
+        handlers.transfer_learner,
+        HandoverCompleted(
+            newcomer_id=mover,
+            handover_id=uuid4(),
+            from_municipality_code="0301",
+            to_municipality_code="3405",
+            to_district="Sentrum",
+            completed_on=TODAY,
+        ),
+    )
+    learner = await school.learner(mover)
+    assert (learner.municipality_code, learner.course_id) == ("3405", there.id)
+    await school(
+        handlers.close_learner_record,
+        NewcomerDeparted(newcomer_id=leaver, reason="left_country", departed_on=TODAY),
+    )
+    closed = await school.learner(leaver)
+    assert (closed.status, closed.course_id, closed.end_reason) == ("closed", None, "departed: left_country")
+
+
+async def test_names_come_from_the_personal_details_channel_and_go_with_its_tombstone(school: School) -> None:
+    newcomer = uuid4()
+    details = PersonalDetails(
+        newcomer_id=newcomer,
+        given_name="Amira",
+        family_name="Haddad",
+        birth_date=date(1988, 3, 14),
+        sex="female",
+        languages=["ar"],
+        phone="+4740000000",
+        email=None,
+        address=None,
+        municipality_code="0301",
+    )
+    await school(handlers.keep_contact, details)  # before the learner record exists: kept all the same
+    assert (await school(lambda store: store.get_contact(newcomer))).given_name == "Amira"
+    await school(handlers.forget_contact, newcomer)
+    assert await school(lambda store: store.get_contact(newcomer)) is None
