@@ -2,6 +2,7 @@
 
 from typing import Any
 
+from shared.contacts import forget_contact, keep_contact
 from shared.events.employment import EmploymentStarted, PlacementEnded, PlacementStarted
 from shared.events.settlement import (
     HandoverCompleted,
@@ -22,11 +23,11 @@ CONSUMES: dict[type[Any], Handler] = {
     HouseholdMemberAdded: on_store(EducationStore, handlers.note_household),
     HandoverCompleted: on_store(EducationStore, handlers.transfer_learner),
     NewcomerDeparted: on_store(EducationStore, handlers.close_learner_record),
-    PersonalDetails: on_store(EducationStore, handlers.keep_contact),
+    PersonalDetails: keep_contact,
     PlacementStarted: on_store(EducationStore, handlers.to_work_integrated_track),
     PlacementEnded: on_store(EducationStore, handlers.back_from_placement),
     EmploymentStarted: on_store(EducationStore, handlers.to_evening_track),
     LanguageMentorMatched: on_store(EducationStore, handlers.record_language_mentor),
 }
 
-FORGETS: dict[type[Any], Forget] = {PersonalDetails: on_store(EducationStore, handlers.forget_contact)}
+FORGETS: dict[type[Any], Forget] = {PersonalDetails: forget_contact}

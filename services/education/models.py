@@ -109,19 +109,6 @@ class Learner(SQLModel, table=True):
     opened_at: datetime = Field(default_factory=_now)
 
 
-class Contact(SQLModel, table=True):
-    """Name and phone from settlement's personal-details channel, for staff; erased by its tombstone.
-
-    Kept apart from the learner: the channel and the case events are separate
-    topics, so a newcomer's details may arrive before their learner record.
-    """
-
-    newcomer_id: UUID = Field(primary_key=True)
-    given_name: str = Field(max_length=200)
-    family_name: str = Field(max_length=200)
-    phone: str | None = Field(default=None, max_length=30)
-
-
 class LearnerPublic(SQLModel):
     newcomer_id: UUID
     given_name: str | None

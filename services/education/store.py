@@ -7,6 +7,7 @@ from uuid import UUID
 from sqlalchemy import case, func
 from sqlmodel import col, select
 
+from shared.contacts import Contact, contact_of
 from shared.events.education import Skill, Track
 from shared.events.settlement import CefrLevel
 from shared.store import Store
@@ -16,7 +17,6 @@ from .models import (
     Assessment,
     Attendance,
     AttendanceStatus,
-    Contact,
     Course,
     Enrolment,
     Learner,
@@ -32,7 +32,7 @@ TABLES = [
 class EducationStore(Store):
     source: ClassVar[str] = "/samvirke/education"
 
-    def add(self, row: Course | Learner | Contact | Enrolment | Assessment | Attendance) -> None:
+    def add(self, row: Course | Learner | Enrolment | Assessment | Attendance) -> None:
         self.session.add(row)
 
     # courses
@@ -114,11 +114,7 @@ class EducationStore(Store):
     # contact details
 
     async def get_contact(self, newcomer_id: UUID) -> Contact | None:
-        return await self.session.get(Contact, newcomer_id)
-
-    async def delete_contact(self, newcomer_id: UUID) -> None:
-        if (contact := await self.get_contact(newcomer_id)) is not None:
-            await self.session.delete(contact)
+        return await contact_of(self.session, newcomer_id)
 
     # assessments
 

@@ -42,6 +42,35 @@ class PlacementStarted(Event):
     language_learning_at_work: bool = False
 
 
+class MappingCompleted(Event):
+    """Competence mapping is done: prior education, work, licence, entrepreneurship, language."""
+
+    type: ClassVar[str] = "samvirke.employment.mapping.completed.v1"
+    topic: ClassVar[str] = TOPIC
+
+    completed_on: date
+    education_level: str
+    years_of_work_experience: float
+    occupation_codes: list[str]
+    driving_licence: bool
+    entrepreneurial_experience: bool
+    language_level: str | None
+
+
+class LanguageMentorRequested(Event):
+    """The case worker asks volunteers for a language mentor for a placement (Ikast-Brande model)."""
+
+    type: ClassVar[str] = "samvirke.employment.language-mentor.requested.v1"
+    topic: ClassVar[str] = TOPIC
+
+    placement_id: UUID
+    request_id: UUID
+    occupation_code: str | None
+    municipality_code: str
+    languages: list[str]
+    requested_on: date
+
+
 class PlacementEnded(Event):
     type: ClassVar[str] = "samvirke.employment.placement.ended.v1"
     topic: ClassVar[str] = TOPIC
@@ -58,6 +87,44 @@ class EmploymentStarted(Event):
     started_on: date
     hours_per_week: float
     occupation_code: str | None = None
+    employer_id: UUID | None = None
 
 
-EVENTS: tuple[type[Event], ...] = (CaseOpened, PlacementStarted, PlacementEnded, EmploymentStarted)
+class EducationStarted(Event):
+    type: ClassVar[str] = "samvirke.employment.education.started.v1"
+    topic: ClassVar[str] = TOPIC
+
+    started_on: date
+    programme: str
+
+
+class EndReason(StrEnum):
+    EMPLOYMENT = "employment"
+    EDUCATION = "education"
+    SELF_SUPPORTING = "self_supporting"
+    MOVED = "moved"
+    DEPARTED = "departed"
+    OTHER = "other"
+
+
+class CaseClosed(Event):
+    """A case never closes without an end reason."""
+
+    type: ClassVar[str] = "samvirke.employment.case.closed.v1"
+    topic: ClassVar[str] = TOPIC
+
+    end_reason: EndReason
+    closed_on: date
+    note: str | None = None
+
+
+EVENTS: tuple[type[Event], ...] = (
+    CaseOpened,
+    MappingCompleted,
+    PlacementStarted,
+    PlacementEnded,
+    LanguageMentorRequested,
+    EmploymentStarted,
+    EducationStarted,
+    CaseClosed,
+)

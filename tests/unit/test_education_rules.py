@@ -22,6 +22,7 @@ from services.education.models import (
     Withdrawal,
 )
 from services.education.store import TABLES, EducationStore
+from shared.contacts import forget_contact, keep_contact
 from shared.db import Database
 from shared.events.employment import EmploymentStarted, PlacementEnded, PlacementStarted
 from shared.events.settlement import (
@@ -352,7 +353,9 @@ async def test_names_come_from_the_personal_details_channel_and_go_with_its_tomb
         address=None,
         municipality_code="0301",
     )
-    await school(handlers.keep_contact, details)  # before the learner record exists: kept all the same
+    await school(
+        lambda store: keep_contact(store.session, details)
+    )  # before the learner record: kept all the same
     assert (await school(lambda store: store.get_contact(newcomer))).given_name == "Amira"
-    await school(handlers.forget_contact, newcomer)
+    await school(lambda store: forget_contact(store.session, newcomer))
     assert await school(lambda store: store.get_contact(newcomer)) is None

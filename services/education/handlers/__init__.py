@@ -3,8 +3,6 @@
 from .courses import create_course
 from .learners import (
     close_learner_record,
-    forget_contact,
-    keep_contact,
     note_household,
     open_learner_record,
     transfer_learner,
@@ -21,8 +19,6 @@ __all__ = [
     "complete_course",
     "create_course",
     "existing_learner",
-    "forget_contact",
-    "keep_contact",
     "note_household",
     "open_learner_record",
     "record_language_mentor",

@@ -1,7 +1,6 @@
 """Learner records, opened, moved and closed by what settlement tells."""
 
 from datetime import date
-from uuid import UUID
 
 from shared.events.education import LearnerWithdrawn, WithdrawalReason
 from shared.events.settlement import (
@@ -10,10 +9,9 @@ from shared.events.settlement import (
     HouseholdMemberAdded,
     NewcomerDeparted,
     NewcomerSettled,
-    PersonalDetails,
 )
 
-from ..models import Contact, Learner, LearnerStatus
+from ..models import Learner, LearnerStatus
 from ..store import EducationStore
 from .placement import leave_course, place
 
@@ -76,26 +74,3 @@ async def note_household(store: EducationStore, event: HouseholdMemberAdded) -> 
     learner = await store.get_learner(event.newcomer_id)
     if learner is not None:
         learner.household_id = event.household_id
-
-
-async def keep_contact(store: EducationStore, event: PersonalDetails) -> None:
-    contact = await store.get_contact(event.newcomer_id)
-    if contact is None:
-        store.add(
-            Contact(
-                newcomer_id=event.newcomer_id,
-                given_name=event.given_name,
-                family_name=event.family_name,
-                phone=event.phone,
-            )
-        )
-    else:
-        contact.given_name, contact.family_name, contact.phone = (
-            event.given_name,
-            event.family_name,
-            event.phone,
-        )
-
-
-async def forget_contact(store: EducationStore, newcomer_id: UUID) -> None:
-    await store.delete_contact(newcomer_id)
