@@ -39,7 +39,7 @@ class Database:
 
     def __init__(self, engine: AsyncEngine, tables: Sequence[Table]) -> None:
         self.engine = engine
-        self.tables = list(tables)
+        self.tables = list(dict.fromkeys(tables))  # a shared table may come from several modules
         self._sessions = async_sessionmaker(engine, class_=AsyncSession, expire_on_commit=False)
         self._after_commit: list[Callable[[], None]] = []
 

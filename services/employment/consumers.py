@@ -1,24 +1,32 @@
-"""Other agencies' events this service acts on, each routed to its handler."""
+"""Other agencies' events this service acts on, each routed to its use case."""
 
 from functools import partial
+from typing import Any
 
-from sqlmodel.ext.asyncio.session import AsyncSession
-
-from shared.events.settlement import NewcomerSettled
-from shared.inbox import Handler
+from shared.contacts import forget_contact, keep_contact
+from shared.events.education import CourseCompleted, LevelAssessed, UnexplainedAbsenceAlert
+from shared.events.settlement import HandoverCompleted, NewcomerDeparted, NewcomerSettled, PersonalDetails
+from shared.events.volunteering import LanguageMentorMatched
+from shared.inbox import Forget, Handler
+from shared.store import on_store
 
 from . import handlers
 from .config import EmploymentSettings
 from .store import EmploymentStore
 
 
-async def on_newcomer_settled(
-    settings: EmploymentSettings, session: AsyncSession, event: NewcomerSettled
-) -> None:
-    await handlers.open_case(
-        EmploymentStore(session), event, mapping_within_months=settings.competence_mapping_within_months
-    )
+def consumes(settings: EmploymentSettings) -> dict[type[Any], Handler]:
+    open_case = partial(handlers.open_case, mapping_within_months=settings.competence_mapping_within_months)
+    return {
+        NewcomerSettled: on_store(EmploymentStore, open_case),
+        HandoverCompleted: on_store(EmploymentStore, handlers.transfer_case),
+        NewcomerDeparted: on_store(EmploymentStore, handlers.close_on_departure),
+        PersonalDetails: keep_contact,
+        LevelAssessed: on_store(EmploymentStore, handlers.note_language_level),
+        UnexplainedAbsenceAlert: on_store(EmploymentStore, handlers.task_for_absence),
+        CourseCompleted: on_store(EmploymentStore, handlers.note_course_completed),
+        LanguageMentorMatched: on_store(EmploymentStore, handlers.record_language_mentor),
+    }
 
 
-def consumes(settings: EmploymentSettings) -> dict[type, Handler]:
-    return {NewcomerSettled: partial(on_newcomer_settled, settings)}
+FORGETS: dict[type[Any], Forget] = {PersonalDetails: forget_contact}

@@ -9,7 +9,7 @@ from shared.service import build_service
 
 from .api import router
 from .config import EmploymentSettings
-from .consumers import consumes
+from .consumers import FORGETS, consumes
 from .store import TABLES
 
 
@@ -18,10 +18,12 @@ def create_app(settings: EmploymentSettings, *, tracer_provider: TracerProvider 
         settings,
         agency=Agency.EMPLOYMENT,
         title="Samvirke employment",
-        description="The job centre: a case per settled adult, competence mapping and work.",
+        description="The job centre: a case per settled adult, competence mapping, job plans, "
+        "employers and placements, follow-up and outcomes.",
         tables=TABLES,
         api=router,
         publishes=employment.EVENTS,
         consumes=consumes(settings),
+        forgets=FORGETS,
         tracer_provider=tracer_provider,
     )

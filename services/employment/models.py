@@ -1,32 +1,30 @@
-"""Job-centre cases: tables and the API's response schemas."""
+"""Cases, mapping, plans, employers, placements, follow-ups and tasks: tables and the API's schemas."""
 
 import calendar
 from datetime import UTC, date, datetime
 from enum import StrEnum
-from uuid import UUID
+from typing import Annotated, Any
+from uuid import UUID, uuid4
 
+from pydantic import StringConstraints, model_validator
+from sqlalchemy import JSON, Column
 from sqlmodel import Field, SQLModel
 
+from shared.events.employment import EndReason, PlacementKind
+from shared.events.settlement import CefrLevel
 
-class CaseStatus(StrEnum):
-    OPEN = "open"
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+OccupationCode = Annotated[str, StringConstraints(pattern=r"^[0-9]{4}$")]  # ISCO-08 unit group / STYRK-08
+OrganisationNumber = Annotated[str, StringConstraints(pattern=r"^[0-9]{8,9}$")]
 
-
-class CaseBase(SQLModel):
-    municipality_code: str = Field(max_length=16, index=True)
-    settled_on: date
-    competence_mapping_due_on: date
-    status: CaseStatus = Field(default=CaseStatus.OPEN, index=True)
-
-
-class Case(CaseBase, table=True):
-    newcomer_id: UUID = Field(primary_key=True)
-    opened_at: datetime = Field(default_factory=lambda: datetime.now(UTC))
+IGU_MIN_HOURS = 25  # Denmark's IGU: paid practice of at least 25 hours a week
+IGU_YEARS = 2
+FOLLOW_UPS_REQUIRED = 4  # Denmark: at least four follow-ups in the first six months
+FOLLOW_UP_WINDOW_MONTHS = 6
 
 
-class CasePublic(CaseBase):
-    newcomer_id: UUID
-    opened_at: datetime
+def _now() -> datetime:
+    return datetime.now(UTC)
 
 
 def add_months(day: date, months: int) -> date:
@@ -34,3 +32,257 @@ def add_months(day: date, months: int) -> date:
     month_index = day.month - 1 + months
     year, month = day.year + month_index // 12, month_index % 12 + 1
     return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def country_of(municipality_code: str) -> str:
+    """Norway numbers municipalities with four digits, Denmark with three."""
+    return "NO" if len(municipality_code) == 4 else "DK"
+
+
+class EducationLevel(StrEnum):
+    NONE = "none"
+    PRIMARY = "primary"
+    SECONDARY = "secondary"
+    VOCATIONAL = "vocational"
+    HIGHER = "higher"
+    UNKNOWN = "unknown"
+
+
+class FollowUpKind(StrEnum):
+    MEETING = "meeting"
+    PHONE = "phone"
+    VIDEO = "video"
+    WORKPLACE_VISIT = "workplace_visit"
+
+
+class CaseStatus(StrEnum):
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+class PlacementStatus(StrEnum):
+    ACTIVE = "active"
+    ENDED = "ended"
+
+
+# cases
+
+
+class Case(SQLModel, table=True):
+    newcomer_id: UUID = Field(primary_key=True)
+    municipality_code: str = Field(max_length=4, index=True)
+    district: str | None = Field(default=None, max_length=200)
+    settled_on: date
+    competence_mapping_due_on: date
+    status: CaseStatus = Field(default=CaseStatus.OPEN, index=True)
+    language_level: CefrLevel | None = None
+    completed_course: bool = False
+    opened_at: datetime = Field(default_factory=_now)
+    end_reason: EndReason | None = None
+    end_note: str | None = Field(default=None, max_length=300)
+    closed_on: date | None = None
+
+
+class CasePublic(SQLModel):
+    newcomer_id: UUID
+    given_name: str | None
+    family_name: str | None
+    municipality_code: str
+    district: str | None
+    settled_on: date
+    competence_mapping_due_on: date
+    status: CaseStatus
+    language_level: CefrLevel | None
+    end_reason: EndReason | None
+    closed_on: date | None
+    mapping_completed: bool
+    follow_ups: "FollowUpCompliance"
+    open_tasks: int
+
+
+class Closure(SQLModel):
+    end_reason: EndReason
+    closed_on: date
+    note: Text | None = None
+
+
+class OutcomeKind(StrEnum):
+    EMPLOYMENT = "employment"
+    EDUCATION = "education"
+    SELF_SUPPORTING = "self_supporting"
+
+
+class Outcome(SQLModel):
+    """An outcome closes the case with the matching end reason."""
+
+    kind: OutcomeKind
+    started_on: date
+    hours_per_week: float | None = Field(default=None, gt=0, le=60)
+    employer_id: UUID | None = None
+    occupation_code: OccupationCode | None = None
+    programme: Text | None = None
+
+    @model_validator(mode="after")
+    def _complete(self) -> "Outcome":
+        if self.kind is OutcomeKind.EMPLOYMENT and self.hours_per_week is None:
+            raise ValueError("an employment outcome needs hours_per_week")
+        if self.kind is OutcomeKind.EDUCATION and not self.programme:
+            raise ValueError("an education outcome needs the programme")
+        return self
+
+
+# competence mapping and job plan
+
+
+class WorkExperience(SQLModel):
+    occupation_code: OccupationCode
+    years: float = Field(ge=0, le=60)
+
+
+class MappingSet(SQLModel):
+    education_level: EducationLevel
+    work_experience: list[WorkExperience] = Field(default_factory=list)
+    driving_licence: bool = False
+    entrepreneurial_experience: bool = False
+    completed_on: date
+
+
+class Mapping(SQLModel, table=True):
+    newcomer_id: UUID = Field(foreign_key="case.newcomer_id", primary_key=True)
+    education_level: str = Field(max_length=20)
+    work_experience: list[dict[str, Any]] = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False)
+    )
+    driving_licence: bool
+    entrepreneurial_experience: bool
+    language_level: CefrLevel | None = None
+    completed_on: date
+
+
+class GoalKind(StrEnum):
+    OCCUPATION = "occupation"
+    EDUCATION = "education"
+
+
+class JobPlanSet(SQLModel):
+    goal_kind: GoalKind
+    goal: Text = Field(description="An occupation code (ISCO/STYRK) or an education programme")
+    activities: list[Text] = Field(min_length=1)
+    review_dates: list[date] = Field(min_length=1)
+    agreed_on: date
+
+    @model_validator(mode="after")
+    def _reviews_after_agreement(self) -> "JobPlanSet":
+        if any(review <= self.agreed_on for review in self.review_dates):
+            raise ValueError("review_dates must come after agreed_on")
+        return self
+
+
+class JobPlan(SQLModel, table=True):
+    __tablename__ = "job_plan"
+
+    newcomer_id: UUID = Field(foreign_key="case.newcomer_id", primary_key=True)
+    goal_kind: GoalKind
+    goal: str = Field(max_length=200)
+    activities: list[str] = Field(sa_column=Column(JSON, nullable=False))
+    review_dates: list[date] = Field(sa_column=Column(JSON, nullable=False))
+    agreed_on: date
+
+
+# employers and placements
+
+
+class EmployerCreate(SQLModel):
+    name: Text
+    organisation_number: OrganisationNumber = Field(description="9 digits in Norway, 8 (CVR) in Denmark")
+    municipality_code: str = Field(max_length=4)
+    sector: Text | None = None
+    min_language_level: CefrLevel | None = Field(
+        default=None, description="The employer's minimum CEFR level for any placement"
+    )
+
+
+class Employer(EmployerCreate, table=True):
+    id: UUID = Field(default_factory=uuid4, primary_key=True)
+    organisation_number: str = Field(max_length=9, unique=True)
+
+
+class PlacementCreate(SQLModel):
+    employer_id: UUID
+    kind: PlacementKind
+    occupation_code: OccupationCode | None = None
+    starts_on: date
+    ends_on: date
+    hours_per_week: float = Field(gt=0, le=45)
+    professional_mentor: Text = Field(description="The colleague who guides the newcomer at work")
+    language_learning_at_work: bool = Field(
+        default=False, description="Learns the language through the work (moves education to work-integrated)"
+    )
+    min_language_level: CefrLevel | None = None
+
+    @model_validator(mode="after")
+    def _dates(self) -> "PlacementCreate":
+        if self.ends_on <= self.starts_on:
+            raise ValueError("ends_on must be after starts_on")
+        return self
+
+
+class Placement(PlacementCreate, table=True):
+    id: UUID = Field(default_factory=uuid4, primary_key=True)
+    newcomer_id: UUID = Field(foreign_key="case.newcomer_id", index=True)
+    employer_id: UUID = Field(foreign_key="employer.id", index=True)
+    status: PlacementStatus = Field(default=PlacementStatus.ACTIVE, index=True)
+    ended_on: date | None = None
+    end_reason: str | None = Field(default=None, max_length=300)
+    language_mentor_request_id: UUID | None = None
+    language_mentor_match_id: UUID | None = None
+
+
+class PlacementEnd(SQLModel):
+    ended_on: date
+    reason: Text
+
+
+# follow-up and tasks
+
+
+class FollowUpCreate(SQLModel):
+    held_on: date
+    kind: FollowUpKind = FollowUpKind.MEETING
+    note: Annotated[str, StringConstraints(max_length=2000)] | None = None
+
+
+class FollowUp(FollowUpCreate, table=True):
+    __tablename__ = "follow_up"
+
+    id: UUID = Field(default_factory=uuid4, primary_key=True)
+    newcomer_id: UUID = Field(foreign_key="case.newcomer_id", index=True)
+
+
+class FollowUpCompliance(SQLModel):
+    """Denmark: at least four follow-ups in the first six months of the case."""
+
+    applies: bool
+    required: int
+    held_in_window: int
+    window_ends_on: date
+    status: str = Field(description="not_applicable, met, on_track, behind or breached")
+
+
+class TaskStatus(StrEnum):
+    OPEN = "open"
+    DONE = "done"
+
+
+class Task(SQLModel, table=True):
+    id: UUID = Field(default_factory=uuid4, primary_key=True)
+    newcomer_id: UUID = Field(foreign_key="case.newcomer_id", index=True)
+    kind: str = Field(max_length=50)
+    description: str = Field(max_length=500)
+    due_on: date
+    status: TaskStatus = Field(default=TaskStatus.OPEN, index=True)
+    created_at: datetime = Field(default_factory=_now)
+    done_at: datetime | None = None
+
+
+CasePublic.model_rebuild()

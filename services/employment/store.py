@@ -1,22 +1,39 @@
 """The job centre's SQL."""
 
+from datetime import date
 from typing import ClassVar
 from uuid import UUID
 
+from sqlalchemy import func
 from sqlmodel import col, select
 
+from shared.contacts import Contact, contact_of
 from shared.store import Store
 
-from .models import Case, CaseStatus
+from .models import (
+    Case,
+    CaseStatus,
+    Employer,
+    FollowUp,
+    JobPlan,
+    Mapping,
+    Placement,
+    PlacementStatus,
+    Task,
+    TaskStatus,
+)
 
-TABLES = [Case.__table__]  # type: ignore[attr-defined]
+TABLES = [
+    model.__table__  # type: ignore[union-attr]
+    for model in (Case, Contact, Mapping, JobPlan, Employer, Placement, FollowUp, Task)
+]
 
 
 class EmploymentStore(Store):
     source: ClassVar[str] = "/samvirke/employment"
 
-    def add_case(self, case: Case) -> None:
-        self.session.add(case)
+    def add(self, row: Case | Mapping | JobPlan | Employer | Placement | FollowUp | Task) -> None:
+        self.session.add(row)
 
     async def get_case(self, newcomer_id: UUID) -> Case | None:
         return await self.session.get(Case, newcomer_id)
@@ -30,3 +47,67 @@ class EmploymentStore(Store):
         if municipality_code is not None:
             query = query.where(Case.municipality_code == municipality_code)
         return await self.page(query, col(Case.opened_at), col(Case.newcomer_id), limit=limit, offset=offset)
+
+    async def get_contact(self, newcomer_id: UUID) -> Contact | None:
+        return await contact_of(self.session, newcomer_id)
+
+    async def get_mapping(self, newcomer_id: UUID) -> Mapping | None:
+        return await self.session.get(Mapping, newcomer_id)
+
+    async def get_plan(self, newcomer_id: UUID) -> JobPlan | None:
+        return await self.session.get(JobPlan, newcomer_id)
+
+    async def get_employer(self, employer_id: UUID) -> Employer | None:
+        return await self.session.get(Employer, employer_id)
+
+    async def employer_by_number(self, organisation_number: str) -> Employer | None:
+        query = select(Employer).where(Employer.organisation_number == organisation_number)
+        return (await self.session.exec(query)).first()
+
+    async def list_employers(
+        self, *, municipality_code: str | None, limit: int, offset: int
+    ) -> tuple[list[Employer], int]:
+        query = select(Employer)
+        if municipality_code is not None:
+            query = query.where(Employer.municipality_code == municipality_code)
+        return await self.page(query, col(Employer.name), col(Employer.id), limit=limit, offset=offset)
+
+    async def get_placement(self, placement_id: UUID) -> Placement | None:
+        return await self.session.get(Placement, placement_id)
+
+    async def placements_of(self, newcomer_id: UUID, *, active_only: bool = False) -> list[Placement]:
+        query = select(Placement).where(Placement.newcomer_id == newcomer_id)
+        if active_only:
+            query = query.where(Placement.status == PlacementStatus.ACTIVE)
+        return list((await self.session.exec(query.order_by(col(Placement.starts_on)))).all())
+
+    async def placement_by_mentor_request(self, request_id: UUID) -> Placement | None:
+        query = select(Placement).where(Placement.language_mentor_request_id == request_id)
+        return (await self.session.exec(query)).first()
+
+    async def follow_ups_of(self, newcomer_id: UUID) -> list[FollowUp]:
+        query = select(FollowUp).where(FollowUp.newcomer_id == newcomer_id).order_by(col(FollowUp.held_on))
+        return list((await self.session.exec(query)).all())
+
+    async def count_follow_ups(self, newcomer_id: UUID, start: date, end: date) -> int:
+        query = (
+            select(func.count())
+            .select_from(FollowUp)
+            .where(
+                FollowUp.newcomer_id == newcomer_id,
+                col(FollowUp.held_on) >= start,
+                col(FollowUp.held_on) <= end,
+            )
+        )
+        return (await self.session.exec(query)).one()
+
+    async def tasks_of(self, newcomer_id: UUID | None, status: TaskStatus | None) -> list[Task]:
+        query = select(Task)
+        if newcomer_id is not None:
+            query = query.where(Task.newcomer_id == newcomer_id)
+        if status is not None:
+            query = query.where(Task.status == status)
+        return list((await self.session.exec(query.order_by(col(Task.due_on), col(Task.id)))).all())
+
+    async def get_task(self, task_id: UUID) -> Task | None:
+        return await self.session.get(Task, task_id)

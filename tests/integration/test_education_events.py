@@ -107,8 +107,19 @@ async def test_education_reacts_to_every_agency_and_publishes_each_of_its_events
             ),
         ],
     )
-    mentored = await eventually(lambda: _with(school, first, "language_mentor_match_id", str(match)))
-    assert mentored["track"] == "classroom"  # to work-integrated and back
+    await eventually(lambda: _with(school, first, "language_mentor_match_id", str(match)))
+
+    async def track_changes() -> list[str] | None:
+        records = await read_topic(platform.bootstrap_servers, platform.topic("education.events"))
+        changes = [
+            headers_of(r)["ce_type"]
+            for r in records
+            if r.key == first.encode() and headers_of(r)["ce_type"] == education.TrackChanged.type
+        ]
+        return changes if len(changes) == 2 else None
+
+    await eventually(track_changes)  # to work-integrated, and back when the placement ended
+    assert (await ok(await school.get(f"/learners/{first}")))["track"] == "classroom"
     assert (await eventually(lambda: _with(school, second, "track", "evening")))["status"] == "waitlisted"
 
     await ok(await school.post(f"/learners/{first}/completion", json={"completed_on": str(TODAY)}))

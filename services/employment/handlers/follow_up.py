@@ -1,0 +1,101 @@
+"""Follow-up: meetings, Denmark's four-in-six-months rule, and tasks raised by other agencies' events."""
+
+from datetime import UTC, date, datetime, timedelta
+from uuid import UUID
+
+from shared.events.education import CourseCompleted, LevelAssessed, UnexplainedAbsenceAlert
+from shared.http import Conflict, Invalid, NotFound
+
+from ..models import (
+    FOLLOW_UP_WINDOW_MONTHS,
+    FOLLOW_UPS_REQUIRED,
+    Case,
+    FollowUp,
+    FollowUpCompliance,
+    FollowUpCreate,
+    Task,
+    TaskStatus,
+    add_months,
+    country_of,
+)
+from ..store import EmploymentStore
+from .cases import open_case_of
+
+ABSENCE_TASK_DAYS = 7
+
+
+async def record_follow_up(store: EmploymentStore, newcomer_id: UUID, data: FollowUpCreate) -> FollowUp:
+    case = await open_case_of(store, newcomer_id)
+    if data.held_on < case.settled_on or data.held_on > date.today():
+        raise Invalid("A follow-up is held between the settlement date and today.")
+    follow_up = FollowUp(newcomer_id=newcomer_id, **data.model_dump())
+    store.add(follow_up)
+    return follow_up
+
+
+async def compliance(store: EmploymentStore, case: Case, on: date) -> FollowUpCompliance:
+    """Denmark: at least four follow-ups within six months of settlement."""
+    window_ends = add_months(case.settled_on, FOLLOW_UP_WINDOW_MONTHS)
+    if country_of(case.municipality_code) != "DK":
+        return FollowUpCompliance(
+            applies=False, required=0, held_in_window=0, window_ends_on=window_ends, status="not_applicable"
+        )
+    held = await store.count_follow_ups(case.newcomer_id, case.settled_on, window_ends)
+    if held >= FOLLOW_UPS_REQUIRED:
+        status = "met"
+    elif on > window_ends:
+        status = "breached"
+    else:
+        # On track while the follow-ups held keep pace with the window elapsed.
+        elapsed = (on - case.settled_on).days / max((window_ends - case.settled_on).days, 1)
+        status = "on_track" if held >= int(elapsed * FOLLOW_UPS_REQUIRED) else "behind"
+    return FollowUpCompliance(
+        applies=True,
+        required=FOLLOW_UPS_REQUIRED,
+        held_in_window=held,
+        window_ends_on=window_ends,
+        status=status,
+    )
+
+
+async def task_for_absence(store: EmploymentStore, event: UnexplainedAbsenceAlert) -> Task | None:
+    """Unexplained absence reported by the language school becomes a task for the case worker."""
+    case = await store.get_case(event.newcomer_id)
+    if case is None:
+        return None
+    task = Task(
+        newcomer_id=event.newcomer_id,
+        kind="unexplained_absence",
+        description=f"Unexplained absence in {event.unexplained} of {event.sessions} sessions "
+        f"({event.unexplained_rate:.0%}) at the language school: follow up.",
+        due_on=event.raised_on + timedelta(days=ABSENCE_TASK_DAYS),
+    )
+    store.add(task)
+    return task
+
+
+async def complete_task(store: EmploymentStore, task_id: UUID) -> Task:
+    task = await store.get_task(task_id)
+    if task is None:
+        raise NotFound("task", task_id)
+    if task.status is TaskStatus.DONE:
+        raise Conflict(f"Task {task_id} is done already.")
+    task.status = TaskStatus.DONE
+    task.done_at = datetime.now(UTC)
+    return task
+
+
+async def note_language_level(store: EmploymentStore, event: LevelAssessed) -> Case | None:
+    case = await store.get_case(event.newcomer_id)
+    if case is not None:
+        case.language_level = event.overall_level
+    return case
+
+
+async def note_course_completed(store: EmploymentStore, event: CourseCompleted) -> Case | None:
+    case = await store.get_case(event.newcomer_id)
+    if case is not None:
+        case.completed_course = True
+        if event.overall_level is not None:
+            case.language_level = event.overall_level
+    return case
