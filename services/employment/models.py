@@ -185,7 +185,7 @@ class JobPlan(SQLModel, table=True):
     goal_kind: GoalKind
     goal: str = Field(max_length=200)
     activities: list[str] = Field(sa_column=Column(JSON, nullable=False))
-    review_dates: list[date] = Field(sa_column=Column(JSON, nullable=False))
+    review_dates: list[str] = Field(sa_column=Column(JSON, nullable=False), description="ISO dates")
     agreed_on: date
 
 

@@ -36,10 +36,11 @@ async def complete_mapping(store: EmploymentStore, newcomer_id: UUID, data: Mapp
 
 async def agree_job_plan(store: EmploymentStore, newcomer_id: UUID, data: JobPlanSet) -> JobPlan:
     await open_case_of(store, newcomer_id)
+    values = {**data.model_dump(), "review_dates": [day.isoformat() for day in data.review_dates]}
     plan = await store.get_plan(newcomer_id)
     if plan is None:
-        plan = JobPlan(newcomer_id=newcomer_id, **data.model_dump())
+        plan = JobPlan(newcomer_id=newcomer_id, **values)
         store.add(plan)
     else:
-        plan.sqlmodel_update(data.model_dump())
+        plan.sqlmodel_update(values)
     return plan
