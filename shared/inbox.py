@@ -54,6 +54,14 @@ Handler = Callable[[AsyncSession, Any], Awaitable[None]]
 Forget = Callable[[AsyncSession, UUID], Awaitable[None]]  # a tombstone: erase what is held on the newcomer
 
 
+class NotForUs(Exception):
+    """Raised by a handler when the event concerns someone this service may hold nothing about.
+
+    The whole transaction is rolled back, inbox row included, and the offset
+    is committed: not even the event's id is kept.
+    """
+
+
 class DeadLetters(Protocol):
     async def __call__(self, record: ConsumerRecord[Any, Any], reason: str) -> None: ...
 
@@ -162,9 +170,12 @@ class EventConsumer:
                     return
 
     async def _apply(self, envelope: Envelope, apply: Callable[[AsyncSession], Awaitable[None]]) -> None:
-        async with self._database.transaction() as session:
-            if await record_once(session, envelope):
-                await apply(session)
+        try:
+            async with self._database.transaction() as session:
+                if await record_once(session, envelope):
+                    await apply(session)
+        except NotForUs:
+            pass
 
 
 def dead_letter_headers(record: ConsumerRecord[Any, Any], reason: str, consumer: str) -> dict[str, str]:

@@ -2,9 +2,11 @@
 
 A handler stages its events in the same transaction as its store writes, so a
 crash can delay an event but never lose one or publish one that did not
-happen. The relay publishes unsent rows in order and marks them sent only
-after Kafka acknowledged them (idempotent producer, acks=all); a crash between
-the two publishes a row again, which consumers' inboxes make harmless.
+happen. The relay publishes rows in order and deletes them only after Kafka
+acknowledged them (idempotent producer, acks=all); a crash between the two
+publishes a row again, which consumers' inboxes make harmless. Kafka, not
+the outbox, keeps the history: once published, nothing of an event stays in
+the service's store, which erasure relies on.
 """
 
 import asyncio
@@ -15,7 +17,7 @@ from datetime import UTC, datetime
 from uuid import uuid4
 
 from opentelemetry import context as otel_context
-from sqlalchemy import func, update
+from sqlalchemy import delete, func
 from sqlmodel import Field, SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -39,7 +41,6 @@ class OutboxMessage(SQLModel, table=True):
     time: datetime
     data: bytes | None = Field(default=None, description="None is a tombstone: forget this key")
     traceparent: str | None = Field(default=None, max_length=64)
-    published_at: datetime | None = Field(default=None, index=True)
 
     def envelope(self) -> Envelope:
         return Envelope(
@@ -88,8 +89,7 @@ def stage_tombstone(session: AsyncSession, event_type: type[Event], key: str, *,
 
 
 async def pending_count(session: AsyncSession) -> int:
-    query = select(func.count()).select_from(OutboxMessage).where(col(OutboxMessage.published_at).is_(None))
-    return (await session.exec(query)).one()
+    return (await session.exec(select(func.count()).select_from(OutboxMessage))).one()
 
 
 # Sends one record and returns the future of its broker acknowledgement, so a
@@ -139,25 +139,16 @@ class OutboxRelay:
             self._wake.clear()
 
     async def publish_pending(self) -> int:
-        """Publishes one batch of unsent rows in order; returns how many were sent."""
+        """Publishes one batch of rows in order, then deletes them; returns how many were sent."""
         async with self._database.session() as session:
-            query = (
-                select(OutboxMessage)
-                .where(col(OutboxMessage.published_at).is_(None))
-                .order_by(col(OutboxMessage.position))
-                .limit(self._batch_size)
-            )
+            query = select(OutboxMessage).order_by(col(OutboxMessage.position)).limit(self._batch_size)
             rows = list((await session.exec(query)).all())
         if not rows:
             return 0
         await self._publish_in_order(rows)
         async with self._database.transaction() as session:
             positions = [row.position for row in rows]
-            await session.exec(
-                update(OutboxMessage)
-                .where(col(OutboxMessage.position).in_(positions))
-                .values(published_at=datetime.now(UTC))
-            )
+            await session.exec(delete(OutboxMessage).where(col(OutboxMessage.position).in_(positions)))
         return len(rows)
 
     async def _publish_in_order(self, rows: Sequence[OutboxMessage]) -> None:

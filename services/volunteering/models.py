@@ -1,37 +1,256 @@
-"""Match requests: tables and the API's response schemas.
+"""Organisations, volunteers, consented newcomers, requests, matches, hours and activities.
 
-Volunteer organisations are not public agencies: a request exists only for a
-newcomer who consented to volunteer contact, and holds no personal details.
+Volunteer organisations are not public agencies: everything about a newcomer
+here exists only while they (or, for a child, their household) consent, and
+is erased on withdrawal, relocation or departure.
 """
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from enum import StrEnum
+from typing import Annotated
 from uuid import UUID, uuid4
 
+from pydantic import StringConstraints
+from sqlalchemy import JSON, Column
 from sqlmodel import Field, SQLModel
 
 from shared.events.volunteering import MatchKind
 
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+LanguageCode = Annotated[str, StringConstraints(pattern=r"^[a-z]{2,3}$")]
+OccupationCode = Annotated[str, StringConstraints(pattern=r"^[0-9]{4}$")]
+BACKGROUND_CHECK_VALID_YEARS = 3  # a police certificate for work with children is renewed every three years
+CHILD_KINDS = (MatchKind.LEISURE_BUDDY, MatchKind.HOMEWORK_HELPER)
 
-class MatchRequestStatus(StrEnum):
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+class OrganisationKind(StrEnum):
+    RED_CROSS = "red_cross"
+    SPORTS_CLUB = "sports_club"
+    LIBRARY = "library"
+    CHURCH = "church"
+    OTHER = "other"
+
+
+class AgeBand(StrEnum):
+    YOUNG = "18-29"
+    ADULT = "30-44"
+    MIDDLE = "45-59"
+    SENIOR = "60+"
+
+
+class RequestStatus(StrEnum):
     OPEN = "open"
+    MATCHED = "matched"
+    CLOSED = "closed"
 
 
-class MatchRequestBase(SQLModel):
-    newcomer_id: UUID = Field(index=True)
-    kind: MatchKind
-    municipality_code: str = Field(max_length=16, index=True)
-    district: str = Field(max_length=100)
-    status: MatchRequestStatus = Field(default=MatchRequestStatus.OPEN, index=True)
+class MatchStatus(StrEnum):
+    PROPOSED = "proposed"
+    ACCEPTED = "accepted"
+    ACTIVE = "active"
+    ENDED = "ended"
+
+    @property
+    def counts_towards_load(self) -> bool:
+        return self is not MatchStatus.ENDED
 
 
-class MatchRequest(MatchRequestBase, table=True):
+# organisations and volunteers
+
+
+class OrganisationCreate(SQLModel):
+    name: Text
+    kind: OrganisationKind
+    municipality_code: str = Field(max_length=4)
+
+
+class Organisation(OrganisationCreate, table=True):
+    id: UUID = Field(default_factory=uuid4, primary_key=True)
+
+
+class VolunteerCreate(SQLModel):
+    organisation_id: UUID
+    name: Text
+    languages: list[LanguageCode] = Field(min_length=1)
+    interests: list[Text] = Field(default_factory=list)
+    occupation_code: OccupationCode | None = None
+    age_band: AgeBand
+    district: Text
+    hours_per_month: float = Field(gt=0, le=100)
+    roles: list[MatchKind] = Field(min_length=1)
+    max_active_matches: int = Field(default=1, ge=1, le=10)
+    background_check_on: date | None = Field(default=None, description="Police certificate, needed for roles with children")
+
+
+class Volunteer(SQLModel, table=True):
+    id: UUID = Field(default_factory=uuid4, primary_key=True)
+    organisation_id: UUID = Field(foreign_key="organisation.id", index=True)
+    name: str = Field(max_length=200)
+    languages: list[str] = Field(sa_column=Column(JSON, nullable=False))
+    interests: list[str] = Field(sa_column=Column(JSON, nullable=False))
+    occupation_code: str | None = Field(default=None, max_length=4)
+    age_band: AgeBand
+    district: str = Field(max_length=200)
+    hours_per_month: float
+    roles: list[str] = Field(sa_column=Column(JSON, nullable=False))
+    max_active_matches: int
+    background_check_on: date | None = None
+    active: bool = True
+
+
+class VolunteerPublic(VolunteerCreate):
+    id: UUID
+    active: bool
+    active_matches: int
+
+
+# newcomers who consented, and their requests
+
+
+class Newcomer(SQLModel, table=True):
+    """A newcomer who consented (or whose household did), with the least data matching needs."""
+
+    id: UUID = Field(primary_key=True)
+    household_id: UUID | None = Field(default=None, index=True)
+    consent_via_household: bool = False
+    municipality_code: str | None = Field(default=None, max_length=4)
+    district: str | None = Field(default=None, max_length=200)
+    given_name: str | None = Field(default=None, max_length=200)
+    phone: str | None = Field(default=None, max_length=30)
+    languages: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+
+
+class RequestUpdate(SQLModel):
+    """What the coordinator learns in the first conversation, to improve the match."""
+
+    interests: list[Text] | None = None
+    preferred_age_band: AgeBand | None = None
+
+
+class MatchRequest(SQLModel, table=True):
     __tablename__ = "match_request"
 
     id: UUID = Field(default_factory=uuid4, primary_key=True)
-    opened_at: datetime = Field(default_factory=lambda: datetime.now(UTC))
+    newcomer_id: UUID = Field(foreign_key="newcomer.id", index=True)
+    kind: MatchKind
+    source: str = Field(max_length=30, description="settlement, household or employment")
+    municipality_code: str = Field(max_length=4, index=True)
+    district: str | None = Field(default=None, max_length=200)
+    languages: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    interests: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    occupation_code: str | None = Field(default=None, max_length=4)
+    preferred_age_band: AgeBand | None = None
+    placement_id: UUID | None = None
+    status: RequestStatus = Field(default=RequestStatus.OPEN, index=True)
+    opened_at: datetime = Field(default_factory=_now)
 
 
-class MatchRequestPublic(MatchRequestBase):
+class MatchRequestPublic(SQLModel):
     id: UUID
+    newcomer_id: UUID
+    given_name: str | None
+    kind: MatchKind
+    source: str
+    municipality_code: str
+    district: str | None
+    languages: list[str]
+    interests: list[str]
+    occupation_code: str | None
+    preferred_age_band: AgeBand | None
+    placement_id: UUID | None
+    status: RequestStatus
     opened_at: datetime
+
+
+# matching
+
+
+class ScorePart(SQLModel):
+    part: str
+    points: float
+    why: str
+
+
+class Candidate(SQLModel):
+    volunteer_id: UUID
+    name: str
+    organisation_id: UUID
+    score: float
+    parts: list[ScorePart]
+
+
+class MatchPropose(SQLModel):
+    volunteer_id: UUID
+
+
+class MatchEnd(SQLModel):
+    reason: Text
+
+
+class Match(SQLModel, table=True):
+    id: UUID = Field(default_factory=uuid4, primary_key=True)
+    request_id: UUID | None = Field(default=None, index=True)
+    newcomer_id: UUID | None = Field(default=None, index=True, description="None once the newcomer is erased")
+    volunteer_id: UUID = Field(foreign_key="volunteer.id", index=True)
+    kind: MatchKind
+    placement_id: UUID | None = None
+    status: MatchStatus = Field(default=MatchStatus.PROPOSED, index=True)
+    score: float
+    proposed_at: datetime = Field(default_factory=_now)
+    accepted_on: date | None = None
+    activated_on: date | None = None
+    ended_on: date | None = None
+    end_reason: str | None = Field(default=None, max_length=200)
+
+
+class HoursCreate(SQLModel):
+    logged_on: date
+    hours: float = Field(gt=0, le=24)
+    note: Annotated[str, StringConstraints(max_length=500)] | None = None
+
+
+class HoursLog(HoursCreate, table=True):
+    __tablename__ = "hours_log"
+
+    id: UUID = Field(default_factory=uuid4, primary_key=True)
+    match_id: UUID = Field(foreign_key="match.id", index=True)
+
+
+# meeting places and activities: counts only
+
+
+class ActivityCreate(SQLModel):
+    organisation_id: UUID
+    name: Text
+    kind: str = Field(max_length=40, description="meeting_place, language_cafe, sport, homework_help, ...")
+    held_on: date
+    participants: int = Field(ge=0)
+    newcomer_participants: int = Field(ge=0, description="A count only: no names without consent")
+
+
+class Activity(ActivityCreate, table=True):
+    id: UUID = Field(default_factory=uuid4, primary_key=True)
+
+
+# proof of erasure
+
+
+class Erasure(SQLModel, table=True):
+    """That a newcomer's data was erased, and why; the newcomer is named only by a one-way hash."""
+
+    id: UUID = Field(default_factory=uuid4, primary_key=True)
+    newcomer_hash: str = Field(max_length=64, index=True)
+    reason: str = Field(max_length=50)
+    erased_at: datetime = Field(default_factory=_now)
+    rows_deleted: int
+    matches_ended: int
+
+
+class PrivacyReport(SQLModel):
+    newcomer_hash: str
+    rows_held: dict[str, int]
+    erasures: list[Erasure]

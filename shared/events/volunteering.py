@@ -11,9 +11,10 @@ TOPIC = "volunteering.events"
 
 
 class MatchKind(StrEnum):
-    FRIEND = "friend"
-    LEISURE_BUDDY = "leisure_buddy"
+    FRIEND = "friend"  # a volunteer friend or contact family, as in "Venner Viser Vej"
+    LEISURE_BUDDY = "leisure_buddy"  # leisure and sports for children
     LANGUAGE_MENTOR = "language_mentor"
+    HOMEWORK_HELPER = "homework_helper"
 
 
 class MatchRequestOpened(Event):
@@ -38,4 +39,26 @@ class LanguageMentorMatched(Event):
     matched_on: date
 
 
-EVENTS: tuple[type[Event], ...] = (MatchRequestOpened, LanguageMentorMatched)
+class FriendMatched(Event):
+    """A volunteer friend (or leisure buddy for a child) was matched and accepted."""
+
+    type: ClassVar[str] = "samvirke.volunteering.friend.matched.v1"
+    topic: ClassVar[str] = TOPIC
+
+    match_id: UUID
+    kind: MatchKind
+    matched_on: date
+
+
+class MatchEnded(Event):
+    type: ClassVar[str] = "samvirke.volunteering.match.ended.v1"
+    topic: ClassVar[str] = TOPIC
+
+    match_id: UUID
+    kind: MatchKind
+    ended_on: date
+    reason: str
+    hours_logged: float
+
+
+EVENTS: tuple[type[Event], ...] = (MatchRequestOpened, LanguageMentorMatched, FriendMatched, MatchEnded)

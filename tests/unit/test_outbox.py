@@ -42,7 +42,7 @@ class FakeKafka:
         return acknowledged
 
 
-async def test_staged_events_are_published_in_commit_order_and_marked_sent(database: Database) -> None:
+async def test_staged_events_are_published_in_commit_order_and_then_leave_the_outbox(database: Database) -> None:
     events = [opened() for _ in range(5)]
     for event in events:
         async with database.transaction() as session:
@@ -78,7 +78,7 @@ async def test_a_broker_outage_delays_events_but_loses_none(database: Database) 
     with pytest.raises(ConnectionError):
         await OutboxRelay(database, broken.send).publish_pending()
     async with database.session() as session:
-        assert await pending_count(session) == 4, "nothing is marked sent without an acknowledgement"
+        assert await pending_count(session) == 4, "nothing leaves the outbox without an acknowledgement"
 
     healthy = FakeKafka()
     assert await OutboxRelay(database, healthy.send).publish_pending() == 4
