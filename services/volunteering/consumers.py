@@ -1,16 +1,37 @@
-"""Other agencies' events this service acts on, each routed to its handler."""
+"""Other agencies' events this service acts on, each routed to its use case.
 
-from sqlmodel.ext.asyncio.session import AsyncSession
+Events about newcomers who did not consent are dropped without a trace
+(`NotForUs`): not even the inbox keeps their id.
+"""
 
-from shared.events.settlement import NewcomerSettled
-from shared.inbox import Handler
+from typing import Any
+
+from shared.events.employment import LanguageMentorRequested, PlacementEnded
+from shared.events.settlement import (
+    ConsentGiven,
+    ConsentWithdrawn,
+    HandoverCompleted,
+    HouseholdMemberAdded,
+    NewcomerDeparted,
+    NewcomerSettled,
+    VolunteerContact,
+)
+from shared.inbox import Forget, Handler
+from shared.store import on_store
 
 from . import handlers
 from .store import VolunteeringStore
 
+CONSUMES: dict[type[Any], Handler] = {
+    NewcomerSettled: on_store(VolunteeringStore, handlers.on_settled),
+    ConsentGiven: on_store(VolunteeringStore, handlers.note_consent),
+    ConsentWithdrawn: on_store(VolunteeringStore, handlers.on_withdrawal),
+    HouseholdMemberAdded: on_store(VolunteeringStore, handlers.on_household_member),
+    HandoverCompleted: on_store(VolunteeringStore, handlers.on_relocation),
+    NewcomerDeparted: on_store(VolunteeringStore, handlers.on_departure),
+    VolunteerContact: on_store(VolunteeringStore, handlers.keep_contact),
+    LanguageMentorRequested: on_store(VolunteeringStore, handlers.on_mentor_requested),
+    PlacementEnded: on_store(VolunteeringStore, handlers.on_placement_ended),
+}
 
-async def on_newcomer_settled(session: AsyncSession, event: NewcomerSettled) -> None:
-    await handlers.request_match(VolunteeringStore(session), event)
-
-
-CONSUMES: dict[type, Handler] = {NewcomerSettled: on_newcomer_settled}
+FORGETS: dict[type[Any], Forget] = {VolunteerContact: on_store(VolunteeringStore, handlers.forget_contact)}

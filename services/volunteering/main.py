@@ -9,7 +9,7 @@ from shared.service import build_service
 
 from .api import router
 from .config import VolunteeringSettings
-from .consumers import CONSUMES
+from .consumers import CONSUMES, FORGETS
 from .store import TABLES
 
 
@@ -18,10 +18,12 @@ def create_app(settings: VolunteeringSettings, *, tracer_provider: TracerProvide
         settings,
         agency=Agency.VOLUNTEERING,
         title="Samvirke volunteering",
-        description="Volunteer organisations: match requests for newcomers who consented to contact.",
+        description="Volunteer organisations: volunteers, match requests for newcomers who consented, "
+        "explainable matching, hours and activities; erasure on withdrawal, relocation and departure.",
         tables=TABLES,
         api=router,
         publishes=volunteering.EVENTS,
         consumes=CONSUMES,
+        forgets=FORGETS,
         tracer_provider=tracer_provider,
     )

@@ -14,6 +14,7 @@ from pydantic import StringConstraints
 from sqlalchemy import JSON, Column
 from sqlmodel import Field, SQLModel
 
+from shared.events.settlement import AgeGroup
 from shared.events.volunteering import MatchKind
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
@@ -83,7 +84,9 @@ class VolunteerCreate(SQLModel):
     hours_per_month: float = Field(gt=0, le=100)
     roles: list[MatchKind] = Field(min_length=1)
     max_active_matches: int = Field(default=1, ge=1, le=10)
-    background_check_on: date | None = Field(default=None, description="Police certificate, needed for roles with children")
+    background_check_on: date | None = Field(
+        default=None, description="Police certificate, needed for roles with children"
+    )
 
 
 class Volunteer(SQLModel, table=True):
@@ -114,7 +117,10 @@ class VolunteerPublic(VolunteerCreate):
 class Newcomer(SQLModel, table=True):
     """A newcomer who consented (or whose household did), with the least data matching needs."""
 
+    __tablename__ = "consented_newcomer"
+
     id: UUID = Field(primary_key=True)
+    age_group: AgeGroup | None = None
     household_id: UUID | None = Field(default=None, index=True)
     consent_via_household: bool = False
     municipality_code: str | None = Field(default=None, max_length=4)
@@ -135,7 +141,7 @@ class MatchRequest(SQLModel, table=True):
     __tablename__ = "match_request"
 
     id: UUID = Field(default_factory=uuid4, primary_key=True)
-    newcomer_id: UUID = Field(foreign_key="newcomer.id", index=True)
+    newcomer_id: UUID = Field(foreign_key="consented_newcomer.id", index=True)
     kind: MatchKind
     source: str = Field(max_length=30, description="settlement, household or employment")
     municipality_code: str = Field(max_length=4, index=True)

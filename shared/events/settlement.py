@@ -216,6 +216,7 @@ class VolunteerContact(Event):
     languages: list[str]
     municipality_code: str | None
     district: str | None
+    age_group: AgeGroup | None = None  # a friend for adults, a leisure buddy for children
 
 
 EVENTS: tuple[type[Event], ...] = (

@@ -42,7 +42,9 @@ class FakeKafka:
         return acknowledged
 
 
-async def test_staged_events_are_published_in_commit_order_and_then_leave_the_outbox(database: Database) -> None:
+async def test_staged_events_are_published_in_commit_order_and_then_leave_the_outbox(
+    database: Database,
+) -> None:
     events = [opened() for _ in range(5)]
     for event in events:
         async with database.transaction() as session:

@@ -17,13 +17,8 @@ from services.employment.store import TABLES as EMPLOYMENT_TABLES
 from services.employment.store import EmploymentStore
 from services.settlement.models import Newcomer, NewcomerCreate
 from services.settlement.store import TABLES as SETTLEMENT_TABLES
-from services.volunteering import handlers as volunteering
-from services.volunteering.models import MatchRequest
-from services.volunteering.store import TABLES as VOLUNTEERING_TABLES
-from services.volunteering.store import VolunteeringStore
 from shared.db import Database
 from shared.events.settlement import AgeGroup, NewcomerSettled
-from shared.events.volunteering import MatchKind
 from shared.outbox import OutboxMessage
 
 
@@ -33,7 +28,6 @@ async def database(tmp_path: Path) -> AsyncIterator[Database]:
         *SETTLEMENT_TABLES,
         *EDUCATION_TABLES,
         *EMPLOYMENT_TABLES,
-        *VOLUNTEERING_TABLES,
         OutboxMessage.__table__,
     ]  # type: ignore[attr-defined]
     db = Database.from_url(f"sqlite+aiosqlite:///{tmp_path / 'rules.db'}", tables)
@@ -121,27 +115,3 @@ async def test_case_is_opened_with_competence_mapping_due_three_months_after_set
 )
 def test_month_arithmetic_clamps_to_the_last_day(day: date, months: int, due: date) -> None:
     assert add_months(day, months) == due
-
-
-@pytest.mark.parametrize(
-    ("group", "kind"), [(AgeGroup.ADULT, MatchKind.FRIEND), (AgeGroup.CHILD, MatchKind.LEISURE_BUDDY)]
-)
-async def test_consenting_newcomer_gets_one_match_request_of_the_right_kind(
-    database: Database, group: AgeGroup, kind: MatchKind
-) -> None:
-    event = settled(age_group=group)
-    async with database.transaction() as session:
-        request = await volunteering.request_match(VolunteeringStore(session), event)
-        assert await volunteering.request_match(VolunteeringStore(session), event) is None
-    assert request is not None
-    assert request.kind is kind
-    assert await published(database) == ["samvirke.volunteering.match-request.opened.v1"]
-
-
-async def test_nothing_about_a_newcomer_without_consent_lands_in_volunteering(database: Database) -> None:
-    event = settled(consent=False)
-    async with database.transaction() as session:
-        assert await volunteering.request_match(VolunteeringStore(session), event) is None
-    async with database.session() as session:
-        assert (await session.exec(select(MatchRequest))).all() == []
-    assert await published(database) == []

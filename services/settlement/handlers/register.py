@@ -136,6 +136,7 @@ async def share_personal_data(store: SettlementStore, newcomer: Newcomer) -> Non
                 languages=newcomer.languages,
                 municipality_code=newcomer.municipality_code,
                 district=newcomer.district,
+                age_group=newcomer.age_group_on(date.today()),
             )
         )
 
