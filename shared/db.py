@@ -11,6 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async
 from sqlmodel import SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from .migrations import upgrade
+
 
 def create_engine(url: str) -> AsyncEngine:
     """An async engine for `url`: a SQLite file (created with its folder) or PostgreSQL."""
@@ -51,8 +53,14 @@ class Database:
         self._after_commit.append(hook)
 
     async def create_schema(self) -> None:
+        """Creates the tables as the models say: for tests of rules, not for stores that last."""
         async with self.engine.begin() as connection:
             await connection.run_sync(SQLModel.metadata.create_all, tables=self.tables)
+
+    async def migrate(self, script_location: Path) -> None:
+        """Upgrades the store to the newest revision of its versioned schema."""
+        async with self.engine.begin() as connection:
+            await connection.run_sync(upgrade, script_location)
 
     @asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:

@@ -8,6 +8,7 @@ the app's lifespan starts.
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from pathlib import Path
 from typing import Any, TypeVar
 
 from fastapi import Depends, FastAPI, Request
@@ -38,6 +39,7 @@ def build_service(
     title: str,
     description: str,
     tables: Sequence[Table],
+    migrations: Path,
     api: Any,
     publishes: tuple[type[Event], ...],
     consumes: Mapping[type[Event], Handler] | None = None,
@@ -86,7 +88,7 @@ def build_service(
             partitions=settings.kafka_topic_partitions,
             compacted={settings.topic_name(topic) for topic in COMPACTED_TOPICS},
         )
-        await database.create_schema()
+        await database.migrate(migrations)
         await broker.start()
         relay_task = asyncio.create_task(relay.run(), name=f"{settings.service_name}-outbox-relay")
         try:

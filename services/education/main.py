@@ -1,5 +1,7 @@
 """Assembles the education service."""
 
+from pathlib import Path
+
 from fastapi import FastAPI
 from opentelemetry.sdk.trace import TracerProvider
 
@@ -21,6 +23,7 @@ def create_app(settings: EducationSettings, *, tracer_provider: TracerProvider |
         description="The language school and introduction programme: courses, seats and waiting lists, "
         "assessments, attendance with reasons, and tracks.",
         tables=TABLES,
+        migrations=Path(__file__).parent / "migrations",
         api=router,
         publishes=education.EVENTS,
         consumes=CONSUMES,

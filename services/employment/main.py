@@ -1,5 +1,7 @@
 """Assembles the employment service."""
 
+from pathlib import Path
+
 from fastapi import FastAPI
 from opentelemetry.sdk.trace import TracerProvider
 
@@ -21,6 +23,7 @@ def create_app(settings: EmploymentSettings, *, tracer_provider: TracerProvider 
         description="The job centre: a case per settled adult, competence mapping, job plans, "
         "employers and placements, follow-up and outcomes.",
         tables=TABLES,
+        migrations=Path(__file__).parent / "migrations",
         api=router,
         publishes=employment.EVENTS,
         consumes=consumes(settings),

@@ -1,5 +1,7 @@
 """Assembles the settlement service."""
 
+from pathlib import Path
+
 from fastapi import FastAPI
 from opentelemetry.sdk.trace import TracerProvider
 
@@ -19,6 +21,7 @@ def create_app(settings: SettlementSettings, *, tracer_provider: TracerProvider 
         title="Samvirke settlement",
         description="The municipality's refugee office: the newcomer register and settlement.",
         tables=TABLES,
+        migrations=Path(__file__).parent / "migrations",
         api=router,
         publishes=settlement.EVENTS,
         tracer_provider=tracer_provider,

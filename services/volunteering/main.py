@@ -1,5 +1,7 @@
 """Assembles the volunteering service."""
 
+from pathlib import Path
+
 from fastapi import FastAPI
 from opentelemetry.sdk.trace import TracerProvider
 
@@ -21,6 +23,7 @@ def create_app(settings: VolunteeringSettings, *, tracer_provider: TracerProvide
         description="Volunteer organisations: volunteers, match requests for newcomers who consented, "
         "explainable matching, hours and activities; erasure on withdrawal, relocation and departure.",
         tables=TABLES,
+        migrations=Path(__file__).parent / "migrations",
         api=router,
         publishes=volunteering.EVENTS,
         consumes=CONSUMES,
