@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from uuid import uuid4
 
 from opentelemetry import context as otel_context
-from sqlalchemy import delete, func
+from sqlalchemy import delete, func, text
 from sqlmodel import Field, SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -92,6 +92,17 @@ async def pending_count(session: AsyncSession) -> int:
     return (await session.exec(select(func.count()).select_from(OutboxMessage))).one()
 
 
+OUTBOX_LOCK = 0x53414D5649524B45  # "SAMVIRKE": the advisory lock one relay holds while it publishes
+
+
+async def _lead(session: AsyncSession) -> bool:
+    connection = await session.connection()
+    if connection.dialect.name != "postgresql":
+        return True
+    result = await connection.execute(text("SELECT pg_try_advisory_xact_lock(:key)"), {"key": OUTBOX_LOCK})
+    return bool(result.scalar())
+
+
 # Sends one record and returns the future of its broker acknowledgement, so a
 # batch can be sent in order and acknowledged together.
 Send = Callable[[OutboxMessage], Awaitable[Awaitable[object]]]
@@ -139,14 +150,22 @@ class OutboxRelay:
             self._wake.clear()
 
     async def publish_pending(self) -> int:
-        """Publishes one batch of rows in order, then deletes them; returns how many were sent."""
-        async with self._database.session() as session:
+        """Publishes one batch of rows in order, then deletes them; returns how many were sent.
+
+        On PostgreSQL one instance of a service publishes at a time (a
+        transaction-scoped advisory lock): rows are taken in order and never
+        by two relays at once, so one newcomer's events keep their order
+        however many instances run. Others skip the cycle and try again.
+        A SQLite store belongs to a single instance.
+        """
+        async with self._database.transaction() as session:
+            if not await _lead(session):
+                return 0
             query = select(OutboxMessage).order_by(col(OutboxMessage.position)).limit(self._batch_size)
             rows = list((await session.exec(query)).all())
-        if not rows:
-            return 0
-        await self._publish_in_order(rows)
-        async with self._database.transaction() as session:
+            if not rows:
+                return 0
+            await self._publish_in_order(rows)
             positions = [row.position for row in rows]
             await session.exec(delete(OutboxMessage).where(col(OutboxMessage.position).in_(positions)))
         return len(rows)

@@ -114,3 +114,31 @@ async def test_outbox_row_keeps_the_trace_of_the_work_that_staged_it(database: D
             envelope = stage(session, opened(), source="/samvirke/education")
     assert envelope.traceparent is not None
     assert f"{span.get_span_context().trace_id:032x}" in envelope.traceparent
+
+
+@pytest.mark.postgres
+async def test_two_relays_on_postgresql_publish_each_event_once_and_in_order(postgres) -> None:  # type: ignore[no-untyped-def]
+    database = Database.from_url(postgres.create_database("two_relays"), [OutboxMessage.__table__])  # type: ignore[attr-defined]
+    await database.create_schema()
+    newcomer = uuid4()
+    async with database.transaction() as session:
+        staged = [stage(session, opened(newcomer), source="/samvirke/employment") for _ in range(40)]
+    published: list[str] = []
+
+    async def slow_send(row: OutboxMessage) -> asyncio.Future[object]:
+        await asyncio.sleep(0.005)  # a broker round trip, so the relays overlap
+        published.append(row.event_id)
+        acknowledged: asyncio.Future[object] = asyncio.get_running_loop().create_future()
+        acknowledged.set_result(None)
+        return acknowledged
+
+    relays = [OutboxRelay(database, slow_send, batch_size=7) for _ in range(2)]
+
+    async def drain(relay: OutboxRelay) -> None:
+        for _ in range(40):
+            await relay.publish_pending()
+            await asyncio.sleep(0)
+
+    await asyncio.gather(*(drain(relay) for relay in relays))
+    await database.dispose()
+    assert published == [envelope.id for envelope in staged], "each event once, in the order staged"
