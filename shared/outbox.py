@@ -158,7 +158,8 @@ class OutboxRelay:
         however many instances run. Others skip the cycle and try again.
         A SQLite store belongs to a single instance.
         """
-        async with self._database.transaction() as session:
+        # A plain session, not Database.transaction(): its commit must not wake this relay again.
+        async with self._database.session() as session, session.begin():
             if not await _lead(session):
                 return 0
             query = select(OutboxMessage).order_by(col(OutboxMessage.position)).limit(self._batch_size)

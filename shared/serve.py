@@ -1,5 +1,7 @@
-"""Runs one service as a process: `python -m services.<name>`."""
+"""Runs one service as a process: `python -m services.<name> [serve | replay [--from-scratch]]`."""
 
+import argparse
+import asyncio
 import logging
 import os
 from collections.abc import Callable
@@ -13,11 +15,39 @@ from .config import ServiceSettings
 SettingsT = TypeVar("SettingsT", bound=ServiceSettings)
 
 
-def serve(create_app: Callable[[SettingsT], FastAPI], settings: SettingsT) -> None:
+def main(create_app: Callable[[SettingsT], FastAPI], settings: SettingsT) -> None:
+    parser = argparse.ArgumentParser(prog=f"python -m services.{settings.service_name}")
+    commands = parser.add_subparsers(dest="command")
+    commands.add_parser("serve", help="run the service (the default)")
+    replaying = commands.add_parser(
+        "replay", help="rebuild what the service derived from other agencies' events"
+    )
+    replaying.add_argument(
+        "--from-scratch", action="store_true", help="apply every event again, not only missing ones"
+    )
+    args = parser.parse_args()
+    if args.command == "replay":
+        from .replay import replay
+
+        _configure_logging(settings)
+        report = asyncio.run(replay(create_app(settings), from_scratch=args.from_scratch))
+        print(
+            f"replayed {report.records} records in {report.seconds:.1f}s ({report.per_second:.0f}/s), "
+            f"published {report.published} reactions"
+        )
+    else:
+        serve(create_app, settings)
+
+
+def _configure_logging(settings: ServiceSettings) -> str:
     level = os.environ.get("SAMVIRKE_LOG_LEVEL", "INFO").upper()
     logging.basicConfig(
         level=level, format=f"%(asctime)s {settings.service_name} %(levelname)s %(name)s: %(message)s"
     )
-    # aiokafka is chatty at INFO about every group rebalance.
-    logging.getLogger("aiokafka").setLevel(logging.WARNING)
+    logging.getLogger("aiokafka").setLevel(logging.WARNING)  # chatty at INFO about every rebalance
+    return level
+
+
+def serve(create_app: Callable[[SettingsT], FastAPI], settings: SettingsT) -> None:
+    level = _configure_logging(settings)
     uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level=level.lower())

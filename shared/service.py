@@ -65,6 +65,7 @@ def build_service(
     consumed_topics = sorted(
         {settings.topic_name(event.topic) for event in {**(consumes or {}), **(forgets or {})}}
     )
+    consumer = None
     if consumes:
         consumer = EventConsumer(
             name=settings.consumer_group,
@@ -107,6 +108,9 @@ def build_service(
     app.state.database = database
     app.state.broker = broker
     app.state.relay = relay
+    app.state.consumer = consumer
+    app.state.consumed_topics = consumed_topics
+    app.state.migrations = migrations
     app.state.authenticator = Authenticator(settings.auth_secret.get_secret_value(), agency)
     install_problem_handlers(app)
     app.include_router(

@@ -1,6 +1,6 @@
-from shared.serve import serve
+from shared.serve import main
 
 from .config import EmploymentSettings
 from .main import create_app
 
-serve(create_app, EmploymentSettings())
+main(create_app, EmploymentSettings())

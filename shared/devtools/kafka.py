@@ -174,7 +174,7 @@ class LocalKafka:
         )
         (self._data_dir / "log4j2.properties").write_text(_LOG4J2)
         classpath = f"{libs}/*"
-        cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+        cluster_id = _cluster_id()
         subprocess.run(
             [
                 java,
@@ -225,6 +225,13 @@ class LocalKafka:
         if self._data_dir is not None:
             shutil.rmtree(self._data_dir, ignore_errors=True)
             self._data_dir = None
+
+
+def _cluster_id() -> str:
+    # A base64url id that starts with "-" would be read by StorageTool as an option.
+    while (cluster_id := base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("="))[0] == "-":
+        pass
+    return cluster_id
 
 
 async def _answers(bootstrap_servers: str) -> bool:

@@ -142,3 +142,22 @@ async def test_two_relays_on_postgresql_publish_each_event_once_and_in_order(pos
     await asyncio.gather(*(drain(relay) for relay in relays))
     await database.dispose()
     assert published == [envelope.id for envelope in staged], "each event once, in the order staged"
+
+
+async def test_an_idle_relay_sleeps_instead_of_waking_itself(database: Database) -> None:
+    kafka = FakeKafka()
+    relay = OutboxRelay(database, kafka.send, poll_interval_s=60)
+    database.after_commit(relay.notify)
+    cycles = 0
+    publish = relay.publish_pending
+
+    async def counted() -> int:
+        nonlocal cycles
+        cycles += 1
+        return await publish()
+
+    relay.publish_pending = counted  # type: ignore[method-assign]
+    task = asyncio.create_task(relay.run())
+    await asyncio.sleep(0.5)
+    task.cancel()
+    assert cycles == 1, f"an idle relay ran {cycles} cycles in half a second"

@@ -1,0 +1,145 @@
+"""Replay: rebuild what a service derived from other agencies' events by reading them again.
+
+Every topic the service consumes is read from the start of its history and
+each record goes through the service's own inbox consumer: events already
+applied change nothing, missing effects are rebuilt, and bad records are
+dead-lettered as usual. `from_scratch` first forgets which events were
+applied (the inbox), so every event is applied again — handlers are written
+to be idempotent on state, so nothing is doubled. Afterwards the reactions
+the replay staged are published, and the service's consumer group is moved
+to where the replay ended, so the service resumes from there.
+
+Run it while the service is stopped: it refuses while its consumer group
+has live members.
+"""
+
+import logging
+import time
+from dataclasses import dataclass
+
+from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
+from fastapi import FastAPI
+from sqlalchemy import delete
+
+from .config import ServiceSettings
+from .inbox import EventConsumer, InboxEntry
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ReplayReport:
+    topics: list[str]
+    records: int
+    seconds: float
+    published: int
+
+    @property
+    def per_second(self) -> float:
+        return self.records / self.seconds if self.seconds else 0.0
+
+
+class ServiceRunning(RuntimeError):
+    """The service's consumer group has live members: stop the service before replaying."""
+
+
+async def replay(app: FastAPI, *, from_scratch: bool = False, batch: int = 500) -> ReplayReport:
+    settings: ServiceSettings = app.state.settings
+    consumer: EventConsumer | None = app.state.consumer
+    topics: list[str] = app.state.consumed_topics
+    if consumer is None or not topics:
+        return ReplayReport(topics=[], records=0, seconds=0.0, published=0)
+    await _refuse_while_running(settings)
+    database = app.state.database
+    await database.migrate(app.state.migrations)
+    if from_scratch:
+        async with database.transaction() as session:
+            await session.exec(delete(InboxEntry))
+    broker = app.state.broker
+    await broker.connect()  # publishing only: no subscriber starts
+    # "earliest", or assigning partitions starts a reset to the end that races the seek to the start.
+    reader = AIOKafkaConsumer(
+        bootstrap_servers=settings.kafka_bootstrap_servers,
+        enable_auto_commit=False,
+        auto_offset_reset="earliest",
+    )
+    await reader.start()
+    started = time.perf_counter()
+    records = 0
+    try:
+        partitions = await _partitions(settings, topics)
+        reader.assign(partitions)
+        ends = await reader.end_offsets(partitions)
+        await reader.seek_to_beginning(*partitions)
+        remaining = {tp for tp in partitions if ends[tp] > 0}
+        while remaining:
+            fetched = await reader.getmany(*remaining, timeout_ms=1000, max_records=batch)
+            for tp, tp_records in fetched.items():
+                for record in tp_records:
+                    if record.offset < ends[tp]:
+                        await consumer.consume(record)
+                        records += 1
+            remaining = {tp for tp in remaining if await reader.position(tp) < ends[tp]}
+        seconds = time.perf_counter() - started
+        published = 0
+        while sent := await app.state.relay.publish_pending():
+            published += sent
+        await _resume_group_at(settings, ends)
+    finally:
+        await reader.stop()
+        await broker.stop()
+        await database.dispose()
+    report = ReplayReport(topics=topics, records=records, seconds=seconds, published=published)
+    log.info(
+        "replayed %d records from %s in %.1fs (%.0f/s); published %d reactions",
+        records,
+        ", ".join(topics),
+        seconds,
+        report.per_second,
+        published,
+    )
+    return report
+
+
+async def _partitions(settings: ServiceSettings, topics: list[str]) -> list[TopicPartition]:
+    admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap_servers)
+    await admin.start()
+    try:
+        described = await admin.describe_topics(topics)
+    finally:
+        await admin.close()
+    return sorted(
+        TopicPartition(topic["topic"], partition["partition"])
+        for topic in described
+        for partition in topic["partitions"]
+    )
+
+
+async def _refuse_while_running(settings: ServiceSettings) -> None:
+    admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap_servers)
+    await admin.start()
+    try:
+        described = await admin.describe_consumer_groups([settings.consumer_group])
+        for group in described:
+            for _code, name, _state, _protocol_type, _protocol, members, *_ in getattr(group, "groups", []):
+                if name == settings.consumer_group and members:
+                    raise ServiceRunning(
+                        f"consumer group {name} has {len(members)} live member(s): stop the service first"
+                    )
+    finally:
+        await admin.close()
+
+
+async def _resume_group_at(settings: ServiceSettings, ends: dict[TopicPartition, int]) -> None:
+    group = AIOKafkaConsumer(
+        bootstrap_servers=settings.kafka_bootstrap_servers,
+        group_id=settings.consumer_group,
+        enable_auto_commit=False,
+    )
+    await group.start()
+    try:
+        group.assign(list(ends))
+        await group.commit({tp: offset for tp, offset in ends.items() if offset > 0})
+    finally:
+        await group.stop()
