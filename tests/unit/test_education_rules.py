@@ -3,7 +3,6 @@
 import json
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import date, timedelta
-from pathlib import Path
 from typing import Any, TypeVar
 from uuid import UUID, uuid4
 
@@ -105,10 +104,8 @@ class School:
 
 
 @pytest.fixture
-async def school(tmp_path: Path) -> AsyncIterator[School]:
-    database = Database.from_url(
-        f"sqlite+aiosqlite:///{tmp_path / 'education.db'}", [*TABLES, OutboxMessage.__table__]
-    )  # type: ignore[attr-defined]
+async def school(database_url: str) -> AsyncIterator[School]:
+    database = Database.from_url(database_url, [*TABLES, OutboxMessage.__table__])  # type: ignore[attr-defined]
     await database.create_schema()
     yield School(database)
     await database.dispose()

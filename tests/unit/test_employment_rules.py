@@ -3,7 +3,6 @@
 import json
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import date, timedelta
-from pathlib import Path
 from typing import Any, TypeVar
 from uuid import UUID, uuid4
 
@@ -107,10 +106,8 @@ async def _open_case(store: EmploymentStore, event: NewcomerSettled, months: int
 
 
 @pytest.fixture
-async def centre(tmp_path: Path) -> AsyncIterator[JobCentre]:
-    database = Database.from_url(
-        f"sqlite+aiosqlite:///{tmp_path / 'employment.db'}", [*TABLES, OutboxMessage.__table__]
-    )  # type: ignore[attr-defined]
+async def centre(database_url: str) -> AsyncIterator[JobCentre]:
+    database = Database.from_url(database_url, [*TABLES, OutboxMessage.__table__])  # type: ignore[attr-defined]
     await database.create_schema()
     yield JobCentre(database)
     await database.dispose()

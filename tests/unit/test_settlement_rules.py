@@ -3,7 +3,6 @@
 import json
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import date
-from pathlib import Path
 from typing import Any, TypeVar
 from uuid import UUID, uuid4
 
@@ -106,10 +105,8 @@ class Office:
 
 
 @pytest.fixture
-async def office(tmp_path: Path) -> AsyncIterator[Office]:
-    database = Database.from_url(
-        f"sqlite+aiosqlite:///{tmp_path / 'settlement.db'}", [*TABLES, OutboxMessage.__table__]
-    )  # type: ignore[attr-defined]
+async def office(database_url: str) -> AsyncIterator[Office]:
+    database = Database.from_url(database_url, [*TABLES, OutboxMessage.__table__])  # type: ignore[attr-defined]
     await database.create_schema()
     yield Office(database)
     await database.dispose()
