@@ -24,6 +24,19 @@ class RunningService:
     url: str
     process: Popen[bytes]
     log_path: Path
+    env: dict[str, str]
+
+    def kill(self) -> None:
+        """SIGKILL: no shutdown, no last commit, as when a machine dies."""
+        self.process.kill()
+        self.process.wait()
+
+    def restart(self, ready_timeout_s: float = 60) -> None:
+        if self.process.poll() is None:
+            stop(self.process)
+        with self.log_path.open("ab") as log:
+            self.process = spawn([sys.executable, "-m", f"services.{self.name}"], log=log, env=self.env)
+        _wait_until_ready(self, ready_timeout_s)
 
 
 def tokens(secret: str) -> dict[str, str]:
@@ -45,12 +58,13 @@ def run_stack(
     database_urls: Mapping[str, str] | None = None,
     extra_env: Mapping[str, str] | None = None,
     ready_timeout_s: float = 60,
+    services: tuple[str, ...] = SERVICES,
 ) -> Iterator[dict[str, RunningService]]:
-    """Starts every service, waits until each is ready, and stops them all on exit."""
+    """Starts the services (all four by default), waits until each is ready, and stops them on exit."""
     data_dir.mkdir(parents=True, exist_ok=True)
     running: dict[str, RunningService] = {}
     with ExitStack() as cleanup:
-        for name in SERVICES:
+        for name in services:
             port = (ports or {}).get(name) or free_port()
             env = {
                 **os.environ,
@@ -66,11 +80,17 @@ def run_stack(
             log_path = data_dir / f"{name}.log"
             with log_path.open("ab") as log:
                 process = spawn([sys.executable, "-m", f"services.{name}"], log=log, env=env)
-            running[name] = RunningService(name, f"http://127.0.0.1:{port}", process, log_path)
-            cleanup.callback(stop, process)
+            running[name] = RunningService(name, f"http://127.0.0.1:{port}", process, log_path, env)
+        cleanup.callback(_stop_all, running)
         for service in running.values():
             _wait_until_ready(service, ready_timeout_s)
         yield running
+
+
+def _stop_all(running: dict[str, RunningService]) -> None:
+    # The current process of each: a restarted service has a new one.
+    for service in running.values():
+        stop(service.process)
 
 
 def _wait_until_ready(service: RunningService, timeout_s: float) -> None:
