@@ -117,7 +117,7 @@ def _scenario(settlement: RunningService, token: str) -> list[str]:
     return ids
 
 
-HIDDEN = {"opened_at", "registered_at", "education_level", "arrival_route", "status"}
+HIDDEN = {"opened_at", "registered_at", "education_level", "arrival_route", "birth_date", "follow_ups"}
 EXPECTED = {
     "education": ("/learners", 4),
     "employment": ("/cases", 4),
@@ -151,10 +151,8 @@ def _report(stack: dict[str, RunningService], agency_tokens: dict[str, str], dat
             page = api.get(path, params={"limit": 100}).json()
         print(f"  {name} holds {page['total']} record(s) at {path}")
         for item in page["items"]:
-            print(
-                "    "
-                + ", ".join(f"{k}={v}" for k, v in item.items() if k not in {"opened_at", "registered_at"})
-            )
+            shown = {k: v for k, v in item.items() if v not in (None, [], {}, "") and k not in HIDDEN}
+            print("    " + ", ".join(f"{k}={v}" for k, v in shown.items()))
     example = f"curl -H 'Authorization: Bearer <education token>' {stack['education'].url}/learners"
     print(f"\nStores and logs: {data_dir}/\nFor example: {example}")
 
