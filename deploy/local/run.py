@@ -61,8 +61,8 @@ def main() -> None:
         with run_stack(
             bootstrap_servers=kafka.bootstrap_servers, data_dir=data_dir, auth_secret=secret, ports=_ports()
         ) as stack:
-            settled = _scenario(stack["settlement"], agency_tokens["settlement"])
-            _wait_for_other_agencies(stack, agency_tokens, settled)
+            _scenario(stack["settlement"], agency_tokens["settlement"])
+            _wait_for_other_agencies(stack, agency_tokens)
             _report(stack, agency_tokens, data_dir)
             if args.once:
                 return
@@ -125,9 +125,7 @@ EXPECTED = {
 }
 
 
-def _wait_for_other_agencies(
-    stack: dict[str, RunningService], agency_tokens: dict[str, str], ids: list[str]
-) -> None:
+def _wait_for_other_agencies(stack: dict[str, RunningService], agency_tokens: dict[str, str]) -> None:
     started = time.monotonic()
     for name, (path, count) in EXPECTED.items():
         with _client(stack[name], agency_tokens[name]) as api:
