@@ -43,13 +43,14 @@ class Database:
         self.engine = engine
         self.tables = list(dict.fromkeys(tables))  # a shared table may come from several modules
         self._sessions = async_sessionmaker(engine, class_=AsyncSession, expire_on_commit=False)
-        self._after_commit: list[Callable[[], None]] = []
+        self._after_commit: list[Callable[[dict[Any, Any]], None]] = []
 
     @classmethod
     def from_url(cls, url: str, tables: Sequence[Table]) -> "Database":
         return cls(create_engine(url), tables)
 
-    def after_commit(self, hook: Callable[[], None]) -> None:
+    def after_commit(self, hook: Callable[[dict[Any, Any]], None]) -> None:
+        """Runs `hook` with the session's `info` after each commit of `transaction()`."""
         self._after_commit.append(hook)
 
     async def create_schema(self) -> None:
@@ -72,8 +73,9 @@ class Database:
         """A session whose work commits together, or not at all."""
         async with self._sessions() as session, session.begin():
             yield session
+            info = dict(session.info)
         for hook in self._after_commit:
-            hook()
+            hook(info)
 
     async def ping(self) -> None:
         async with self.engine.connect() as connection:

@@ -14,6 +14,7 @@ import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime
+from typing import Any
 from uuid import uuid4
 
 from opentelemetry import context as otel_context
@@ -54,8 +55,12 @@ class OutboxMessage(SQLModel, table=True):
         )
 
 
+STAGED = "samvirke.outbox.staged"  # set in a session's info when its transaction staged rows
+
+
 def stage(session: AsyncSession, event: Event, *, source: str) -> Envelope:
     """Adds `event` to the outbox in the caller's transaction, with the current trace."""
+    session.info[STAGED] = True
     envelope = Envelope.wrap(event, source=source, traceparent=current_traceparent())
     session.add(
         OutboxMessage(
@@ -74,6 +79,7 @@ def stage(session: AsyncSession, event: Event, *, source: str) -> Envelope:
 
 def stage_tombstone(session: AsyncSession, event_type: type[Event], key: str, *, source: str) -> None:
     """Adds a tombstone for `key` on `event_type`'s compacted topic: Kafka then forgets the key."""
+    session.info[STAGED] = True
     session.add(
         OutboxMessage(
             event_id=str(uuid4()),
@@ -128,8 +134,13 @@ class OutboxRelay:
         self._wake = asyncio.Event()
 
     def notify(self) -> None:
-        """Called after a commit that may have staged events."""
+        """Wakes the relay now, instead of at its next poll."""
         self._wake.set()
+
+    def on_commit(self, info: dict[Any, Any]) -> None:
+        """After-commit hook: wakes the relay only when the transaction staged events."""
+        if info.get(STAGED):
+            self.notify()
 
     async def run(self) -> None:
         backoff = self._poll_interval_s

@@ -60,7 +60,7 @@ def build_service(
         batch_size=settings.outbox_batch_size,
         poll_interval_s=settings.outbox_poll_interval_s,
     )
-    database.after_commit(relay.notify)
+    database.after_commit(relay.on_commit)
 
     consumed_topics = sorted(
         {settings.topic_name(event.topic) for event in {**(consumes or {}), **(forgets or {})}}

@@ -15,8 +15,6 @@ from tests.kafka_tools import read_topic
 
 pytestmark = pytest.mark.kafka
 
-LILLEHAMMER = {"code": "3405", "country": "NO", "name": "Lillehammer", "districts": ["Sentrum", "Søre Ål"]}
-
 
 async def test_each_settlement_event_reaches_kafka_as_a_cloudevent(platform: Platform) -> None:
     api = platform.clients["settlement"]
@@ -26,7 +24,7 @@ async def test_each_settlement_event_reaches_kafka_as_a_cloudevent(platform: Pla
         return response.json()  # type: ignore[no-any-return]
 
     await ok(await api.post("/municipalities", json=scenario.OSLO), 201)
-    await ok(await api.post("/municipalities", json=LILLEHAMMER), 201)
+    await ok(await api.post("/municipalities", json=scenario.LILLEHAMMER), 201)
     await ok(await api.put("/municipalities/0301/quotas/2026", json={"requested": 50}))
     mother = await ok(await api.post("/newcomers", json=scenario.person("Sara")), 201)
     await ok(await api.post(f"/newcomers/{mother['id']}/settlement", json=scenario.settlement()))

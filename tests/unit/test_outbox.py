@@ -90,7 +90,7 @@ async def test_a_broker_outage_delays_events_but_loses_none(database: Database) 
 async def test_relay_publishes_promptly_when_notified_after_commit(database: Database) -> None:
     kafka = FakeKafka()
     relay = OutboxRelay(database, kafka.send, poll_interval_s=60)
-    database.after_commit(relay.notify)
+    database.after_commit(relay.on_commit)
     task = asyncio.create_task(relay.run())
     try:
         await asyncio.sleep(0.1)
@@ -151,7 +151,7 @@ async def test_two_relays_on_postgresql_publish_each_event_once_and_in_order(pos
 async def test_an_idle_relay_sleeps_instead_of_waking_itself(database: Database) -> None:
     kafka = FakeKafka()
     relay = OutboxRelay(database, kafka.send, poll_interval_s=60)
-    database.after_commit(relay.notify)
+    database.after_commit(relay.on_commit)
     cycles = 0
     publish = relay.publish_pending
 
@@ -165,3 +165,16 @@ async def test_an_idle_relay_sleeps_instead_of_waking_itself(database: Database)
     await asyncio.sleep(0.5)
     task.cancel()
     assert cycles == 1, f"an idle relay ran {cycles} cycles in half a second"
+
+
+async def test_a_commit_that_staged_nothing_does_not_wake_the_relay(database: Database) -> None:
+    woken: list[bool] = []
+    relay = OutboxRelay(database, FakeKafka().send)
+    relay.notify = lambda: woken.append(True)  # type: ignore[method-assign]
+    database.after_commit(relay.on_commit)
+    async with database.transaction():
+        pass  # a read-only request, or an event this service does nothing with
+    assert woken == []
+    async with database.transaction() as session:
+        stage(session, opened(), source="/samvirke/employment")
+    assert woken == [True]
