@@ -33,6 +33,12 @@ class ServiceSettings(BaseSettings):
     port: int = 8000
     outbox_poll_interval_s: float = Field(default=1.0, gt=0)
     outbox_batch_size: int = Field(default=500, ge=1)
+    consumer_batch_size: int = Field(
+        default=100, ge=1, description="Most records a consumer applies in one transaction"
+    )
+    shutdown_grace_s: float = Field(
+        default=30.0, ge=0, description="How long shutdown waits for the batch being applied"
+    )
 
     def topic_name(self, base: str) -> str:
         return f"{self.kafka_topic_prefix}{base}"

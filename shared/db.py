@@ -23,6 +23,7 @@ def create_engine(url: str) -> AsyncEngine:
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
     engine = create_async_engine(url, connect_args={"timeout": 30})
     event.listen(engine.sync_engine, "connect", _tune_sqlite)
+    event.listen(engine.sync_engine, "begin", _begin_sqlite)
     return engine
 
 
@@ -34,6 +35,19 @@ def _tune_sqlite(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
+    # The driver's own transaction handling starts a transaction only at the first write and
+    # breaks savepoints; SQLAlchemy's documented remedy is to emit BEGIN ourselves.
+    dbapi_connection.isolation_level = None
+
+
+def _begin_sqlite(connection: Any) -> None:
+    # IMMEDIATE takes the write lock up front (waiting up to the busy timeout), so a
+    # transaction that reads, then writes, never fails because another wrote in between.
+    mode = connection.get_execution_options().get(SQLITE_BEGIN, "IMMEDIATE")
+    connection.exec_driver_sql(f"BEGIN {mode}")
+
+
+SQLITE_BEGIN = "samvirke_sqlite_begin"
 
 
 class Database:
@@ -43,6 +57,12 @@ class Database:
         self.engine = engine
         self.tables = list(dict.fromkeys(tables))  # a shared table may come from several modules
         self._sessions = async_sessionmaker(engine, class_=AsyncSession, expire_on_commit=False)
+        # Reads take no write lock on SQLite; PostgreSQL ignores the option.
+        self._read_sessions = async_sessionmaker(
+            engine.execution_options(**{SQLITE_BEGIN: "DEFERRED"}),
+            class_=AsyncSession,
+            expire_on_commit=False,
+        )
         self._after_commit: list[Callable[[dict[Any, Any]], None]] = []
 
     @classmethod
@@ -63,15 +83,24 @@ class Database:
         async with self.engine.begin() as connection:
             await connection.run_sync(upgrade, script_location)
 
+    @property
+    def is_sqlite(self) -> bool:
+        return self.engine.dialect.name == "sqlite"
+
     @asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:
-        async with self._sessions() as session:
+        """A session for reading; on SQLite its transactions take the write lock only when they write."""
+        async with self._read_sessions() as session:
             yield session
 
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[AsyncSession]:
-        """A session whose work commits together, or not at all."""
-        async with self._sessions() as session, session.begin():
+    async def transaction(self, *, read_only: bool = False) -> AsyncIterator[AsyncSession]:
+        """A session whose work commits together, or not at all.
+
+        `read_only` promises no writes: on SQLite it then waits for no writer.
+        """
+        sessions = self._read_sessions if read_only else self._sessions
+        async with sessions() as session, session.begin():
             yield session
             info = dict(session.info)
         for hook in self._after_commit:

@@ -3,24 +3,33 @@
 The inbox records `(source, event id)` in the same transaction as the state
 change, and the Kafka offset is committed only after that transaction
 commits. A redelivered event finds its inbox row and changes nothing.
+
+Records arrive in batches (from several partitions at once) and a batch is
+applied in one transaction, each event inside a savepoint of its own: one
+commit per batch rather than per event, while an event that must leave no
+trace (`NotForUs`) or whose handler fails is rolled back alone.
 """
 
 import asyncio
+import contextlib
 import logging
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol
 from uuid import UUID
 
-from aiokafka import ConsumerRecord
+from aiokafka import ConsumerRecord, TopicPartition
 from opentelemetry.trace import Tracer
-from sqlalchemy.exc import DBAPIError, IntegrityError
-from sqlmodel import Field, SQLModel
+from sqlalchemy import exc as sa_exc
+from sqlalchemy import tuple_
+from sqlmodel import Field, SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from .db import Database
 from .envelope import Envelope, InvalidEvent
 from .events import Event
+from .telemetry import context_from_traceparent
 
 log = logging.getLogger(__name__)
 
@@ -34,36 +43,42 @@ class InboxEntry(SQLModel, table=True):
     applied_at: datetime
 
 
-async def record_once(session: AsyncSession, envelope: Envelope) -> bool:
-    """Records the event in the inbox; False if it was applied before."""
-    if await session.get(InboxEntry, (envelope.source, envelope.id)) is not None:
-        return False
-    session.add(
-        InboxEntry(
-            source=envelope.source,
-            event_id=envelope.id,
-            type=envelope.type,
-            applied_at=datetime.now(UTC),
-        )
-    )
-    await session.flush()
-    return True
-
-
 Handler = Callable[[AsyncSession, Any], Awaitable[None]]
 Forget = Callable[[AsyncSession, UUID], Awaitable[None]]  # a tombstone: erase what is held on the newcomer
+Apply = Callable[[AsyncSession], Awaitable[None]]
 
 
 class NotForUs(Exception):
     """Raised by a handler when the event concerns someone this service may hold nothing about.
 
-    The whole transaction is rolled back, inbox row included, and the offset
+    The event's savepoint is rolled back, inbox row included, and the offset
     is committed: not even the event's id is kept.
     """
 
 
 class DeadLetters(Protocol):
     async def __call__(self, record: ConsumerRecord[Any, Any], reason: str) -> None: ...
+
+
+# The store is unreachable or busy: retry later, never skip. (An IntegrityError is a
+# DBAPIError too, but it is the handler's conflict with the data, not an outage.)
+_TRANSIENT = (sa_exc.DBAPIError, sa_exc.TimeoutError, OSError)
+
+
+def _is_transient(error: BaseException) -> bool:
+    return isinstance(error, _TRANSIENT) and not isinstance(error, sa_exc.IntegrityError)
+
+
+@dataclass
+class _Item:
+    record: ConsumerRecord[Any, Any]
+    envelope: Envelope
+    apply: Apply
+    span: str
+
+    @property
+    def partition(self) -> TopicPartition:
+        return TopicPartition(self.record.topic, self.record.partition)
 
 
 class EventConsumer:
@@ -74,8 +89,9 @@ class EventConsumer:
     - A catalogued event this service has no handler for is skipped.
     - A tombstone (null value) on a per-person topic erases what `forget`
       holds for that newcomer, once.
-    - A lost database connection is retried with backoff, never skipped: the
-      error propagates and the offset is not committed.
+    - When the store is unavailable, `consume_batch` names the partitions to
+      rewind and retry later (with backoff), never skipping an event; the
+      other partitions of the batch go on if they can.
     - A handler that keeps failing on one event dead-letters that event
       rather than halting the partition behind it.
     """
@@ -90,7 +106,6 @@ class EventConsumer:
         dead_letters: DeadLetters,
         tracer: Tracer,
         handler_attempts: int = 3,
-        transient_attempts: int = 8,
         max_backoff_s: float = 5.0,
     ) -> None:
         self.name = name
@@ -100,82 +115,191 @@ class EventConsumer:
         self._dead_letters = dead_letters
         self._tracer = tracer
         self._handler_attempts = handler_attempts
-        self._transient_attempts = transient_attempts
         self._max_backoff_s = max_backoff_s
+        self._outages: dict[TopicPartition, int] = {}
+        self._in_flight = 0
+        self._idle = asyncio.Event()
+        self._idle.set()
+        self._stopping = False
 
     @property
     def event_types(self) -> list[str]:
         return sorted(self._handlers)
 
+    def backoff_s(self, partition: TopicPartition) -> float:
+        """How long to wait before retrying `partition` after its latest outage."""
+        return min(0.1 * 2.0 ** self._outages.get(partition, 0), self._max_backoff_s)
+
     async def consume(self, record: ConsumerRecord[Any, Any]) -> None:
+        """One record, retried in place until the store takes it (for readers without a group)."""
+        while retry := await self.consume_batch([record]):
+            [partition] = retry
+            await asyncio.sleep(self.backoff_s(partition))
+
+    @contextlib.asynccontextmanager
+    async def handling(self) -> AsyncIterator[None]:
+        """Wraps the handling of one batch, its offset commit included, so `stop` can wait for it.
+
+        Once `stop` was called, a new batch is never handled: it waits here to
+        be cancelled, so its offsets are never committed.
+        """
+        if self._stopping:
+            await asyncio.Event().wait()
+        self._in_flight += 1
+        self._idle.clear()
+        try:
+            yield
+        finally:
+            self._in_flight -= 1
+            if not self._in_flight:
+                self._idle.set()
+
+    async def stop(self, timeout_s: float = 30.0) -> None:
+        """Lets the batch in hand finish, and handles no other."""
+        self._stopping = True
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._idle.wait(), timeout_s)
+
+    async def consume_batch(self, records: Sequence[ConsumerRecord[Any, Any]]) -> dict[TopicPartition, int]:
+        """Applies `records`; returns the partitions to retry, each with the offset to resume from.
+
+        Every record of a partition not returned is done: applied, skipped or
+        dead-lettered.
+        """
+        items: list[_Item] = []
+        dead: list[tuple[ConsumerRecord[Any, Any], str]] = []
+        for record in records:
+            item_or_reason = self._read(record)
+            if isinstance(item_or_reason, str):
+                log.warning("dead-lettering %s@%s: %s", record.topic, record.offset, item_or_reason)
+                dead.append((record, item_or_reason))
+            elif item_or_reason is not None:
+                items.append(item_or_reason)
+
+        retry: dict[TopicPartition, int] = {}
+        if items:
+            try:
+                dead += await self._apply_all(items)
+            except Exception as error:
+                if not _is_transient(error):
+                    raise
+                retry, applied_dead = await self._apply_partitions_apart(items, error)
+                dead += applied_dead
+        for partition in {item.partition for item in items} - retry.keys():
+            self._outages.pop(partition, None)
+
+        for record, reason in sorted(dead, key=lambda d: (d[0].topic, d[0].partition, d[0].offset)):
+            resume = retry.get(TopicPartition(record.topic, record.partition))
+            if resume is None or record.offset < resume:  # the others come again
+                await self._dead_letters(record, reason)
+        return retry
+
+    async def _apply_partitions_apart(
+        self, items: list[_Item], error: BaseException
+    ) -> tuple[dict[TopicPartition, int], list[tuple[ConsumerRecord[Any, Any], str]]]:
+        # One partition's trouble (a lock, a row) must not hold the others back.
+        by_partition: dict[TopicPartition, list[_Item]] = {}
+        for item in items:
+            by_partition.setdefault(item.partition, []).append(item)
+        retry: dict[TopicPartition, int] = {}
+        dead: list[tuple[ConsumerRecord[Any, Any], str]] = []
+        for partition, partition_items in by_partition.items():
+            if len(by_partition) > 1:
+                try:
+                    dead += await self._apply_all(partition_items)
+                    continue
+                except Exception as partition_error:
+                    if not _is_transient(partition_error):
+                        raise
+                    error = partition_error
+            self._outages[partition] = self._outages.get(partition, 0) + 1
+            retry[partition] = partition_items[0].record.offset
+        log.warning(
+            "store unavailable (%s); retrying %s",
+            error,
+            ", ".join(f"{tp.topic}[{tp.partition}]@{offset}" for tp, offset in sorted(retry.items())),
+        )
+        return retry, dead
+
+    def _read(self, record: ConsumerRecord[Any, Any]) -> _Item | str | None:
+        """What to do with `record`: apply it, dead-letter it (the reason), or skip it (None)."""
         if record.value is None:
-            await self._consume_tombstone(record)
-            return
+            try:
+                envelope = Envelope.from_record(record.headers, None, tombstone=True)
+                newcomer_id = UUID((record.key or b"").decode())
+            except (InvalidEvent, ValueError, UnicodeDecodeError) as error:
+                return f"unreadable tombstone: {error}"
+            forget = self._forget.get(envelope.type)
+            if forget is None:
+                return None
+            return _Item(record, envelope, lambda s: forget(s, newcomer_id), f"forget {envelope.type}")
         try:
             envelope = Envelope.from_record(record.headers, record.value)
             handler = self._handlers.get(envelope.type)
             event = envelope.decode()
         except InvalidEvent as error:
-            log.warning("dead-lettering %s@%s: %s", record.topic, record.offset, error)
-            await self._dead_letters(record, str(error))
-            return
+            return str(error)
         if handler is None:
-            return
-        attributes = {"messaging.consumer.group.name": self.name, "samvirke.newcomer_id": envelope.subject}
-        with self._tracer.start_as_current_span(f"apply {envelope.type}", attributes=attributes):
-            await self._apply_with_retries(record, envelope, lambda session: handler(session, event))
+            return None
+        return _Item(record, envelope, lambda s: handler(s, event), f"apply {envelope.type}")
 
-    async def _consume_tombstone(self, record: ConsumerRecord[Any, Any]) -> None:
-        try:
-            envelope = Envelope.from_record(record.headers, None, tombstone=True)
-            forget = self._forget.get(envelope.type)
-            newcomer_id = UUID((record.key or b"").decode())
-        except (InvalidEvent, ValueError, UnicodeDecodeError) as error:
-            await self._dead_letters(record, f"unreadable tombstone: {error}")
-            return
-        if forget is not None:
-            with self._tracer.start_as_current_span(f"forget {envelope.type}"):
-                await self._apply_with_retries(record, envelope, lambda session: forget(session, newcomer_id))
-
-    async def _apply_with_retries(
-        self,
-        record: ConsumerRecord[Any, Any],
-        envelope: Envelope,
-        apply: Callable[[AsyncSession], Awaitable[None]],
-    ) -> None:
-        failures = 0
-        transient = 0
-        while True:
-            try:
-                await self._apply(envelope, apply)
-                return
-            except (DBAPIError, OSError) as error:
-                if isinstance(error, IntegrityError):
-                    failures += 1
-                    if failures >= self._handler_attempts:
-                        await self._dead_letters(record, f"handler failed: {error}")
-                        return
+    async def _apply_all(self, items: list[_Item]) -> list[tuple[ConsumerRecord[Any, Any], str]]:
+        """Applies `items` in one transaction; returns those whose handler kept failing."""
+        dead: list[tuple[ConsumerRecord[Any, Any], str]] = []
+        async with self._database.transaction() as session:
+            seen = await _applied_before(session, [item.envelope for item in items])
+            for item in items:
+                key = (item.envelope.source, item.envelope.id)
+                if key in seen:
                     continue
-                transient += 1
-                if transient >= self._transient_attempts:
-                    raise  # not committed: the broker redelivers it
-                delay = min(0.1 * 2**transient, self._max_backoff_s)
-                log.warning("store unavailable (%s); retrying in %.1fs", error, delay)
-                await asyncio.sleep(delay)
-            except Exception as error:  # a rule or bug in the handler
-                failures += 1
-                log.exception("handler for %s failed (attempt %d)", envelope.type, failures)
-                if failures >= self._handler_attempts:
-                    await self._dead_letters(record, f"handler failed: {error!r}")
-                    return
+                seen.add(key)
+                if reason := await self._apply_one(session, item):
+                    dead.append((item.record, reason))
+        return dead
 
-    async def _apply(self, envelope: Envelope, apply: Callable[[AsyncSession], Awaitable[None]]) -> None:
-        try:
-            async with self._database.transaction() as session:
-                if await record_once(session, envelope):
-                    await apply(session)
-        except NotForUs:
-            pass
+    async def _apply_one(self, session: AsyncSession, item: _Item) -> str | None:
+        """Applies one event in a savepoint; the reason to dead-letter it if its handler keeps failing."""
+        attributes = {
+            "messaging.consumer.group.name": self.name,
+            "samvirke.newcomer_id": item.envelope.subject,
+        }
+        context = context_from_traceparent(item.envelope.traceparent)
+        with self._tracer.start_as_current_span(item.span, context=context, attributes=attributes):
+            for attempt in range(1, self._handler_attempts + 1):
+                try:
+                    async with session.begin_nested():
+                        session.add(
+                            InboxEntry(
+                                source=item.envelope.source,
+                                event_id=item.envelope.id,
+                                type=item.envelope.type,
+                                applied_at=datetime.now(UTC),
+                            )
+                        )
+                        await item.apply(session)
+                    return None
+                except NotForUs:
+                    return None
+                except Exception as error:
+                    if _is_transient(error):
+                        raise
+                    log.exception("handler for %s failed (attempt %d)", item.envelope.type, attempt)
+                    reason = f"handler failed: {error!r}"
+        return reason
+
+
+async def _applied_before(session: AsyncSession, envelopes: list[Envelope]) -> set[tuple[str, str]]:
+    keys = list({(envelope.source, envelope.id) for envelope in envelopes})
+    found: set[tuple[str, str]] = set()
+    for start in range(0, len(keys), 500):  # bounded statements, whatever the batch size
+        chunk = keys[start : start + 500]
+        rows = await session.exec(
+            select(InboxEntry.source, InboxEntry.event_id).where(
+                tuple_(col(InboxEntry.source), col(InboxEntry.event_id)).in_(chunk)
+            )
+        )
+        found.update((source, event_id) for source, event_id in rows)
+    return found
 
 
 def dead_letter_headers(record: ConsumerRecord[Any, Any], reason: str, consumer: str) -> dict[str, str]:

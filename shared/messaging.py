@@ -1,10 +1,12 @@
 """Kafka wiring for a service: broker, subscriptions, outbox publishing, dead letters."""
 
+import asyncio
+import dataclasses
 import logging
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from typing import Any, Union
 
-from aiokafka import ConsumerRecord
+from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker, KafkaMessage
 from faststream.kafka.opentelemetry import KafkaTelemetryMiddleware
@@ -80,23 +82,73 @@ def dead_letter_sender(broker: KafkaBroker, settings: ServiceSettings) -> Any:
 def subscribe(
     broker: KafkaBroker, settings: ServiceSettings, topics: list[str], consumer: EventConsumer
 ) -> None:
-    """Consumes other agencies' topics from the start of their history, as one group."""
+    """Consumes other agencies' topics from the start of their history, as one group, in batches.
 
-    async def on_record(body: bytes, message: KafkaMessage) -> None:
-        await consumer.consume(message.raw_message)
+    Offsets are committed by hand after the batch's transaction: a partition
+    whose store write must wait is rewound to its first unapplied record and
+    paused for a backoff, so the commit never passes it and the other
+    partitions keep flowing. If anything else goes wrong, the whole batch is
+    rewound and nothing is committed.
+    """
+
+    async def on_batch(body: list[bytes], message: KafkaMessage) -> None:
+        kafka: AIOKafkaConsumer = message.consumer
+        async with consumer.handling():
+            try:
+                retry = await consumer.consume_batch(message.raw_message)
+                for partition, offset in retry.items():
+                    kafka.seek(partition, offset)
+                    kafka.pause(partition)
+                    asyncio.get_running_loop().call_later(
+                        consumer.backoff_s(partition), _resume, kafka, partition
+                    )
+                await message.ack()  # commits what was consumed, which stops at each rewound partition
+            except BaseException as error:
+                await message.nack()  # rewinds every partition of the batch: it comes again
+                if isinstance(error, Exception):
+                    await asyncio.sleep(1.0)  # a fault that persists must not spin the loop
+                raise
 
     broker.subscriber(
         *topics,
         group_id=settings.consumer_group,
         auto_offset_reset="earliest",
-        ack_policy=AckPolicy.NACK_ON_ERROR,
-        decoder=_raw_body,
+        batch=True,
+        max_records=settings.consumer_batch_size,
+        batch_timeout_ms=20,  # the wait after an empty poll, so an idle consumer answers fast
+        ack_policy=AckPolicy.MANUAL,
+        parser=_parse_batch,
+        decoder=_raw_bodies,
         title=f"{settings.service_name} ← {', '.join(topics)}",
         description="Applies " + ", ".join(consumer.event_types) + "; others are skipped, "
         f"invalid records go to {settings.dead_letter_topic}.",
-    )(on_record)
+    )(on_batch)
 
 
-async def _raw_body(message: StreamMessage[Any]) -> bytes:
-    # The envelope is parsed by EventConsumer, which dead-letters what it cannot read.
-    return message.body
+def _resume(kafka: AIOKafkaConsumer, partition: TopicPartition) -> None:
+    if partition in kafka.assignment():  # a rebalance may have moved it; its new owner starts afresh
+        kafka.resume(partition)
+
+
+async def _parse_batch(
+    records: tuple[ConsumerRecord[Any, Any], ...],
+    parse: Callable[[tuple[ConsumerRecord[Any, Any], ...]], Awaitable[StreamMessage[Any]]],
+) -> StreamMessage[Any]:
+    # FastStream decodes every header as UTF-8; one malformed record must reach the
+    # dead-letter topic rather than stop the batch, so its headers are made readable.
+    return await parse(tuple(_readable_headers(record) for record in records))
+
+
+def _readable_headers(record: ConsumerRecord[Any, Any]) -> ConsumerRecord[Any, Any]:
+    try:
+        for _, value in record.headers:
+            value.decode()
+        return record
+    except (AttributeError, UnicodeDecodeError):
+        headers = [(name, (value or b"").decode(errors="replace").encode()) for name, value in record.headers]
+        return dataclasses.replace(record, headers=headers)
+
+
+async def _raw_bodies(message: StreamMessage[Any]) -> list[bytes]:
+    # The envelopes are parsed by EventConsumer, which dead-letters what it cannot read.
+    return [record.value or b"" for record in message.raw_message]

@@ -178,8 +178,13 @@ class OutboxRelay:
             if not rows:
                 return 0
             await self._publish_in_order(rows)
-            positions = [row.position for row in rows]
-            await session.exec(delete(OutboxMessage).where(col(OutboxMessage.position).in_(positions)))
+            if not self._database.is_sqlite:
+                await _delete(session, rows)
+        if self._database.is_sqlite:
+            # SQLite has one writer at a time: holding it while Kafka answers (or does not,
+            # when the broker is down) would stall every other write of the service.
+            async with self._database.session() as session, session.begin():
+                await _delete(session, rows)
         return len(rows)
 
     async def _publish_in_order(self, rows: Sequence[OutboxMessage]) -> None:
@@ -192,3 +197,8 @@ class OutboxRelay:
             finally:
                 otel_context.detach(token)
         await asyncio.gather(*acknowledgements)
+
+
+async def _delete(session: AsyncSession, rows: Sequence[OutboxMessage]) -> None:
+    positions = [row.position for row in rows]
+    await session.exec(delete(OutboxMessage).where(col(OutboxMessage.position).in_(positions)))

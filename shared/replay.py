@@ -13,6 +13,7 @@ Run it while the service is stopped: it refuses while its consumer group
 has live members.
 """
 
+import asyncio
 import logging
 import time
 from dataclasses import dataclass
@@ -75,11 +76,15 @@ async def replay(app: FastAPI, *, from_scratch: bool = False, batch: int = 500) 
         remaining = {tp for tp in partitions if ends[tp] > 0}
         while remaining:
             fetched = await reader.getmany(*remaining, timeout_ms=1000, max_records=batch)
-            for tp, tp_records in fetched.items():
-                for record in tp_records:
-                    if record.offset < ends[tp]:
-                        await consumer.consume(record)
-                        records += 1
+            wanted = [r for tp, tp_records in fetched.items() for r in tp_records if r.offset < ends[tp]]
+            retry = await consumer.consume_batch(wanted)
+            for tp, offset in retry.items():
+                reader.seek(tp, offset)
+            if retry:
+                await asyncio.sleep(max(consumer.backoff_s(tp) for tp in retry))
+            records += sum(
+                1 for r in wanted if r.offset < retry.get(TopicPartition(r.topic, r.partition), r.offset + 1)
+            )
             remaining = {tp for tp in remaining if await reader.position(tp) < ends[tp]}
         seconds = time.perf_counter() - started
         published = 0

@@ -31,6 +31,8 @@ from .topics import ensure_topics
 
 StoreT = TypeVar("StoreT")
 
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})  # reads: they change nothing
+
 
 def build_service(
     settings: ServiceSettings,
@@ -95,6 +97,8 @@ def build_service(
         try:
             yield
         finally:
+            if consumer is not None:
+                await consumer.stop(settings.shutdown_grace_s)  # the batch in hand is finished and committed
             relay_task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await relay_task
@@ -134,7 +138,7 @@ def store_dependency(make_store: Callable[[AsyncSession], StoreT]) -> Any:
 
     async def transactional_store(request: Request) -> AsyncIterator[StoreT]:
         database: Database = request.app.state.database
-        async with database.transaction() as session:
+        async with database.transaction(read_only=request.method in SAFE_METHODS) as session:
             yield make_store(session)
 
     return Depends(transactional_store, scope="function")

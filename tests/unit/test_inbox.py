@@ -1,11 +1,11 @@
 """The inbox consumer applies each event once and never silently drops one."""
 
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 from uuid import uuid4
 
 import pytest
-from aiokafka import ConsumerRecord
+from aiokafka import ConsumerRecord, TopicPartition
 from opentelemetry.sdk.trace import TracerProvider
 from sqlalchemy.exc import OperationalError
 from sqlmodel import func, select
@@ -15,7 +15,9 @@ from shared.db import Database
 from shared.envelope import Envelope
 from shared.events.employment import CaseOpened
 from shared.events.settlement import AgeGroup, NewcomerSettled
-from shared.inbox import EventConsumer, InboxEntry
+from shared.inbox import EventConsumer, InboxEntry, NotForUs
+
+NOW = datetime.now(UTC)
 
 
 @pytest.fixture
@@ -37,10 +39,12 @@ def settled() -> NewcomerSettled:
     )
 
 
-def record(envelope: Envelope, value: bytes | None = None, offset: int = 0) -> ConsumerRecord[Any, Any]:
+def record(
+    envelope: Envelope, value: bytes | None = None, offset: int = 0, partition: int = 0
+) -> ConsumerRecord[Any, Any]:
     return ConsumerRecord(
         topic="settlement.events",
-        partition=0,
+        partition=partition,
         offset=offset,
         timestamp=0,
         timestamp_type=0,
@@ -68,11 +72,11 @@ class Recorder:
         self.dead.append((rec.offset, reason))
 
 
-def consumer(database: Database, recorder: Recorder, **kwargs: Any) -> EventConsumer:
+def consumer(database: Database, recorder: Recorder, handle: Any = None, **kwargs: Any) -> EventConsumer:
     return EventConsumer(
         name="test",
         database=database,
-        handlers={NewcomerSettled: recorder.handle},
+        handlers={NewcomerSettled: handle or recorder.handle},
         dead_letters=recorder.dead_letter,
         tracer=TracerProvider().get_tracer("t"),
         max_backoff_s=0.01,
@@ -125,21 +129,83 @@ async def test_a_store_outage_is_retried_until_the_event_is_applied(database: Da
     assert recorder.dead == []
 
 
-async def test_a_long_store_outage_raises_so_the_offset_is_not_committed(database: Database) -> None:
+async def test_a_store_outage_rewinds_the_partition_to_its_first_unapplied_event(database: Database) -> None:
     outage = OperationalError("INSERT", {}, Exception("connection refused"))
     recorder = Recorder(failures=[outage] * 10)
-    with pytest.raises(OperationalError):
-        await consumer(database, recorder, transient_attempts=3).consume(
-            record(Envelope.wrap(settled(), source="/s"))
-        )
+    batch = [record(Envelope.wrap(settled(), source="/s"), offset=offset) for offset in (4, 5, 6)]
+    retry = await consumer(database, recorder).consume_batch(batch)
+    assert retry == {TopicPartition("settlement.events", 0): 4}
     assert recorder.dead == [], "an outage never sends an event to the dead-letter topic"
     assert await inbox_size(database) == 0, "the failed attempt left no inbox row behind"
 
 
+async def test_an_outage_on_one_partition_does_not_hold_back_the_others(database: Database) -> None:
+    stuck = settled()
+    recorder = Recorder()
+
+    async def handle(session: AsyncSession, event: Any) -> None:
+        if event.newcomer_id == stuck.newcomer_id:  # e.g. a row locked by someone else
+            raise OperationalError("UPDATE", {}, Exception("lock timeout"))
+        recorder.applied.append(event)
+
+    flowing = [record(Envelope.wrap(settled(), source="/s"), offset=o, partition=0) for o in (0, 1)]
+    blocked = [record(Envelope.wrap(stuck, source="/s"), offset=7, partition=1)]
+    retry = await consumer(database, recorder, handle=handle).consume_batch([*flowing, *blocked])
+    assert retry == {TopicPartition("settlement.events", 1): 7}
+    assert await inbox_size(database) == 2, "partition 0's events are applied"
+
+
+async def test_dead_letters_behind_a_retried_event_wait_for_the_retry(database: Database) -> None:
+    outage = OperationalError("INSERT", {}, Exception("connection refused"))
+    recorder = Recorder(failures=[outage] * 10)
+    envelope = Envelope.wrap(settled(), source="/s")
+    batch = [
+        record(envelope, value=b"bad", offset=3),
+        record(envelope, offset=4),
+        record(envelope, value=b"bad", offset=5),
+    ]
+    retry = await consumer(database, recorder).consume_batch(batch)
+    assert retry == {TopicPartition("settlement.events", 0): 4}
+    assert [offset for offset, _ in recorder.dead] == [3], "offset 5 comes again after the retry"
+
+
 async def test_a_handler_that_keeps_failing_dead_letters_only_that_event(database: Database) -> None:
     recorder = Recorder(failures=[ValueError("rule broken")] * 3)
-    await consumer(database, recorder).consume(record(Envelope.wrap(settled(), source="/s"), offset=3))
-    await consumer(database, recorder).consume(record(Envelope.wrap(settled(), source="/s"), offset=4))
+    batch = [record(Envelope.wrap(settled(), source="/s"), offset=offset) for offset in (3, 4)]
+    assert await consumer(database, recorder).consume_batch(batch) == {}
     assert [offset for offset, _ in recorder.dead] == [3]
     assert "rule broken" in recorder.dead[0][1]
     assert len(recorder.applied) == 1
+    assert await inbox_size(database) == 1, "the dead-lettered event is not marked applied"
+
+
+async def test_an_event_not_for_us_leaves_no_trace_while_its_batch_is_applied(database: Database) -> None:
+    private = settled()
+    recorder = Recorder()
+
+    async def handle(session: AsyncSession, event: Any) -> None:
+        session.add(InboxEntry(source="/effect", event_id=str(event.newcomer_id), type="t", applied_at=NOW))
+        await session.flush()
+        if event.newcomer_id == private.newcomer_id:
+            raise NotForUs
+        recorder.applied.append(event)
+
+    batch = [
+        record(Envelope.wrap(event, source="/s"), offset=offset)
+        for offset, event in enumerate([settled(), private, settled()])
+    ]
+    assert await consumer(database, recorder, handle=handle).consume_batch(batch) == {}
+    async with database.session() as session:
+        kept = (await session.exec(select(InboxEntry.event_id))).all()
+    assert len(kept) == 4, "two events, each with its inbox row and its effect"
+    assert str(private.newcomer_id) not in kept
+    assert len(recorder.applied) == 2
+
+
+async def test_an_event_twice_in_one_batch_is_applied_once(database: Database) -> None:
+    recorder = Recorder()
+    envelope = Envelope.wrap(settled(), source="/s")
+    batch = [record(envelope, offset=0), record(envelope, offset=1), record(envelope, offset=2)]
+    assert await consumer(database, recorder).consume_batch(batch) == {}
+    assert len(recorder.applied) == 1
+    assert await inbox_size(database) == 1
