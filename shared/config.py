@@ -28,6 +28,9 @@ class ServiceSettings(BaseSettings):
         description="SQLAlchemy async URL; empty means a SQLite file under data_dir.",
     )
     data_dir: str = ".run"
+    sqlite_busy_timeout_s: float = Field(
+        default=30.0, gt=0, description="How long a SQLite write waits for the lock before it fails"
+    )
     auth_secret: SecretStr = Field(min_length=32, description="HS256 key for bearer tokens")
     host: str = "127.0.0.1"
     port: int = 8000

@@ -14,14 +14,14 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from .migrations import upgrade
 
 
-def create_engine(url: str) -> AsyncEngine:
+def create_engine(url: str, *, sqlite_busy_timeout_s: float = 30.0) -> AsyncEngine:
     """An async engine for `url`: a SQLite file (created with its folder) or PostgreSQL."""
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
         return create_async_engine(url, pool_pre_ping=True)
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_async_engine(url, connect_args={"timeout": 30})
+    engine = create_async_engine(url, connect_args={"timeout": sqlite_busy_timeout_s})
     event.listen(engine.sync_engine, "connect", _tune_sqlite)
     event.listen(engine.sync_engine, "begin", _begin_sqlite)
     return engine
@@ -66,8 +66,10 @@ class Database:
         self._after_commit: list[Callable[[dict[Any, Any]], None]] = []
 
     @classmethod
-    def from_url(cls, url: str, tables: Sequence[Table]) -> "Database":
-        return cls(create_engine(url), tables)
+    def from_url(
+        cls, url: str, tables: Sequence[Table], *, sqlite_busy_timeout_s: float = 30.0
+    ) -> "Database":
+        return cls(create_engine(url, sqlite_busy_timeout_s=sqlite_busy_timeout_s), tables)
 
     def after_commit(self, hook: Callable[[dict[Any, Any]], None]) -> None:
         """Runs `hook` with the session's `info` after each commit of `transaction()`."""

@@ -137,18 +137,19 @@ class EventConsumer:
             await asyncio.sleep(self.backoff_s(partition))
 
     @contextlib.asynccontextmanager
-    async def handling(self) -> AsyncIterator[None]:
+    async def handling(self) -> AsyncIterator[bool]:
         """Wraps the handling of one batch, its offset commit included, so `stop` can wait for it.
 
-        Once `stop` was called, a new batch is never handled: it waits here to
-        be cancelled, so its offsets are never committed.
+        Yields False once `stop` was called: the batch must then be neither
+        applied nor committed.
         """
         if self._stopping:
-            await asyncio.Event().wait()
+            yield False
+            return
         self._in_flight += 1
         self._idle.clear()
         try:
-            yield
+            yield True
         finally:
             self._in_flight -= 1
             if not self._in_flight:

@@ -93,7 +93,10 @@ def subscribe(
 
     async def on_batch(body: list[bytes], message: KafkaMessage) -> None:
         kafka: AIOKafkaConsumer = message.consumer
-        async with consumer.handling():
+        async with consumer.handling() as accepted:
+            if not accepted:  # shutting down: this batch is for the next run
+                await message.nack()
+                return
             try:
                 retry = await consumer.consume_batch(message.raw_message)
                 for partition, offset in retry.items():

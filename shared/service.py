@@ -53,6 +53,7 @@ def build_service(
     database = Database.from_url(
         settings.effective_database_url,
         [*tables, OutboxMessage.__table__, InboxEntry.__table__],  # type: ignore[attr-defined]
+        sqlite_busy_timeout_s=settings.sqlite_busy_timeout_s,
     )
     broker = create_broker(settings, tracer_provider)
     publishers = declare_outbox_publishers(broker, settings, publishes)

@@ -18,7 +18,8 @@ def _child_setup(run_as: tuple[int, int] | None) -> Callable[[], None]:
             os.setgid(run_as[1])
             os.setuid(run_as[0])
         # After the user switch, which would clear it: Linux sends SIGTERM to the
-        # child when its parent exits, even when the parent was SIGKILLed.
+        # child when its parent exits, even when the parent was SIGKILLed. "Parent"
+        # is the spawning *thread*: spawn from a thread that outlives the child.
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
 
     return setup

@@ -162,35 +162,14 @@ class LocalKafka:
             return self.libs
 
     def start(self, *, timeout_s: float = 120) -> KafkaEndpoint:
+        """Starts the broker: a new one, or the same one again after `halt`, with its data."""
         java = _java()
         libs = self.fetch()
-        self._data_dir = Path(tempfile.mkdtemp(prefix="samvirke-kafka-"))
-        controller_port = free_port()
-        config = self._data_dir / "server.properties"
-        config.write_text(
-            _SERVER_PROPERTIES.format(
-                port=self.port, controller_port=controller_port, log_dirs=self._data_dir / "logs"
-            )
-        )
-        (self._data_dir / "log4j2.properties").write_text(_LOG4J2)
         classpath = f"{libs}/*"
-        cluster_id = _cluster_id()
-        subprocess.run(
-            [
-                java,
-                "-cp",
-                classpath,
-                "kafka.tools.StorageTool",
-                "format",
-                "--standalone",
-                "-t",
-                cluster_id,
-                "-c",
-                str(config),
-            ],
-            check=True,
-            capture_output=True,
-        )
+        if self._data_dir is None:
+            self._data_dir = Path(tempfile.mkdtemp(prefix="samvirke-kafka-"))
+            self._format(java, classpath)
+        config = self._data_dir / "server.properties"
         log_path = self._data_dir / "kafka.log"
         with log_path.open("ab") as log_file:
             self._process = spawn(
@@ -218,10 +197,40 @@ class LocalKafka:
             time.sleep(0.5)
         return endpoint
 
-    def stop(self) -> None:
+    def _format(self, java: str, classpath: str) -> None:
+        assert self._data_dir is not None
+        config = self._data_dir / "server.properties"
+        config.write_text(
+            _SERVER_PROPERTIES.format(
+                port=self.port, controller_port=free_port(), log_dirs=self._data_dir / "logs"
+            )
+        )
+        (self._data_dir / "log4j2.properties").write_text(_LOG4J2)
+        subprocess.run(
+            [
+                java,
+                "-cp",
+                classpath,
+                "kafka.tools.StorageTool",
+                "format",
+                "--standalone",
+                "-t",
+                _cluster_id(),
+                "-c",
+                str(config),
+            ],
+            check=True,
+            capture_output=True,
+        )
+
+    def halt(self) -> None:
+        """Stops the broker process but keeps its data, so `start` brings the same broker back."""
         if self._process is not None:
             stop(self._process)
             self._process = None
+
+    def stop(self) -> None:
+        self.halt()
         if self._data_dir is not None:
             shutil.rmtree(self._data_dir, ignore_errors=True)
             self._data_dir = None

@@ -9,7 +9,6 @@ import json
 import random
 import time
 from datetime import date
-from pathlib import Path
 from uuid import uuid4
 
 import httpx
@@ -19,6 +18,7 @@ from shared.devtools.kafka import KafkaEndpoint
 from shared.devtools.stack import run_stack, tokens
 from shared.events.settlement import AgeGroup, NewcomerSettled
 from tests.conftest import AUTH_SECRET
+from tests.faults.conftest import Stores
 from tests.kafka_tools import headers_of, produce, read_topic, record_of
 
 pytestmark = [pytest.mark.kafka, pytest.mark.faults]
@@ -56,7 +56,7 @@ def _settled() -> NewcomerSettled:
 
 
 def test_duplicates_change_nothing_and_exactly_the_bad_records_are_dead_lettered(
-    kafka: KafkaEndpoint, tmp_path: Path
+    kafka: KafkaEndpoint, stores: Stores
 ) -> None:
     prefix = f"d{uuid4().hex[:8]}."
     events = [_settled() for _ in range(VALID)]
@@ -66,10 +66,11 @@ def test_duplicates_change_nothing_and_exactly_the_bad_records_are_dead_lettered
     random.Random(7).shuffle(load)
     with run_stack(
         bootstrap_servers=kafka.bootstrap_servers,
-        data_dir=tmp_path,
+        data_dir=stores.data_dir,
         auth_secret=AUTH_SECRET,
         topic_prefix=prefix,
         services=tuple(RECORDS),
+        database_urls=stores.urls(tuple(RECORDS)),
     ) as stack:
         placed = asyncio.run(produce(kafka.bootstrap_servers, f"{prefix}settlement.events", load))
         bad_ids = {id(record) for record in bad}

@@ -1,0 +1,93 @@
+"""What the fault tests share: a load of settlements and checks of exactly one effect per event."""
+
+import asyncio
+import time
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from datetime import date
+from uuid import uuid4
+
+import httpx
+
+from shared.devtools.stack import RunningService, tokens
+from shared.events.settlement import AgeGroup, NewcomerSettled
+from tests.conftest import AUTH_SECRET
+from tests.kafka_tools import headers_of, read_topic
+
+# Each consuming service, and where its API lists the records settlement events create.
+RECORDS = {"education": "/learners", "employment": "/cases", "volunteering": "/match-requests"}
+CONSUMERS = tuple(RECORDS)
+
+
+def settlements(count: int) -> list[NewcomerSettled]:
+    return [
+        NewcomerSettled(
+            newcomer_id=uuid4(),
+            municipality_code="0301",
+            district="Alna",
+            settled_on=date(2026, 3, 1),
+            age_group=AgeGroup.ADULT,
+            volunteer_contact_consent=True,
+        )
+        for _ in range(count)
+    ]
+
+
+def client(service: RunningService) -> httpx.Client:
+    token = tokens(AUTH_SECRET)[service.name]
+    return httpx.Client(base_url=service.url, timeout=30, headers={"Authorization": f"Bearer {token}"})
+
+
+def applied(service: RunningService) -> int:
+    """How many settlement events the service has turned into records, by its own API."""
+    with client(service) as api:
+        return int(api.get(RECORDS[service.name], params={"limit": 1}).raise_for_status().json()["total"])
+
+
+def wait_until(what: str, check: Callable[[], bool], timeout_s: float = 180, every_s: float = 0.2) -> None:
+    deadline = time.monotonic() + timeout_s
+    while not check():
+        assert time.monotonic() < deadline, f"timed out waiting until {what}"
+        time.sleep(every_s)
+
+
+def assert_each_applied_once(services: Iterable[RunningService], expected: int) -> None:
+    """Every service ends with exactly `expected` records, and stays there."""
+    services = list(services)
+    for service in services:
+        wait_until(f"{service.name} applied {expected}", lambda s=service: applied(s) >= expected)
+    time.sleep(2)  # an event applied twice would show by now
+    assert {s.name: applied(s) for s in services} == {s.name: expected for s in services}
+
+
+def assert_each_reaction_published_once(
+    bootstrap_servers: str, topic: str, newcomers: set[bytes], timeout_s: float = 60
+) -> None:
+    """Every newcomer has reactions on `topic`, and no reaction was made twice.
+
+    A relay killed between Kafka's acknowledgement and deleting the row sends
+    the same event (same ce_id) again, which inboxes absorb; the same kind of
+    reaction to the same newcomer under a second ce_id would be a double.
+    """
+
+    def ids_by_kind() -> dict[tuple[str, bytes], set[str]]:
+        found: dict[tuple[str, bytes], set[str]] = defaultdict(set)
+        for record in asyncio.run(read_topic(bootstrap_servers, topic)):
+            headers = headers_of(record)
+            found[(headers["ce_type"], record.key)].add(headers["ce_id"])
+        return found
+
+    wait_until(
+        f"every newcomer has a reaction on {topic}",
+        lambda: {key for _, key in ids_by_kind()} >= newcomers,
+        timeout_s,
+        every_s=1,
+    )
+    found = ids_by_kind()
+    assert {key for _, key in found} == newcomers, f"{topic}: reactions about no one we sent"
+    doubles = {kind: ids for kind, ids in found.items() if len(ids) > 1}
+    assert not doubles, f"{topic}: reactions made twice: {list(doubles.items())[:3]}"
+
+
+def keys(events: Iterable[NewcomerSettled]) -> set[bytes]:
+    return {str(event.newcomer_id).encode() for event in events}

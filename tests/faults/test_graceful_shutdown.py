@@ -1,0 +1,76 @@
+"""Fault injection: a service told to stop (SIGTERM) mid-load finishes the batch in hand and
+commits exactly what it applied — never an event it did not finish."""
+
+import asyncio
+import time
+from uuid import uuid4
+
+import pytest
+
+from shared.devtools.kafka import KafkaEndpoint
+from shared.devtools.stack import run_stack
+from shared.events.settlement import NewcomerSettled
+from tests.conftest import AUTH_SECRET
+from tests.faults.conftest import Stores
+from tests.faults.load import (
+    CONSUMERS,
+    applied,
+    assert_each_applied_once,
+    assert_each_reaction_published_once,
+    keys,
+    settlements,
+    wait_until,
+)
+from tests.kafka_tools import committed, produce, record_of
+
+pytestmark = [pytest.mark.kafka, pytest.mark.faults]
+
+LOAD = 2000
+
+
+def test_a_service_stopped_mid_load_commits_exactly_what_it_applied(
+    kafka: KafkaEndpoint, stores: Stores
+) -> None:
+    prefix = f"g{uuid4().hex[:8]}."
+    with run_stack(
+        bootstrap_servers=kafka.bootstrap_servers,
+        data_dir=stores.data_dir,
+        auth_secret=AUTH_SECRET,
+        topic_prefix=prefix,
+        services=CONSUMERS,
+        database_urls=stores.urls(CONSUMERS),
+    ) as stack:
+        events = settlements(LOAD)
+        asyncio.run(
+            produce(kafka.bootstrap_servers, f"{prefix}settlement.events", [record_of(e) for e in events])
+        )
+        topic = f"{prefix}settlement.events"
+        for name in CONSUMERS:
+            service = stack[name]
+            wait_until(
+                f"{name} is a quarter through", lambda s=service: applied(s) >= LOAD // 4, every_s=0.02
+            )
+            started = time.monotonic()
+            service.process.terminate()
+            service.process.wait(timeout=60)
+            stopped_in = time.monotonic() - started
+            log = service.log_path.read_text()
+            assert log.rstrip().endswith(f"Finished server process [{service.process.pid}]"), log[-3000:]
+            assert "Traceback" not in log, f"{name} did not stop cleanly"
+
+            applied_events = stores.count(
+                name, f"SELECT count(*) FROM inbox WHERE type = '{NewcomerSettled.type}'"
+            )
+            group = asyncio.run(committed(kafka.bootstrap_servers, f"{prefix}{name}"))
+            offsets = {tp: offset for tp, offset in group.items() if tp[0] == topic and offset >= 0}
+            assert applied_events < LOAD, f"{name} was stopped mid-load"
+            assert sum(offsets.values()) == applied_events, (
+                f"{name}: committed {offsets} after applying {applied_events} (stopped in {stopped_in:.1f}s)"
+            )
+            service.restart()
+
+        assert_each_applied_once(stack.values(), LOAD)
+        for name in CONSUMERS:
+            assert_each_reaction_published_once(
+                kafka.bootstrap_servers, f"{prefix}{name}.events", keys(events)
+            )
