@@ -8,13 +8,14 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PYTEST_ARGS ?=
 
-.PHONY: help install postgres run test test-unit faults lint format kafka clean distclean
+.PHONY: help install postgres run test test-unit faults bench lint format kafka clean distclean
 
 help:
 	@echo "make run        broker + four services + a settlement scenario (Ctrl-C stops)"
 	@echo "make test       install everything, then run the whole suite against real Kafka and PostgreSQL"
 	@echo "make test-unit  only the fast tests that need no broker"
 	@echo "make faults     the fault-injection tests (also part of make test)"
+	@echo "make bench      benchmarks against a real local broker; writes bench/results/latest.json"
 	@echo "make lint       ruff, mypy and the import contracts"
 	@echo "make kafka      a local broker in the foreground"
 	@echo "make clean      remove the virtualenv, run data and caches (keeps the Kafka jars)"
@@ -43,6 +44,9 @@ test: install postgres
 
 faults: install postgres
 	$(PY) -m pytest -m faults $(PYTEST_ARGS)
+
+bench: install postgres
+	$(PY) -m bench
 
 test-unit: install
 	$(PY) -m pytest -m "not kafka and not postgres" $(PYTEST_ARGS)
