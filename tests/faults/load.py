@@ -3,16 +3,18 @@
 import asyncio
 import time
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from datetime import date
 from uuid import uuid4
 
 import httpx
 
-from shared.devtools.stack import RunningService, tokens
+from shared.devtools.stack import RunningService, run_stack, tokens
 from shared.events.settlement import AgeGroup, NewcomerSettled
 from tests.conftest import AUTH_SECRET
-from tests.kafka_tools import headers_of, read_topic
+from tests.faults.conftest import Stores
+from tests.kafka_tools import headers_of, produce, read_topic, record_of
 
 # Each consuming service, and where its API lists the records settlement events create.
 RECORDS = {"education": "/learners", "employment": "/cases", "volunteering": "/match-requests"}
@@ -31,6 +33,34 @@ def settlements(count: int) -> list[NewcomerSettled]:
         )
         for _ in range(count)
     ]
+
+
+@contextmanager
+def services_running(
+    bootstrap_servers: str,
+    stores: Stores,
+    prefix: str,
+    services: tuple[str, ...] = CONSUMERS,
+    extra_env: dict[str, str] | None = None,
+) -> Iterator[dict[str, RunningService]]:
+    """The services as processes on the test's stores, their topics under `prefix`."""
+    with run_stack(
+        bootstrap_servers=bootstrap_servers,
+        data_dir=stores.data_dir,
+        auth_secret=AUTH_SECRET,
+        topic_prefix=prefix,
+        services=services,
+        database_urls=stores.urls(services),
+        extra_env=extra_env,
+    ) as stack:
+        yield stack
+
+
+def publish_settlements(bootstrap_servers: str, prefix: str, count: int) -> list[NewcomerSettled]:
+    """Writes `count` settlements to settlement's topic, as settlement would."""
+    events = settlements(count)
+    asyncio.run(produce(bootstrap_servers, f"{prefix}settlement.events", [record_of(e) for e in events]))
+    return events
 
 
 def client(service: RunningService) -> httpx.Client:

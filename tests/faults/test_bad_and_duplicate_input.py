@@ -8,27 +8,25 @@ import asyncio
 import json
 import random
 import time
-from datetime import date
 from uuid import uuid4
 
 import httpx
 import pytest
 
 from shared.devtools.kafka import KafkaEndpoint
-from shared.devtools.stack import run_stack, tokens
-from shared.events.settlement import AgeGroup, NewcomerSettled
+from shared.devtools.stack import tokens
 from tests.conftest import AUTH_SECRET
 from tests.faults.conftest import Stores
+from tests.faults.load import RECORDS, services_running, settlements
 from tests.kafka_tools import headers_of, produce, read_topic, record_of
 
 pytestmark = [pytest.mark.kafka, pytest.mark.faults]
 
 VALID, BAD = 400, 1000
-RECORDS = {"education": "/learners", "employment": "/cases", "volunteering": "/match-requests"}
 
 
 def bad_records(count: int) -> list[tuple[bytes, bytes, dict[str, str]]]:
-    template = record_of(_settled())
+    template = record_of(settlements(1)[0])
     key, value, headers = template
     kinds = [
         lambda n: (key, b"{not json " + str(n).encode(), headers),
@@ -44,34 +42,16 @@ def bad_records(count: int) -> list[tuple[bytes, bytes, dict[str, str]]]:
     return [kinds[n % len(kinds)](n) for n in range(count)]
 
 
-def _settled() -> NewcomerSettled:
-    return NewcomerSettled(
-        newcomer_id=uuid4(),
-        municipality_code="0301",
-        district="Alna",
-        settled_on=date(2026, 3, 1),
-        age_group=AgeGroup.ADULT,
-        volunteer_contact_consent=True,
-    )
-
-
 def test_duplicates_change_nothing_and_exactly_the_bad_records_are_dead_lettered(
     kafka: KafkaEndpoint, stores: Stores
 ) -> None:
     prefix = f"d{uuid4().hex[:8]}."
-    events = [_settled() for _ in range(VALID)]
+    events = [settlements(1)[0] for _ in range(VALID)]
     valid = [record_of(e) for e in events]
     bad = bad_records(BAD)
     load = [*valid, *valid, *bad]  # every valid event twice, same ce_id: a redelivery
     random.Random(7).shuffle(load)
-    with run_stack(
-        bootstrap_servers=kafka.bootstrap_servers,
-        data_dir=stores.data_dir,
-        auth_secret=AUTH_SECRET,
-        topic_prefix=prefix,
-        services=tuple(RECORDS),
-        database_urls=stores.urls(tuple(RECORDS)),
-    ) as stack:
+    with services_running(kafka.bootstrap_servers, stores, prefix) as stack:
         placed = asyncio.run(produce(kafka.bootstrap_servers, f"{prefix}settlement.events", load))
         bad_ids = {id(record) for record in bad}
         bad_at = {

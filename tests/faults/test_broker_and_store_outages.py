@@ -12,8 +12,6 @@ from uuid import uuid4
 import pytest
 
 from shared.devtools.kafka import KafkaEndpoint, LocalKafka
-from shared.devtools.stack import run_stack
-from tests.conftest import AUTH_SECRET
 from tests.faults.conftest import Stores
 from tests.faults.load import (
     CONSUMERS,
@@ -21,10 +19,11 @@ from tests.faults.load import (
     assert_each_applied_once,
     assert_each_reaction_published_once,
     keys,
-    settlements,
+    publish_settlements,
+    services_running,
     wait_until,
 )
-from tests.kafka_tools import produce, read_topic, record_of
+from tests.kafka_tools import read_topic
 
 pytestmark = [pytest.mark.kafka, pytest.mark.faults]
 
@@ -36,18 +35,8 @@ def test_a_broker_restart_mid_load_loses_nothing_and_doubles_nothing(
 ) -> None:
     endpoint, broker = restartable_kafka
     prefix = f"b{uuid4().hex[:8]}."
-    with run_stack(
-        bootstrap_servers=endpoint.bootstrap_servers,
-        data_dir=stores.data_dir,
-        auth_secret=AUTH_SECRET,
-        topic_prefix=prefix,
-        services=CONSUMERS,
-        database_urls=stores.urls(CONSUMERS),
-    ) as stack:
-        events = settlements(LOAD)
-        asyncio.run(
-            produce(endpoint.bootstrap_servers, f"{prefix}settlement.events", [record_of(e) for e in events])
-        )
+    with services_running(endpoint.bootstrap_servers, stores, prefix) as stack:
+        events = publish_settlements(endpoint.bootstrap_servers, prefix, LOAD)
         wait_until("the load is under way", lambda: applied(stack["education"]) >= LOAD // 5, every_s=0.02)
         broker.halt()  # consumers, offset commits and relays all lose the broker
         down_at = {name: applied(service) for name, service in stack.items()}
@@ -68,19 +57,9 @@ def test_a_store_unavailable_for_a_while_delays_events_and_loses_none(
     kafka: KafkaEndpoint, stores: Stores
 ) -> None:
     prefix = f"o{uuid4().hex[:8]}."
-    with run_stack(
-        bootstrap_servers=kafka.bootstrap_servers,
-        data_dir=stores.data_dir,
-        auth_secret=AUTH_SECRET,
-        topic_prefix=prefix,
-        services=CONSUMERS,
-        database_urls=stores.urls(CONSUMERS),
-        extra_env={"SAMVIRKE_SQLITE_BUSY_TIMEOUT_S": "0.5"},  # fail fast rather than wait out the lock
-    ) as stack:
-        events = settlements(LOAD)
-        asyncio.run(
-            produce(kafka.bootstrap_servers, f"{prefix}settlement.events", [record_of(e) for e in events])
-        )
+    fail_fast = {"SAMVIRKE_SQLITE_BUSY_TIMEOUT_S": "0.5"}  # rather than wait out the lock
+    with services_running(kafka.bootstrap_servers, stores, prefix, extra_env=fail_fast) as stack:
+        events = publish_settlements(kafka.bootstrap_servers, prefix, LOAD)
         victim = stack["education"]
         wait_until("the load is under way", lambda: applied(victim) >= LOAD // 5, every_s=0.02)
         with stores.unavailable("education"):

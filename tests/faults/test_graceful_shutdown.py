@@ -8,9 +8,7 @@ from uuid import uuid4
 import pytest
 
 from shared.devtools.kafka import KafkaEndpoint
-from shared.devtools.stack import run_stack
 from shared.events.settlement import NewcomerSettled
-from tests.conftest import AUTH_SECRET
 from tests.faults.conftest import Stores
 from tests.faults.load import (
     CONSUMERS,
@@ -18,10 +16,11 @@ from tests.faults.load import (
     assert_each_applied_once,
     assert_each_reaction_published_once,
     keys,
-    settlements,
+    publish_settlements,
+    services_running,
     wait_until,
 )
-from tests.kafka_tools import committed, produce, record_of
+from tests.kafka_tools import committed
 
 pytestmark = [pytest.mark.kafka, pytest.mark.faults]
 
@@ -32,18 +31,8 @@ def test_a_service_stopped_mid_load_commits_exactly_what_it_applied(
     kafka: KafkaEndpoint, stores: Stores
 ) -> None:
     prefix = f"g{uuid4().hex[:8]}."
-    with run_stack(
-        bootstrap_servers=kafka.bootstrap_servers,
-        data_dir=stores.data_dir,
-        auth_secret=AUTH_SECRET,
-        topic_prefix=prefix,
-        services=CONSUMERS,
-        database_urls=stores.urls(CONSUMERS),
-    ) as stack:
-        events = settlements(LOAD)
-        asyncio.run(
-            produce(kafka.bootstrap_servers, f"{prefix}settlement.events", [record_of(e) for e in events])
-        )
+    with services_running(kafka.bootstrap_servers, stores, prefix) as stack:
+        events = publish_settlements(kafka.bootstrap_servers, prefix, LOAD)
         topic = f"{prefix}settlement.events"
         for name in CONSUMERS:
             service = stack[name]

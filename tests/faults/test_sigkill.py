@@ -1,6 +1,5 @@
 """Fault injection: a service killed with SIGKILL mid-load loses nothing and applies nothing twice."""
 
-import asyncio
 import random
 import threading
 import time
@@ -11,9 +10,7 @@ import httpx
 import pytest
 
 from shared.devtools.kafka import KafkaEndpoint
-from shared.devtools.stack import run_stack
 from tests import scenario
-from tests.conftest import AUTH_SECRET
 from tests.faults.conftest import Stores
 from tests.faults.load import (
     CONSUMERS,
@@ -22,10 +19,10 @@ from tests.faults.load import (
     assert_each_reaction_published_once,
     client,
     keys,
-    settlements,
+    publish_settlements,
+    services_running,
     wait_until,
 )
-from tests.kafka_tools import produce, record_of
 
 pytestmark = [pytest.mark.kafka, pytest.mark.faults]
 
@@ -36,18 +33,8 @@ def test_each_consumer_killed_mid_load_ends_with_exactly_one_effect_per_event(
     kafka: KafkaEndpoint, stores: Stores
 ) -> None:
     prefix = f"k{uuid4().hex[:8]}."
-    with run_stack(
-        bootstrap_servers=kafka.bootstrap_servers,
-        data_dir=stores.data_dir,
-        auth_secret=AUTH_SECRET,
-        topic_prefix=prefix,
-        services=CONSUMERS,  # the load comes straight from Kafka
-        database_urls=stores.urls(CONSUMERS),
-    ) as stack:
-        events = settlements(LOAD)
-        asyncio.run(
-            produce(kafka.bootstrap_servers, f"{prefix}settlement.events", [record_of(e) for e in events])
-        )
+    with services_running(kafka.bootstrap_servers, stores, prefix) as stack:
+        events = publish_settlements(kafka.bootstrap_servers, prefix, LOAD)
         killed_at = {}
         for name in CONSUMERS:  # each in turn, while the others go on
             service = stack[name]
@@ -73,14 +60,7 @@ def test_settlement_killed_while_settling_publishes_each_settlement_once(
     prefix = f"s{uuid4().hex[:8]}."
     newcomers = 400
     services = ("settlement", "education")
-    with run_stack(
-        bootstrap_servers=kafka.bootstrap_servers,
-        data_dir=stores.data_dir,
-        auth_secret=AUTH_SECRET,
-        topic_prefix=prefix,
-        services=services,
-        database_urls=stores.urls(services),
-    ) as stack:
+    with services_running(kafka.bootstrap_servers, stores, prefix, services) as stack:
         settlement = stack["settlement"]
         with client(settlement) as api:
             api.post("/municipalities", json=scenario.OSLO).raise_for_status()
