@@ -81,6 +81,20 @@ def wait_until(what: str, check: Callable[[], bool], timeout_s: float = 180, eve
         time.sleep(every_s)
 
 
+def at_a_quarter(stack: dict[str, RunningService], load: int, act: Callable[[RunningService], None]) -> None:
+    """Acts on each consumer as soon as it has applied a quarter of `load`, watching all of them at
+    once, so each is hit in the middle of its own load whatever the others' pace."""
+    pending = list(CONSUMERS)
+    deadline = time.monotonic() + 180
+    while pending:
+        for name in list(pending):
+            if applied(stack[name]) >= load // 4:
+                act(stack[name])
+                pending.remove(name)
+        assert time.monotonic() < deadline, f"{pending} never got a quarter through"
+        time.sleep(0.02)
+
+
 def assert_each_applied_once(services: Iterable[RunningService], expected: int) -> None:
     """Every service ends with exactly `expected` records, and stays there."""
     services = list(services)

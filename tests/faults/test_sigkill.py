@@ -14,14 +14,13 @@ from tests import scenario
 from tests.faults.conftest import Stores
 from tests.faults.load import (
     CONSUMERS,
-    applied,
     assert_each_applied_once,
     assert_each_reaction_published_once,
+    at_a_quarter,
     client,
     keys,
     publish_settlements,
     services_running,
-    wait_until,
 )
 
 pytestmark = [pytest.mark.kafka, pytest.mark.faults]
@@ -35,16 +34,12 @@ def test_each_consumer_killed_mid_load_ends_with_exactly_one_effect_per_event(
     prefix = f"k{uuid4().hex[:8]}."
     with services_running(kafka.bootstrap_servers, stores, prefix) as stack:
         events = publish_settlements(kafka.bootstrap_servers, prefix, LOAD)
-        killed_at = {}
-        for name in CONSUMERS:  # each in turn, while the others go on
-            service = stack[name]
-            wait_until(
-                f"{name} is a quarter through", lambda s=service: applied(s) >= LOAD // 4, every_s=0.02
-            )
-            service.kill()  # mid-load: transactions committed, offsets and outbox rows in flight
-            killed_at[name] = applied_when_down = stores.count(name, "SELECT count(*) FROM inbox")
-            assert applied_when_down < LOAD, f"{name} was killed after the load, not in the middle of it"
-            service.restart()
+        # Mid-load: transactions committed, offsets and outbox rows in flight.
+        at_a_quarter(stack, LOAD, lambda service: service.kill())
+        for name in CONSUMERS:
+            applied_when_killed = stores.count(name, "SELECT count(*) FROM inbox")
+            assert applied_when_killed < LOAD, f"{name} was killed after the load, not in the middle of it"
+            stack[name].restart()
 
         assert_each_applied_once(stack.values(), LOAD)
         for name in CONSUMERS:
