@@ -2,7 +2,6 @@
 
 import asyncio
 import random
-import statistics
 import threading
 import time
 from collections.abc import Iterator
@@ -218,7 +217,3 @@ def peak_rss(services: dict[str, RunningService]) -> Iterator[dict[str, float]]:
     finally:
         stop.set()
         sampler.join()
-
-
-def median(values: list[float]) -> float:
-    return statistics.median(values) if values else float("nan")

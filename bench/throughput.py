@@ -38,16 +38,25 @@ def settled() -> NewcomerSettled:
     )
 
 
+def settlement_records(count: int) -> list[tuple[bytes, bytes, list[tuple[str, bytes]]]]:
+    """(key, value, headers) of `count` settlements, as settlement's relay sends them."""
+    records = []
+    for _ in range(count):
+        envelope = Envelope.wrap(settled(), source="/samvirke/settlement")
+        records.append(
+            (envelope.key, envelope.data, [(k, v.encode()) for k, v in envelope.headers().items()])
+        )
+    return records
+
+
 async def produce_settlements(bootstrap: str, topic: str, count: int) -> None:
     await ensure_topics(bootstrap, [topic], partitions=3)
     producer = AIOKafkaProducer(bootstrap_servers=bootstrap, enable_idempotence=True, linger_ms=5)
     await producer.start()
     try:
         sent = []
-        for _ in range(count):
-            envelope = Envelope.wrap(settled(), source="/samvirke/settlement")
-            headers = [(k, v.encode()) for k, v in envelope.headers().items()]
-            sent.append(await producer.send(topic, envelope.data, key=envelope.key, headers=headers))
+        for key, value, headers in settlement_records(count):
+            sent.append(await producer.send(topic, value, key=key, headers=headers))
         await asyncio.gather(*sent)
     finally:
         await producer.stop()
@@ -161,12 +170,7 @@ async def relay_rate(bootstrap: str, prefix: str, data_dir: Path, count: int) ->
 async def bare_producer_rate(bootstrap: str, topic: str, count: int) -> float:
     """A plain idempotent aiokafka producer (acks=all) sending records like the relay's."""
     await ensure_topics(bootstrap, [topic], partitions=3)
-    records: list[tuple[bytes, bytes, list[tuple[str, bytes]]]] = []
-    for _ in range(count):
-        envelope = Envelope.wrap(settled(), source="/samvirke/settlement")
-        records.append(
-            (envelope.key, envelope.data, [(k, v.encode()) for k, v in envelope.headers().items()])
-        )
+    records = settlement_records(count)
     producer = AIOKafkaProducer(bootstrap_servers=bootstrap, enable_idempotence=True, acks="all")
     await producer.start()
     try:

@@ -5,9 +5,9 @@ change, and the Kafka offset is committed only after that transaction
 commits. A redelivered event finds its inbox row and changes nothing.
 
 Records arrive in batches (from several partitions at once) and a batch is
-applied in one transaction, each event inside a savepoint of its own: one
-commit per batch rather than per event, while an event that must leave no
-trace (`NotForUs`) or whose handler fails is rolled back alone.
+applied in one transaction: one commit per batch rather than per event.
+Should an event have to be rolled back alone (`NotForUs`, a failing
+handler), the batch is applied again with a savepoint per event.
 """
 
 import asyncio

@@ -5,7 +5,7 @@ import sqlite3
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import psycopg
@@ -23,9 +23,7 @@ class Stores:
     kind: str
     data_dir: Path
     server: PostgresServer | None = None
-
-    def __post_init__(self) -> None:
-        self._urls: dict[str, str] = {}
+    _urls: dict[str, str] = field(default_factory=dict)
 
     def urls(self, services: tuple[str, ...]) -> dict[str, str]:
         """DATABASE_URL per service; none for SQLite, whose files go in the data folder."""
