@@ -1,6 +1,5 @@
 """Cases, mapping, plans, employers, placements, follow-ups and tasks: tables and the API's schemas."""
 
-import calendar
 from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Annotated, Any
@@ -25,13 +24,6 @@ FOLLOW_UP_WINDOW_MONTHS = 6
 
 def _now() -> datetime:
     return datetime.now(UTC)
-
-
-def add_months(day: date, months: int) -> date:
-    """The same day `months` later, or the month's last day if it has fewer days."""
-    month_index = day.month - 1 + months
-    year, month = day.year + month_index // 12, month_index % 12 + 1
-    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
 def country_of(municipality_code: str) -> str:

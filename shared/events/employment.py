@@ -6,6 +6,7 @@ from typing import ClassVar
 from uuid import UUID
 
 from .base import Event
+from .settlement import CefrLevel
 
 TOPIC = "employment.events"
 
@@ -40,6 +41,7 @@ class PlacementStarted(Event):
     starts_on: date
     hours_per_week: float
     language_learning_at_work: bool = False
+    required_level: CefrLevel | None = None  # the CEFR level the placement asks for, if any
 
 
 class MappingCompleted(Event):
@@ -78,6 +80,28 @@ class PlacementEnded(Event):
     placement_id: UUID
     ended_on: date
     reason: str
+
+
+class CaseTransferred(Event):
+    """The newcomer moved: the case went with them, to the receiving municipality's job centre."""
+
+    type: ClassVar[str] = "samvirke.employment.case.transferred.v1"
+    topic: ClassVar[str] = TOPIC
+
+    from_municipality_code: str
+    to_municipality_code: str
+    transferred_on: date
+
+
+class FollowUpHeld(Event):
+    """A follow-up with the newcomer (Denmark asks for at least four in the first six months)."""
+
+    type: ClassVar[str] = "samvirke.employment.follow-up.held.v1"
+    topic: ClassVar[str] = TOPIC
+
+    follow_up_id: UUID
+    kind: str
+    held_on: date
 
 
 class EmploymentStarted(Event):
@@ -124,6 +148,8 @@ EVENTS: tuple[type[Event], ...] = (
     PlacementStarted,
     PlacementEnded,
     LanguageMentorRequested,
+    CaseTransferred,
+    FollowUpHeld,
     EmploymentStarted,
     EducationStarted,
     CaseClosed,

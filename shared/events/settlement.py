@@ -188,6 +188,35 @@ class IntegrationPlanAgreed(Event):
     agreed_on: date
 
 
+class ClockBreached(Event):
+    """A statutory deadline passed without what it asks for: the agency responsible should act."""
+
+    type: ClassVar[str] = "samvirke.settlement.clock.breached.v1"
+    topic: ClassVar[str] = TOPIC
+
+    rule_id: str
+    agency: str
+    municipality_code: str
+    started_on: date
+    due_on: date
+    breached_on: date
+
+
+class RegistrationGapFound(Event):
+    """Agencies' records about the newcomer disagree or miss something: `agency` should look."""
+
+    type: ClassVar[str] = "samvirke.settlement.registration-gap.found.v1"
+    topic: ClassVar[str] = TOPIC
+
+    kind: str
+    agency: str
+    municipality_code: str
+    reference: str
+    since: date
+    found_on: date
+    detail: str
+
+
 class PersonalDetails(Event):
     """Current name and contact details, for staff of agencies with a legal basis."""
 
@@ -232,6 +261,8 @@ EVENTS: tuple[type[Event], ...] = (
     HandoverRevoked,
     NewcomerDeparted,
     IntegrationPlanAgreed,
+    ClockBreached,
+    RegistrationGapFound,
     PersonalDetails,
     VolunteerContact,
 )

@@ -12,11 +12,11 @@ from services.education import handlers as education
 from services.education.store import TABLES as EDUCATION_TABLES
 from services.education.store import EducationStore
 from services.employment import handlers as employment
-from services.employment.models import add_months
 from services.employment.store import TABLES as EMPLOYMENT_TABLES
 from services.employment.store import EmploymentStore
 from services.settlement.models import Newcomer, NewcomerCreate
 from services.settlement.store import TABLES as SETTLEMENT_TABLES
+from shared.dates import add_months
 from shared.db import Database
 from shared.events.settlement import AgeGroup, NewcomerSettled
 from shared.outbox import OutboxMessage

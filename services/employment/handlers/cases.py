@@ -2,9 +2,11 @@
 
 from uuid import UUID
 
+from shared.dates import add_months
 from shared.events.employment import (
     CaseClosed,
     CaseOpened,
+    CaseTransferred,
     EducationStarted,
     EmploymentStarted,
     EndReason,
@@ -13,7 +15,7 @@ from shared.events.employment import (
 from shared.events.settlement import AgeGroup, HandoverCompleted, NewcomerDeparted, NewcomerSettled
 from shared.http import Conflict, Invalid, NotFound
 
-from ..models import Case, CaseStatus, Closure, Outcome, OutcomeKind, PlacementStatus, add_months
+from ..models import Case, CaseStatus, Closure, Outcome, OutcomeKind, PlacementStatus
 from ..store import EmploymentStore
 
 OUTCOME_REASONS = {
@@ -52,8 +54,16 @@ async def transfer_case(store: EmploymentStore, event: HandoverCompleted) -> Cas
     """The newcomer moved: the case goes with them, to the receiving municipality's job centre."""
     case = await store.get_case(event.newcomer_id)
     if case is not None and case.status is CaseStatus.OPEN:
-        case.municipality_code = event.to_municipality_code
+        from_code, case.municipality_code = case.municipality_code, event.to_municipality_code
         case.district = event.to_district
+        store.emit(
+            CaseTransferred(
+                newcomer_id=case.newcomer_id,
+                from_municipality_code=from_code,
+                to_municipality_code=event.to_municipality_code,
+                transferred_on=event.completed_on,
+            )
+        )
     return case
 
 

@@ -3,7 +3,9 @@
 from datetime import UTC, date, datetime, timedelta
 from uuid import UUID
 
+from shared.dates import add_months
 from shared.events.education import CourseCompleted, LevelAssessed, UnexplainedAbsenceAlert
+from shared.events.employment import FollowUpHeld
 from shared.http import Conflict, Invalid, NotFound
 
 from ..models import (
@@ -15,7 +17,6 @@ from ..models import (
     FollowUpCreate,
     Task,
     TaskStatus,
-    add_months,
     country_of,
 )
 from ..store import EmploymentStore
@@ -30,6 +31,9 @@ async def record_follow_up(store: EmploymentStore, newcomer_id: UUID, data: Foll
         raise Invalid("A follow-up is held between the settlement date and today.")
     follow_up = FollowUp(newcomer_id=newcomer_id, **data.model_dump())
     store.add(follow_up)
+    store.emit(
+        FollowUpHeld(newcomer_id=newcomer_id, follow_up_id=follow_up.id, kind=data.kind, held_on=data.held_on)
+    )
     return follow_up
 
 

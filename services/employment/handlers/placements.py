@@ -3,7 +3,9 @@
 from datetime import UTC, datetime
 from uuid import UUID, uuid4
 
+from shared.dates import add_months
 from shared.events.employment import LanguageMentorRequested, PlacementEnded, PlacementKind, PlacementStarted
+from shared.events.settlement import CefrLevel
 from shared.events.volunteering import LanguageMentorMatched
 from shared.http import Conflict, Invalid, NotFound
 
@@ -16,7 +18,6 @@ from ..models import (
     PlacementCreate,
     PlacementEnd,
     PlacementStatus,
-    add_months,
     country_of,
 )
 from ..store import EmploymentStore
@@ -42,7 +43,7 @@ async def start_placement(store: EmploymentStore, newcomer_id: UUID, data: Place
         raise NotFound("employer", data.employer_id)
     if await store.placements_of(newcomer_id, active_only=True):
         raise Conflict(f"Newcomer {newcomer_id} has an active placement; end it first.")
-    _check_language(data, employer, case.language_level)
+    required_level = _check_language(data, employer, case.language_level)
     if data.kind is PlacementKind.IGU:
         _check_igu(data, case.municipality_code)
     placement = Placement(newcomer_id=newcomer_id, **data.model_dump())
@@ -55,25 +56,28 @@ async def start_placement(store: EmploymentStore, newcomer_id: UUID, data: Place
             starts_on=data.starts_on,
             hours_per_week=data.hours_per_week,
             language_learning_at_work=data.language_learning_at_work,
+            required_level=required_level,
         )
     )
     return placement
 
 
-def _check_language(data: PlacementCreate, employer: Employer, level: str | None) -> None:
+def _check_language(data: PlacementCreate, employer: Employer, level: str | None) -> CefrLevel | None:
+    """The level the placement requires, if the newcomer's level meets it."""
     required = max(
         (lv for lv in (data.min_language_level, employer.min_language_level) if lv),
         key=CEFR.index,
         default=None,
     )
     if required is None:
-        return
+        return None
     if level is None:
         raise Conflict(
             f"{employer.name} requires CEFR {required}, and the newcomer has no language assessment yet."
         )
     if CEFR.index(level) < CEFR.index(required):
         raise Conflict(f"{employer.name} requires CEFR {required}; the newcomer's assessed level is {level}.")
+    return required
 
 
 def _check_igu(data: PlacementCreate, municipality_code: str) -> None:
