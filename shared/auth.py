@@ -7,7 +7,7 @@ with (`SAMVIRKE_AUTH_SECRET`). Claims: `sub` (the staff member or system),
 
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Any
 
 import jwt
 from fastapi import Depends, Request
@@ -89,3 +89,16 @@ def current_principal(
 
 
 CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
+
+
+def require_role(role: str) -> Any:
+    """A route dependency admitting only tokens with `role`, e.g. the settlement coordinator."""
+
+    def check(principal: CurrentPrincipal) -> Principal:
+        if principal.role != role:
+            raise Problem(
+                403, "Wrong role", f"This needs the {role} role; the token's role is {principal.role}."
+            )
+        return principal
+
+    return Depends(check)

@@ -44,8 +44,19 @@ class InboxEntry(SQLModel, table=True):
 
 
 Handler = Callable[[AsyncSession, Any], Awaitable[None]]
+EnvelopeHandler = Callable[[AsyncSession, Any, Envelope], Awaitable[None]]
 Forget = Callable[[AsyncSession, UUID], Awaitable[None]]  # a tombstone: erase what is held on the newcomer
 Apply = Callable[[AsyncSession], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class WithEnvelope:
+    """A handler that also needs the event's envelope (its id, source and time), e.g. to keep a journal."""
+
+    handle: EnvelopeHandler
+
+
+AnyHandler = Handler | WithEnvelope
 
 
 class NotForUs(Exception):
@@ -101,7 +112,7 @@ class EventConsumer:
         *,
         name: str,
         database: Database,
-        handlers: Mapping[type[Event], Handler],
+        handlers: Mapping[type[Event], AnyHandler],
         forget: Mapping[type[Event], Forget] | None = None,
         dead_letters: DeadLetters,
         tracer: Tracer,
@@ -242,6 +253,10 @@ class EventConsumer:
             return str(error)
         if handler is None:
             return None
+        if isinstance(handler, WithEnvelope):
+            return _Item(
+                record, envelope, lambda s: handler.handle(s, event, envelope), f"apply {envelope.type}"
+            )
         return _Item(record, envelope, lambda s: handler(s, event), f"apply {envelope.type}")
 
     async def _apply_all(self, items: list[_Item]) -> list[tuple[ConsumerRecord[Any, Any], str]]:

@@ -7,7 +7,7 @@ the app's lifespan starts.
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Coroutine, Mapping, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -23,7 +23,7 @@ from .config import ServiceSettings
 from .db import Database
 from .events import COMPACTED_TOPICS, Event
 from .http import install_problem_handlers, operations_router
-from .inbox import EventConsumer, Forget, Handler, InboxEntry
+from .inbox import AnyHandler, EventConsumer, Forget, InboxEntry
 from .messaging import create_broker, dead_letter_sender, declare_outbox_publishers, outbox_sender, subscribe
 from .outbox import OutboxMessage, OutboxRelay
 from .telemetry import tracer_provider_from_env
@@ -44,8 +44,9 @@ def build_service(
     migrations: Path,
     api: Any,
     publishes: tuple[type[Event], ...],
-    consumes: Mapping[type[Event], Handler] | None = None,
+    consumes: Mapping[type[Event], AnyHandler] | None = None,
     forgets: Mapping[type[Event], Forget] | None = None,
+    background: Sequence[Callable[[Database], Coroutine[Any, Any, None]]] = (),
     tracer_provider: TracerProvider | None = None,
 ) -> FastAPI:
     owns_tracer_provider = tracer_provider is None
@@ -95,14 +96,16 @@ def build_service(
         await database.migrate(migrations)
         await broker.start()
         relay_task = asyncio.create_task(relay.run(), name=f"{settings.service_name}-outbox-relay")
+        tasks = [asyncio.create_task(run(database)) for run in background]
         try:
             yield
         finally:
             if consumer is not None:
                 await consumer.stop(settings.shutdown_grace_s)  # the batch in hand is finished and committed
-            relay_task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await relay_task
+            for task in [*tasks, relay_task]:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
             await broker.stop()
             await database.dispose()
             if owns_tracer_provider:

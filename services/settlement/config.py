@@ -1,3 +1,5 @@
+from pathlib import Path
+
 from pydantic import Field
 
 from shared.config import ServiceSettings
@@ -11,4 +13,18 @@ class SettlementSettings(ServiceSettings):
     )
     district_guard_min_settlements: int = Field(
         default=4, ge=1, description="The spread guard applies from this many settlements in a year"
+    )
+    coordination_rules_dir: Path | None = Field(
+        default=None,
+        description="Folder of statutory clock rule sets (*.toml, one per country); "
+        "empty means the built-in Norwegian and Danish ones",
+    )
+    coordination_sweep_interval_s: float = Field(
+        default=3600, ge=0, description="How often clock breaches and gaps are published; 0 turns it off"
+    )
+    gap_record_within_days: int = Field(
+        default=14, ge=0, description="A settled adult without a learner record or a case this long is a gap"
+    )
+    gap_move_within_days: int = Field(
+        default=14, ge=0, description="A record still open this long after a handover or departure is a gap"
     )

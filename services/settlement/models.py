@@ -381,3 +381,42 @@ class Handover(SQLModel, table=True):
 def public(newcomer: Newcomer, consents: list[ConsentPurpose]) -> NewcomerPublic:
     fields: dict[str, Any] = newcomer.model_dump()
     return NewcomerPublic(**fields, consents=consents)
+
+
+# --- coordination: every agency's events about a newcomer, and what was flagged -------------
+
+
+class JourneyEntry(SQLModel, table=True):
+    """One agency's event about a newcomer, as published (events carry ids, dates and codes only)."""
+
+    __tablename__ = "journey_entry"
+
+    source: str = Field(primary_key=True, max_length=255)
+    event_id: str = Field(primary_key=True, max_length=64)
+    newcomer_id: UUID = Field(index=True)
+    agency: str = Field(max_length=40)
+    type: str = Field(max_length=255)
+    occurred_on: date = Field(
+        description="The date the event is about, e.g. settled_on; else when it was sent"
+    )
+    recorded_at: datetime = Field(description="When the agency published it (CloudEvents time)")
+    facts: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+
+
+class JourneyEntryPublic(SQLModel):
+    occurred_on: date
+    agency: str
+    type: str
+    recorded_at: datetime
+    facts: dict[str, Any]
+
+
+class CoordinationNotice(SQLModel, table=True):
+    """A clock breach or registration gap already published, so each is published once."""
+
+    __tablename__ = "coordination_notice"
+
+    newcomer_id: UUID = Field(primary_key=True)
+    kind: str = Field(primary_key=True, max_length=80)
+    reference: str = Field(primary_key=True, max_length=120)
+    published_at: datetime = Field(default_factory=_now)

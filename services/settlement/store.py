@@ -11,19 +11,34 @@ from shared.store import Store
 
 from .models import (
     Consent,
+    CoordinationNotice,
+    Country,
     Handover,
     Household,
     IntegrationPlan,
+    JourneyEntry,
     Municipality,
     Newcomer,
     NewcomerStatus,
     Quota,
     Settlement,
+    Sex,
 )
 
 TABLES = [
     model.__table__  # type: ignore[union-attr]
-    for model in (Municipality, Quota, Household, Newcomer, Settlement, Consent, Handover, IntegrationPlan)
+    for model in (
+        Municipality,
+        Quota,
+        Household,
+        Newcomer,
+        Settlement,
+        Consent,
+        Handover,
+        IntegrationPlan,
+        JourneyEntry,
+        CoordinationNotice,
+    )
 ]
 
 
@@ -176,3 +191,46 @@ class SettlementStore(Store):
 
     def put_plan(self, plan: IntegrationPlan) -> None:
         self.session.add(plan)
+
+    # coordination: the journeys agencies' events describe
+
+    async def record_journey_entry(self, entry: JourneyEntry) -> None:
+        """Keeps `entry` once, however often its event is applied (replay)."""
+        if await self.session.get(JourneyEntry, (entry.source, entry.event_id)) is None:
+            self.session.add(entry)
+
+    async def journey(self, newcomer_id: UUID) -> list[JourneyEntry]:
+        query = select(JourneyEntry).where(JourneyEntry.newcomer_id == newcomer_id)
+        return list((await self.session.exec(query.order_by(*_JOURNEY_ORDER))).all())
+
+    async def journeys(self) -> dict[UUID, list[JourneyEntry]]:
+        """Every newcomer's journey, each in order."""
+        journeys: dict[UUID, list[JourneyEntry]] = {}
+        for entry in (await self.session.exec(select(JourneyEntry).order_by(*_JOURNEY_ORDER))).all():
+            journeys.setdefault(entry.newcomer_id, []).append(entry)
+        return journeys
+
+    async def countries(self) -> dict[str, Country]:
+        rows = await self.session.exec(select(Municipality.code, Municipality.country))
+        return {code: Country(country) for code, country in rows.all()}
+
+    async def sexes(self) -> dict[UUID, Sex]:
+        rows = await self.session.exec(select(Newcomer.id, Newcomer.sex))
+        return {newcomer_id: Sex(sex) for newcomer_id, sex in rows.all()}
+
+    async def notices(self) -> set[tuple[UUID, str, str]]:
+        rows = await self.session.exec(
+            select(CoordinationNotice.newcomer_id, CoordinationNotice.kind, CoordinationNotice.reference)
+        )
+        return {(newcomer_id, kind, reference) for newcomer_id, kind, reference in rows.all()}
+
+    def add_notice(self, notice: CoordinationNotice) -> None:
+        self.session.add(notice)
+
+
+_JOURNEY_ORDER = (
+    col(JourneyEntry.newcomer_id),
+    col(JourneyEntry.occurred_on),
+    col(JourneyEntry.recorded_at),
+    col(JourneyEntry.event_id),
+)

@@ -1,0 +1,24 @@
+"""The agencies' events this service reads: every case event, into the newcomer's journey.
+
+Settlement's own events come back this way too, so a journey is the same
+whether rebuilt by replay or built as events arrive.
+"""
+
+from typing import Any
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from shared.envelope import Envelope
+from shared.events import Event
+from shared.inbox import AnyHandler, WithEnvelope
+
+from . import handlers
+from .coordination import JOURNEY_EVENTS
+from .store import SettlementStore
+
+
+async def _into_journey(session: AsyncSession, event: Event, envelope: Envelope) -> None:
+    await handlers.record_in_journey(SettlementStore(session), event, envelope)
+
+
+CONSUMES: dict[type[Any], AnyHandler] = {event: WithEnvelope(_into_journey) for event in JOURNEY_EVENTS}

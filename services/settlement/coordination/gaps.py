@@ -1,0 +1,224 @@
+"""Registration gaps: what one agency's events say should exist at another, and does not.
+
+Each gap names the agency that should look, and a reference that stays the
+same while the gap lasts, so it is published once.
+"""
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from enum import StrEnum
+from uuid import UUID
+
+from pydantic import BaseModel, ConfigDict
+
+from shared.events import Event, education, employment, settlement
+from shared.events.education import WithdrawalReason
+from shared.events.employment import EndReason
+
+from ..models import JourneyEntry
+from .journey import Journey
+
+CEFR = ["A1", "A2", "B1", "B2", "C1", "C2"]
+
+
+class GapKind(StrEnum):
+    NO_LEARNER_RECORD = "no_learner_record"
+    NO_EMPLOYMENT_CASE = "no_employment_case"
+    END_REASON_MISSING = "end_reason_missing"
+    LEVEL_NOT_ASSESSED = "level_not_assessed"
+    OPEN_AFTER_HANDOVER = "open_after_handover"
+    OPEN_AFTER_DEPARTURE = "open_after_departure"
+
+
+class Gap(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    newcomer_id: UUID
+    kind: GapKind
+    agency: str
+    municipality_code: str
+    reference: str
+    since: date
+    detail: str
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    record_within_days: int = 14  # a settled adult should have a learner record and a case by then
+    move_within_days: int = 14  # after a handover or departure, records should be moved or closed by then
+
+
+@dataclass(frozen=True)
+class _Record:
+    """An agency's record of the newcomer, as its events show it opened, moved and closed."""
+
+    agency: str
+    opened: tuple[type[Event], ...]
+    closed: tuple[type[Event], ...]
+    moved: tuple[type[Event], ...]
+    moved_to: str  # the field of `moved` naming the municipality the record is in now
+    missing: GapKind
+    name: str
+
+
+RECORDS = (
+    _Record(
+        "education",
+        opened=(education.LearnerEnrolled, education.LearnerWaitlisted),
+        closed=(education.LearnerWithdrawn, education.CourseCompleted),
+        moved=(education.LearnerEnrolled, education.LearnerWaitlisted),
+        moved_to="municipality_code",
+        missing=GapKind.NO_LEARNER_RECORD,
+        name="learner record",
+    ),
+    _Record(
+        "employment",
+        opened=(employment.CaseOpened,),
+        closed=(employment.CaseClosed,),
+        moved=(employment.CaseTransferred,),
+        moved_to="to_municipality_code",
+        missing=GapKind.NO_EMPLOYMENT_CASE,
+        name="job-centre case",
+    ),
+)
+
+
+def gaps_of(journey: Journey, as_of: date, thresholds: Thresholds = Thresholds()) -> list[Gap]:
+    """The gaps in everything recorded so far; `as_of` decides how long something has been missing."""
+    if journey.settled is None:
+        return []
+    found = [
+        *_missing_records(journey, as_of, thresholds),
+        *_missing_end_reasons(journey),
+        *_unassessed_levels(journey),
+        *_open_after_moving_on(journey, as_of, thresholds),
+    ]
+    return sorted(found, key=lambda gap: (gap.since, gap.kind, gap.reference))
+
+
+def _gap(journey: Journey, kind: GapKind, agency: str, reference: str, since: date, detail: str) -> Gap:
+    code = journey.municipality_on(since) or ""
+    return Gap(
+        newcomer_id=journey.newcomer_id,
+        kind=kind,
+        agency=agency,
+        municipality_code=code,
+        reference=reference,
+        since=since,
+        detail=detail,
+    )
+
+
+def _missing_records(journey: Journey, as_of: date, thresholds: Thresholds) -> list[Gap]:
+    settled_on = journey.settled_on
+    if not journey.is_adult or settled_on is None or journey.first(settlement.NewcomerDeparted):
+        return []
+    overdue_since = settled_on + timedelta(days=thresholds.record_within_days)
+    return [
+        _gap(
+            journey,
+            record.missing,
+            record.agency,
+            record.name,
+            settled_on,
+            f"Settled on {settled_on}; no {record.name} after {thresholds.record_within_days} days.",
+        )
+        for record in RECORDS
+        if as_of >= overdue_since and not journey.of(*record.opened)
+    ]
+
+
+def _missing_end_reasons(journey: Journey) -> list[Gap]:
+    closings = [
+        ("employment", e)
+        for e in journey.of(employment.CaseClosed)
+        if e.facts["end_reason"] == EndReason.OTHER and not e.facts.get("note")
+    ] + [
+        ("education", e)
+        for e in journey.of(education.LearnerWithdrawn)
+        if e.facts["reason"] == WithdrawalReason.OTHER and not e.facts.get("note")
+    ]
+    return [
+        _gap(
+            journey,
+            GapKind.END_REASON_MISSING,
+            agency,
+            entry.event_id,
+            entry.occurred_on,
+            f"Closed on {entry.occurred_on} as 'other', without saying why.",
+        )
+        for agency, entry in closings
+    ]
+
+
+def _unassessed_levels(journey: Journey) -> list[Gap]:
+    gaps = []
+    for placement in journey.of(employment.PlacementStarted):
+        required = placement.facts.get("required_level")
+        if required is None:
+            continue
+        starts_on = placement.occurred_on
+        levels = [
+            e.facts["overall_level"]
+            for e in journey.of(education.LevelAssessed)
+            if e.occurred_on <= starts_on
+        ]
+        best = max(levels, key=CEFR.index, default=None)
+        if best is not None and CEFR.index(best) >= CEFR.index(required):
+            continue
+        found = f"the best assessed level was {best}" if best else "no language assessment on record"
+        gaps.append(
+            _gap(
+                journey,
+                GapKind.LEVEL_NOT_ASSESSED,
+                "employment",
+                placement.facts["placement_id"],
+                starts_on,
+                f"A placement from {starts_on} asks for CEFR {required}; {found}.",
+            )
+        )
+    return gaps
+
+
+def _open_after_moving_on(journey: Journey, as_of: date, thresholds: Thresholds) -> list[Gap]:
+    """Handed over or departed, while an agency's record stays open where the newcomer was."""
+    gaps = []
+    wait = timedelta(days=thresholds.move_within_days)
+    moves = [(m, GapKind.OPEN_AFTER_HANDOVER) for m in journey.of(settlement.HandoverCompleted)]
+    moves += [(m, GapKind.OPEN_AFTER_DEPARTURE) for m in journey.of(settlement.NewcomerDeparted)]
+    for move, kind in moves:
+        if as_of < move.occurred_on + wait:
+            continue
+        destination = move.facts.get("to_municipality_code")
+        for record in RECORDS:
+            before = [e for e in journey.entries if e.recorded_at < move.recorded_at]
+            after = [e for e in journey.entries if e.recorded_at >= move.recorded_at and e is not move]
+            if not _is_open(record, before) or _followed_up(record, after, destination):
+                continue
+            where = f"handed over to {destination}" if destination else "departed"
+            gaps.append(
+                _gap(
+                    journey,
+                    kind,
+                    record.agency,
+                    move.facts.get("handover_id") or move.event_id,
+                    move.occurred_on,
+                    f"{where.capitalize()} on {move.occurred_on}; the {record.name} is still open.",
+                )
+            )
+    return gaps
+
+
+def _is_open(record: _Record, entries: list[JourneyEntry]) -> bool:
+    states = [e.type for e in entries if e.type in {t.type for t in (*record.opened, *record.closed)}]
+    return bool(states) and states[-1] in {t.type for t in record.opened}
+
+
+def _followed_up(record: _Record, entries: list[JourneyEntry], destination: str | None) -> bool:
+    closed = {t.type for t in record.closed}
+    moved = {t.type for t in record.moved}
+    return any(
+        entry.type in closed
+        or (destination and entry.type in moved and entry.facts.get(record.moved_to) == destination)
+        for entry in entries
+    )

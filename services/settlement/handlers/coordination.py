@@ -1,0 +1,174 @@
+"""The coordinator's view across agencies: journeys, statutory clocks, gaps, key figures.
+
+Built only from the events agencies publish (the journey) and this office's
+own register; never from another agency's store.
+"""
+
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass
+from datetime import date
+from uuid import UUID
+
+from pydantic import BaseModel
+
+from shared.envelope import Envelope
+from shared.events import Event
+from shared.events.settlement import ClockBreached, RegistrationGapFound
+from shared.http import NotFound
+
+from ..coordination import (
+    Clock,
+    ClockStatus,
+    Gap,
+    GapKind,
+    Journey,
+    KpiReport,
+    RuleSet,
+    Thresholds,
+    clocks_of,
+    entry_for,
+    gaps_of,
+    kpis,
+)
+from ..models import CoordinationNotice, Country, JourneyEntry
+from ..store import SettlementStore
+
+
+@dataclass(frozen=True)
+class Coordination:
+    rule_sets: Mapping[Country, RuleSet]
+    thresholds: Thresholds
+
+
+class SweepReport(BaseModel):
+    as_of: date
+    clock_breaches_published: int
+    gaps_published: int
+
+
+async def record_in_journey(store: SettlementStore, event: Event, envelope: Envelope) -> None:
+    await store.record_journey_entry(entry_for(event, envelope))
+
+
+async def journey_of(store: SettlementStore, newcomer_id: UUID) -> list[JourneyEntry]:
+    entries = await store.journey(newcomer_id)
+    if not entries and await store.get_newcomer(newcomer_id) is None:
+        raise NotFound("newcomer", newcomer_id)
+    return entries
+
+
+async def clocks(
+    store: SettlementStore,
+    coordination: Coordination,
+    *,
+    as_of: date,
+    newcomer_id: UUID | None = None,
+    agency: str | None = None,
+    statuses: Collection[ClockStatus] = (),
+    municipality_code: str | None = None,
+) -> list[Clock]:
+    countries = await store.countries()
+    found = []
+    for journey in await _journeys(store, newcomer_id):
+        country = countries.get(journey.fact(journey.settled, "municipality_code"))
+        rule_set = coordination.rule_sets.get(country) if country else None
+        if rule_set is None:
+            continue
+        found += [
+            clock
+            for clock in clocks_of(journey, rule_set, as_of)
+            if (agency is None or clock.agency == agency)
+            and (not statuses or clock.status in statuses)
+            and (municipality_code is None or clock.municipality_code == municipality_code)
+        ]
+    return sorted(found, key=lambda clock: (clock.due_on, clock.rule_id, str(clock.newcomer_id)))
+
+
+async def gaps(
+    store: SettlementStore,
+    coordination: Coordination,
+    *,
+    as_of: date,
+    newcomer_id: UUID | None = None,
+    agency: str | None = None,
+    kind: GapKind | None = None,
+    municipality_code: str | None = None,
+) -> list[Gap]:
+    found = [
+        gap
+        for journey in await _journeys(store, newcomer_id)
+        for gap in gaps_of(journey, as_of, coordination.thresholds)
+        if (agency is None or gap.agency == agency)
+        and (kind is None or gap.kind == kind)
+        and (municipality_code is None or gap.municipality_code == municipality_code)
+    ]
+    return sorted(found, key=lambda gap: (gap.since, gap.kind, str(gap.newcomer_id)))
+
+
+async def key_figures(
+    store: SettlementStore, coordination: Coordination, *, municipality_code: str, year: int, as_of: date
+) -> KpiReport:
+    municipality = await store.get_municipality(municipality_code)
+    if municipality is None:
+        raise NotFound("municipality", municipality_code)
+    quota = await store.get_quota(municipality_code, year)
+    rule_set = coordination.rule_sets.get(municipality.country)
+    return kpis(
+        await _journeys(store),
+        municipality_code=municipality_code,
+        year=year,
+        as_of=as_of,
+        quota_requested=quota.requested if quota else None,
+        sexes=await store.sexes(),
+        work_or_education_target=rule_set.work_or_education_target if rule_set else None,
+    )
+
+
+async def sweep(store: SettlementStore, coordination: Coordination, today: date) -> SweepReport:
+    """Publishes each clock breach and registration gap found as of `today` that is not published yet."""
+    published = await store.notices()
+    breaches = 0
+    for clock in await clocks(store, coordination, as_of=today, statuses=[ClockStatus.BREACHED]):
+        key = (clock.newcomer_id, "clock.breached", clock.rule_id)
+        if key in published:
+            continue
+        assert clock.breached_on is not None  # a breached clock has passed its limit
+        store.emit(
+            ClockBreached(
+                newcomer_id=clock.newcomer_id,
+                rule_id=clock.rule_id,
+                agency=clock.agency,
+                municipality_code=clock.municipality_code,
+                started_on=clock.started_on,
+                due_on=clock.due_on,
+                breached_on=clock.breached_on,
+            )
+        )
+        store.add_notice(CoordinationNotice(newcomer_id=key[0], kind=key[1], reference=key[2]))
+        breaches += 1
+    found = 0
+    for gap in await gaps(store, coordination, as_of=today):
+        key = (gap.newcomer_id, f"gap.{gap.kind}", f"{gap.agency}:{gap.reference}")
+        if key in published:
+            continue
+        store.emit(
+            RegistrationGapFound(
+                newcomer_id=gap.newcomer_id,
+                kind=gap.kind,
+                agency=gap.agency,
+                municipality_code=gap.municipality_code,
+                reference=gap.reference,
+                since=gap.since,
+                found_on=today,
+                detail=gap.detail,
+            )
+        )
+        store.add_notice(CoordinationNotice(newcomer_id=key[0], kind=key[1], reference=key[2]))
+        found += 1
+    return SweepReport(as_of=today, clock_breaches_published=breaches, gaps_published=found)
+
+
+async def _journeys(store: SettlementStore, newcomer_id: UUID | None = None) -> list[Journey]:
+    if newcomer_id is not None:
+        return [Journey(newcomer_id, await journey_of(store, newcomer_id))]
+    return [Journey(newcomer, entries) for newcomer, entries in (await store.journeys()).items()]
