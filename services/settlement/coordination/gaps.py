@@ -93,7 +93,7 @@ def gaps_of(journey: Journey, as_of: date, thresholds: Thresholds = Thresholds()
         *_unassessed_levels(journey),
         *_open_after_moving_on(journey, as_of, thresholds),
     ]
-    return sorted(found, key=lambda gap: (gap.since, gap.kind, gap.reference))
+    return sorted(found, key=lambda gap: (gap.since, gap.kind, gap.agency, gap.reference))
 
 
 def _gap(journey: Journey, kind: GapKind, agency: str, reference: str, since: date, detail: str) -> Gap:

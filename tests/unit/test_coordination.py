@@ -1,0 +1,410 @@
+"""Statutory clocks, registration gaps and key figures, against hand-computed dates and counts."""
+
+from dataclasses import replace
+from datetime import UTC, date, datetime, timedelta
+from itertools import count
+from pathlib import Path
+from uuid import UUID, uuid4
+
+import pytest
+
+from services.settlement.coordination import (
+    Clock,
+    ClockStatus,
+    GapKind,
+    InvalidRules,
+    Journey,
+    RuleSet,
+    Thresholds,
+    clocks_of,
+    entry_for,
+    gaps_of,
+    kpis,
+    load_rule_sets,
+)
+from services.settlement.coordination.rules import BUILT_IN
+from services.settlement.models import Country, JourneyEntry, Sex
+from shared.dates import end_of_first_full_month_after
+from shared.envelope import Envelope
+from shared.events import Event
+from shared.events.education import (
+    LearnerEnrolled,
+    LearnerWaitlisted,
+    LearnerWithdrawn,
+    LevelAssessed,
+    Skill,
+    Track,
+    WithdrawalReason,
+)
+from shared.events.employment import (
+    CaseClosed,
+    CaseOpened,
+    EmploymentStarted,
+    EndReason,
+    FollowUpHeld,
+    MappingCompleted,
+    PlacementKind,
+    PlacementStarted,
+)
+from shared.events.settlement import (
+    AgeGroup,
+    ArrivalRoute,
+    CefrLevel,
+    DepartureReason,
+    EndGoal,
+    HandoverCompleted,
+    IntegrationPlanAgreed,
+    NewcomerDeparted,
+    NewcomerSettled,
+)
+from shared.events.volunteering import FriendMatched, MatchKind
+
+RULES = load_rule_sets()
+NO, DK = RULES[Country.NO], RULES[Country.DK]
+_sent = count()
+
+
+class Story:
+    """A newcomer's journey, told one event at a time, each sent after the one before."""
+
+    def __init__(self, newcomer_id: UUID | None = None) -> None:
+        self.newcomer_id = newcomer_id or uuid4()
+        self.entries: list[JourneyEntry] = []
+
+    def add(self, event_type: type[Event], **fields: object) -> "Story":
+        event = event_type(newcomer_id=self.newcomer_id, **fields)
+        envelope = Envelope.wrap(event, source="/test")
+        sent = datetime(2026, 1, 1, tzinfo=UTC) + timedelta(seconds=next(_sent))
+        self.entries.append(entry_for(event, replace(envelope, time=sent)))
+        return self
+
+    def settled(self, on: str, code: str = "0301", *, adult: bool = True, **fields: object) -> "Story":
+        return self.add(
+            NewcomerSettled,
+            municipality_code=code,
+            district="Sentrum",
+            settled_on=date.fromisoformat(on),
+            age_group=AgeGroup.ADULT if adult else AgeGroup.CHILD,
+            volunteer_contact_consent=False,
+            **fields,
+        )
+
+    @property
+    def journey(self) -> Journey:
+        ordered = sorted(self.entries, key=lambda e: (e.occurred_on, e.recorded_at))
+        return Journey(self.newcomer_id, ordered)
+
+    def clocks(self, rules: RuleSet, as_of: str) -> dict[str, Clock]:
+        return {c.rule_id: c for c in clocks_of(self.journey, rules, date.fromisoformat(as_of))}
+
+    def gaps(self, as_of: str) -> list[tuple[GapKind, str]]:
+        return [(g.kind, g.agency) for g in gaps_of(self.journey, date.fromisoformat(as_of), Thresholds())]
+
+
+def d(text: str) -> date:
+    return date.fromisoformat(text)
+
+
+@pytest.mark.parametrize(
+    ("placed", "takeover"),
+    [
+        ("2025-03-10", "2025-04-30"),
+        ("2025-03-01", "2025-04-30"),
+        ("2025-01-31", "2025-02-28"),
+        ("2025-12-15", "2026-01-31"),
+        ("2024-01-20", "2024-02-29"),
+    ],
+)
+def test_denmark_takes_over_at_the_end_of_the_first_full_month_after_placement(
+    placed: str, takeover: str
+) -> None:
+    assert end_of_first_full_month_after(d(placed)) == d(takeover)
+
+
+def test_norwegian_mapping_clock_runs_is_at_risk_then_breached_unless_mapping_is_done() -> None:
+    story = Story().settled("2025-01-15")
+    running = story.clocks(NO, "2025-03-31")["no.competence-mapping"]
+    assert (running.due_on, running.status) == (d("2025-04-15"), ClockStatus.RUNNING)
+    assert story.clocks(NO, "2025-04-01")["no.competence-mapping"].status is ClockStatus.AT_RISK
+    assert story.clocks(NO, "2025-04-15")["no.competence-mapping"].status is ClockStatus.AT_RISK
+    breached = story.clocks(NO, "2025-04-16")["no.competence-mapping"]
+    assert (breached.status, breached.breached_on) == (ClockStatus.BREACHED, d("2025-04-16"))
+
+    story.add(MappingCompleted, **_mapping("2025-04-10"))
+    assert story.clocks(NO, "2025-04-09")["no.competence-mapping"].status is ClockStatus.AT_RISK
+    met = story.clocks(NO, "2026-01-01")["no.competence-mapping"]
+    assert (met.status, met.stopped_on, met.breached) == (ClockStatus.MET, d("2025-04-10"), False)
+
+
+def test_a_decision_after_the_deadline_is_met_late_and_stays_a_breach() -> None:
+    story = Story().settled("2025-01-15").add(IntegrationPlanAgreed, **_plan("2025-05-02"))
+    clock = story.clocks(NO, "2025-06-01")["no.programme-decision"]
+    assert clock.status is ClockStatus.MET_LATE
+    assert (clock.breached, clock.breached_on) == (True, d("2025-04-16"))
+
+
+def test_danish_clocks_run_from_the_takeover() -> None:
+    story = Story().settled("2025-03-10", code="530")  # takeover 2025-04-30
+    clocks = story.clocks(DK, "2025-05-15")
+    assert {rule: (c.started_on, c.due_on, c.limit_on) for rule, c in clocks.items()} == {
+        "dk.integration-contract": (d("2025-04-30"), d("2025-05-30"), d("2025-05-30")),
+        "dk.danish-lessons": (d("2025-04-30"), d("2025-05-30"), d("2025-05-30")),
+        "dk.workplace-offer": (d("2025-04-30"), d("2025-05-14"), d("2025-05-30")),
+        "dk.follow-ups": (d("2025-03-10"), d("2025-09-10"), d("2025-09-10")),
+    }
+    assert clocks["dk.workplace-offer"].status is ClockStatus.OVERDUE
+    assert clocks["dk.integration-contract"].status is ClockStatus.RUNNING
+    assert story.clocks(DK, "2025-05-31")["dk.workplace-offer"].status is ClockStatus.BREACHED
+
+    story.add(PlacementStarted, **_placement("2025-05-26"))
+    late = story.clocks(DK, "2025-06-30")["dk.workplace-offer"]
+    assert (late.status, late.breached) == (ClockStatus.MET_LATE, False)
+
+
+def test_danish_lessons_start_when_the_course_does_or_on_enrolment_if_later() -> None:
+    story = Story().settled("2025-03-10", code="530")
+    story.add(LearnerEnrolled, **_enrolment("2025-06-02", enrolled_on="2025-03-10", code="530"))
+    assert story.clocks(DK, "2025-07-01")["dk.danish-lessons"].stopped_on == d("2025-06-02")
+    other = Story().settled("2025-03-10", code="530")
+    other.add(LearnerEnrolled, **_enrolment("2025-01-06", enrolled_on="2025-05-05", code="530"))
+    clock = other.clocks(DK, "2025-07-01")["dk.danish-lessons"]
+    assert (clock.stopped_on, clock.status) == (d("2025-05-05"), ClockStatus.MET)
+
+
+def test_four_follow_ups_stop_the_danish_clock_on_the_fourth() -> None:
+    story = Story().settled("2025-03-10", code="530")
+    for held_on in ("2025-04-01", "2025-05-01", "2025-06-01"):
+        story.add(FollowUpHeld, follow_up_id=uuid4(), kind="meeting", held_on=d(held_on))
+    assert story.clocks(DK, "2025-09-11")["dk.follow-ups"].status is ClockStatus.BREACHED
+    story.add(FollowUpHeld, follow_up_id=uuid4(), kind="phone", held_on=d("2025-09-05"))
+    clock = story.clocks(DK, "2025-09-11")["dk.follow-ups"]
+    assert (clock.status, clock.stopped_on) == (ClockStatus.MET, d("2025-09-05"))
+
+
+def test_departure_cancels_open_clocks_and_children_have_none() -> None:
+    story = (
+        Story()
+        .settled("2025-01-15")
+        .add(NewcomerDeparted, reason=DepartureReason.LEFT_COUNTRY, departed_on=d("2025-02-01"))
+    )
+    assert {c.status for c in story.clocks(NO, "2025-12-31").values()} == {ClockStatus.CANCELLED}
+    assert Story().settled("2025-01-15", adult=False).clocks(NO, "2025-12-31") == {}
+
+
+def test_adding_a_clock_is_adding_data(tmp_path: Path) -> None:
+    (tmp_path / "no.toml").write_text(
+        (BUILT_IN / "no.toml").read_text()
+        + """
+[[clocks]]
+id = "no.first-language-test"
+title = "A first language test within 6 months of settlement"
+agency = "education"
+start = { event = "samvirke.settlement.newcomer.settled.v1", date = "settled_on" }
+due = { months = 6 }
+stop = [{ event = "samvirke.education.level.assessed.v1", date = "tested_on" }]
+"""
+    )
+    rules = load_rule_sets(tmp_path)[Country.NO]
+    story = Story().settled("2025-01-15")
+    story.add(LevelAssessed, skill=Skill.READING, level="A2", tested_on=d("2025-05-01"), overall_level="A2")
+    clock = story.clocks(rules, "2025-12-31")["no.first-language-test"]
+    assert (clock.due_on, clock.status, clock.agency) == (d("2025-07-15"), ClockStatus.MET, "education")
+
+
+@pytest.mark.parametrize(
+    ("stop", "problem"),
+    [
+        ('{ event = "samvirke.nobody.thing.v1", date = "on" }', "not in the event catalogue"),
+        (
+            '{ event = "samvirke.employment.mapping.completed.v1", date = "mapped_on" }',
+            "no field 'mapped_on'",
+        ),
+    ],
+)
+def test_a_rule_naming_an_unknown_event_or_field_is_refused(tmp_path: Path, stop: str, problem: str) -> None:
+    (tmp_path / "xx.toml").write_text(
+        f"""country = "NO"
+law = "test"
+[[clocks]]
+id = "no.test"
+title = "test"
+agency = "employment"
+start = {{ event = "samvirke.settlement.newcomer.settled.v1", date = "settled_on" }}
+due = {{ months = 1 }}
+stop = [{stop}]
+"""
+    )
+    with pytest.raises(InvalidRules, match=problem):
+        load_rule_sets(tmp_path)
+
+
+def test_settled_adult_without_learner_record_or_case_is_a_gap_after_the_threshold() -> None:
+    story = Story().settled("2025-01-15")
+    assert story.gaps("2025-01-28") == []
+    assert story.gaps("2025-01-29") == [
+        (GapKind.NO_EMPLOYMENT_CASE, "employment"),
+        (GapKind.NO_LEARNER_RECORD, "education"),
+    ]
+    story.add(
+        LearnerWaitlisted,
+        municipality_code="0301",
+        track=Track.CLASSROOM,
+        reason="full",
+        waitlisted_on=d("2025-01-15"),
+    )
+    assert story.gaps("2025-01-29") == [(GapKind.NO_EMPLOYMENT_CASE, "employment")]
+    assert Story().settled("2025-01-15", adult=False).gaps("2025-12-31") == []
+
+
+def test_closing_as_other_without_a_note_is_a_missing_end_reason() -> None:
+    story = _with_records(Story().settled("2025-01-15"))
+    story.add(CaseClosed, end_reason=EndReason.OTHER, closed_on=d("2025-08-01"))
+    story.add(
+        LearnerWithdrawn,
+        reason=WithdrawalReason.OTHER,
+        note="moved in with family abroad",
+        withdrawn_on=d("2025-08-01"),
+    )
+    assert story.gaps("2025-09-01") == [(GapKind.END_REASON_MISSING, "employment")]
+
+
+def test_placement_asking_for_a_level_nobody_assessed_is_a_gap() -> None:
+    story = _with_records(Story().settled("2025-01-15"))
+    story.add(LevelAssessed, skill=Skill.SPEAKING, level="A2", tested_on=d("2025-03-01"), overall_level="A2")
+    story.add(PlacementStarted, **_placement("2025-04-01", required_level=CefrLevel.B1))
+    [gap] = gaps_of(story.journey, d("2025-05-01"))
+    assert (gap.kind, gap.since) == (GapKind.LEVEL_NOT_ASSESSED, d("2025-04-01"))
+    assert gap.detail == "A placement from 2025-04-01 asks for CEFR B1; the best assessed level was A2."
+    story.add(LevelAssessed, skill=Skill.READING, level="B1", tested_on=d("2025-03-20"), overall_level="B1")
+    assert story.gaps("2025-05-01") == []
+
+
+def test_records_left_open_after_a_handover_are_gaps_until_moved() -> None:
+    story = _with_records(Story().settled("2025-01-15"))
+    story.add(
+        HandoverCompleted,
+        handover_id=uuid4(),
+        from_municipality_code="0301",
+        to_municipality_code="3405",
+        to_district="Søre Ål",
+        completed_on=d("2025-06-01"),
+    )
+    assert story.gaps("2025-06-14") == []
+    assert story.gaps("2025-06-15") == [
+        (GapKind.OPEN_AFTER_HANDOVER, "education"),
+        (GapKind.OPEN_AFTER_HANDOVER, "employment"),
+    ]
+    story.add(
+        LearnerWaitlisted,
+        municipality_code="3405",
+        track=Track.CLASSROOM,
+        reason="full",
+        waitlisted_on=d("2025-06-01"),
+    )
+    assert story.gaps("2025-06-15") == [(GapKind.OPEN_AFTER_HANDOVER, "employment")]
+
+
+def test_key_figures_of_a_municipality_year() -> None:
+    a = _with_records(Story().settled("2025-01-10"))  # course starts after 20 days, mapped after 40
+    a.add(LearnerEnrolled, **_enrolment("2025-01-30", enrolled_on="2025-01-10"))
+    a.add(MappingCompleted, **_mapping("2025-02-19"))
+    a.add(PlacementStarted, **_placement("2025-03-11"))  # 60 days
+    a.add(FriendMatched, match_id=uuid4(), kind=MatchKind.FRIEND, matched_on=d("2025-02-01"))
+    a.add(EmploymentStarted, started_on=d("2025-06-01"), hours_per_week=37.5)
+    a.add(CaseClosed, end_reason=EndReason.EMPLOYMENT, closed_on=d("2025-06-01"))
+    b = _with_records(Story().settled("2025-03-01"))  # 31 days to mapping
+    b.add(MappingCompleted, **_mapping("2025-04-01"))
+    b.add(CaseClosed, end_reason=EndReason.SELF_SUPPORTING, closed_on=d("2025-09-01"))
+    c = Story().settled("2025-05-05", arrival_route=ArrivalRoute.FAMILY_REUNIFICATION)
+    other_year = Story().settled("2024-12-31")
+    elsewhere = Story().settled("2025-02-02", code="3405")
+    report = kpis(
+        [s.journey for s in (a, b, c, other_year, elsewhere)],
+        municipality_code="0301",
+        year=2025,
+        as_of=d("2026-09-01"),
+        quota_requested=4,
+        sexes={a.newcomer_id: Sex.FEMALE, b.newcomer_id: Sex.MALE},
+        work_or_education_target=0.7,
+    )
+    assert (report.settled, report.settled_by_quota, report.family_reunification) == (3, 2, 1)
+    assert report.quota_share == 0.5
+    assert (report.days_to_course_start.days, report.days_to_course_start.reached) == (20, 1)
+    assert (report.days_to_competence_mapping.days, report.days_to_competence_mapping.reached) == (35.5, 2)
+    assert report.days_to_first_placement.days == 60
+    assert (report.volunteer_match.count, report.volunteer_match.of) == (1, 3)
+    assert report.programme_ended == 2
+    outcome = report.work_or_education_after_one_year
+    assert (outcome["all"].count, outcome["all"].of, outcome["all"].share) == (1, 2, 0.5)
+    assert (outcome["female"].count, outcome["female"].of) == (1, 1)
+    assert (outcome["male"].count, outcome["male"].of) == (0, 1)
+    # b's year is not over on 2026-08-31
+    early = kpis(
+        [a.journey, b.journey],
+        municipality_code="0301",
+        year=2025,
+        as_of=d("2026-08-31"),
+        quota_requested=None,
+        sexes={},
+        work_or_education_target=None,
+    )
+    assert early.work_or_education_after_one_year["all"].of == 1
+    assert "work_or_education_after_one_year,female,1.0,1,1" in report.csv()
+
+
+def _with_records(story: Story) -> Story:
+    settled_on = story.entries[0].facts["settled_on"]
+    story.add(
+        LearnerWaitlisted,
+        municipality_code="0301",
+        track=Track.CLASSROOM,
+        reason="full",
+        waitlisted_on=d(settled_on),
+    )
+    return story.add(
+        CaseOpened,
+        municipality_code="0301",
+        opened_on=d(settled_on),
+        competence_mapping_due_on=d(settled_on) + timedelta(days=90),
+    )
+
+
+def _mapping(on: str) -> dict[str, object]:
+    return {
+        "completed_on": d(on),
+        "education_level": "secondary",
+        "years_of_work_experience": 3.0,
+        "occupation_codes": [],
+        "driving_licence": False,
+        "entrepreneurial_experience": False,
+        "language_level": None,
+    }
+
+
+def _plan(on: str) -> dict[str, object]:
+    return {
+        "end_goal": EndGoal.WORK,
+        "language_goal": CefrLevel.B1,
+        "programme_months": 24,
+        "agreed_on": d(on),
+    }
+
+
+def _placement(on: str, **fields: object) -> dict[str, object]:
+    return {
+        "placement_id": uuid4(),
+        "kind": PlacementKind.WORK_PRACTICE,
+        "starts_on": d(on),
+        "hours_per_week": 30.0,
+        **fields,
+    }
+
+
+def _enrolment(starts_on: str, *, enrolled_on: str, code: str = "0301") -> dict[str, object]:
+    return {
+        "course_id": uuid4(),
+        "track": Track.CLASSROOM,
+        "municipality_code": code,
+        "course_starts_on": d(starts_on),
+        "enrolled_on": d(enrolled_on),
+    }
