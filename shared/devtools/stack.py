@@ -47,6 +47,11 @@ def tokens(secret: str) -> dict[str, str]:
     }
 
 
+def coordinator_token(secret: str) -> str:
+    """A development token for the refugee office's coordinator (journeys, clocks, gaps, KPIs)."""
+    return issue_token(secret, agency=Agency.SETTLEMENT, role="coordinator", subject="dev-coordinator")
+
+
 @contextmanager
 def run_stack(
     *,

@@ -23,7 +23,7 @@ from services.settlement.main import create_app as create_settlement
 from services.volunteering.config import VolunteeringSettings
 from services.volunteering.main import create_app as create_volunteering
 from shared.devtools.kafka import KafkaEndpoint
-from shared.devtools.stack import tokens
+from shared.devtools.stack import coordinator_token, tokens
 from tests.conftest import AUTH_SECRET
 
 
@@ -34,6 +34,7 @@ class Platform:
     topic_prefix: str
     bootstrap_servers: str
     spans: InMemorySpanExporter
+    coordinator: httpx.AsyncClient  # settlement, with a coordinator's token
 
     def topic(self, base: str) -> str:
         return f"{self.topic_prefix}{base}"
@@ -67,9 +68,14 @@ async def platform(kafka: KafkaEndpoint, tmp_path: Path) -> AsyncIterator[Platfo
         )
         for name, app in apps.items()
     }
+    coordinator = httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=apps["settlement"]),
+        base_url="http://settlement",
+        headers={"Authorization": f"Bearer {coordinator_token(AUTH_SECRET)}"},
+    )
     async with running(apps):
-        yield Platform(apps, clients, prefix, kafka.bootstrap_servers, spans)
-    for client in clients.values():
+        yield Platform(apps, clients, prefix, kafka.bootstrap_servers, spans, coordinator)
+    for client in [*clients.values(), coordinator]:
         await client.aclose()
     tracer_provider.shutdown()
 

@@ -8,6 +8,7 @@ import pytest
 
 from shared.events import employment
 from shared.events.education import LevelAssessed, UnexplainedAbsenceAlert
+from shared.events.settlement import HandoverCompleted
 from shared.events.volunteering import LanguageMentorMatched
 from tests.conftest import eventually
 from tests.integration.conftest import Platform
@@ -125,6 +126,7 @@ async def test_employment_reacts_to_every_agency_and_publishes_each_of_its_event
         return found if found["language_mentor_match_id"] == str(match) else None
 
     await eventually(matched)
+    await ok(await centre.post(f"/cases/{worker}/follow-ups", json={"held_on": str(TODAY)}), 201)
     await ok(
         await centre.post(
             f"/placements/{placement['id']}/end", json={"ended_on": str(TODAY), "reason": "Hired"}
@@ -142,6 +144,25 @@ async def test_employment_reacts_to_every_agency_and_publishes_each_of_its_event
         )
     )
     assert (closed["status"], closed["end_reason"]) == ("closed", "employment")
+    # The student moves; the refugee office's system tells of the completed handover.
+    await produce(
+        platform.bootstrap_servers,
+        platform.topic("settlement.events"),
+        [
+            record_of(
+                HandoverCompleted(
+                    newcomer_id=student,
+                    handover_id=uuid4(),
+                    from_municipality_code="0301",
+                    to_municipality_code="3405",
+                    to_district="Søre Ål",
+                    completed_on=TODAY,
+                ),
+                source="/samvirke/settlement",
+            )
+        ],
+    )
+    await eventually(lambda: case_with(student, "municipality_code", "3405"))
     await ok(
         await centre.post(
             f"/cases/{student}/outcomes",

@@ -165,7 +165,8 @@ async def test_one_trace_follows_the_settlement_into_every_agency(platform: Plat
         and s.attributes.get("samvirke.newcomer_id") == newcomer_id
         and s.context.trace_id == request.context.trace_id
     }
-    assert applied == {platform.topic(service) for service in CONSUMERS}
+    # Settlement reads its own event back too, into the newcomer's journey.
+    assert applied == {platform.topic(service) for service in (*CONSUMERS, "settlement")}
 
 
 async def test_unreadable_events_are_dead_lettered_and_nothing_else_is_lost(platform: Platform) -> None:

@@ -1,5 +1,6 @@
 """Every settlement use case, driven over HTTP, reaches Kafka as a CloudEvent on the right topic."""
 
+from datetime import date
 from typing import Any
 
 import pytest
@@ -8,10 +9,11 @@ from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 from cloudevents.core.bindings import kafka as cloudevents_kafka
 
 from shared.events import settlement as events
+from shared.events.employment import CaseClosed
 from tests import scenario
 from tests.conftest import eventually
 from tests.integration.conftest import Platform
-from tests.kafka_tools import read_topic
+from tests.kafka_tools import produce, read_topic, record_of
 
 pytestmark = pytest.mark.kafka
 
@@ -81,6 +83,37 @@ async def test_each_settlement_event_reaches_kafka_as_a_cloudevent(platform: Pla
             json={"reason": "left_country", "departed_on": "2027-01-05"},
         )
     )
+
+    # Someone settled long ago, never mapped, whose case closed as "other" without a note:
+    # the coordinator's sweep publishes the breached clock and the gap.
+    await ok(await api.put("/municipalities/0301/quotas/2025", json={"requested": 40}))
+    late = await ok(await api.post("/newcomers", json=scenario.person("Omar")), 201)
+    await ok(
+        await api.post(
+            f"/newcomers/{late['id']}/settlement", json=scenario.settlement(settled_on="2025-01-15")
+        )
+    )
+    await produce(
+        platform.bootstrap_servers,
+        platform.topic("employment.events"),
+        [
+            record_of(
+                CaseClosed(newcomer_id=late["id"], end_reason="other", closed_on=date(2025, 9, 1)),
+                source="/samvirke/employment",
+            )
+        ],
+    )
+
+    async def journey_has_the_closing() -> bool:
+        journey = (await platform.coordinator.get(f"/coordination/newcomers/{late['id']}/journey")).json()
+        return CaseClosed.type in {entry["type"] for entry in journey}
+
+    await eventually(journey_has_the_closing)
+    swept = await ok(await platform.coordinator.post("/coordination/sweeps"))
+    assert swept["clock_breaches_published"] >= 2  # competence mapping and programme decision
+    assert swept["gaps_published"] >= 1
+    again = await ok(await platform.coordinator.post("/coordination/sweeps"))
+    assert (again["clock_breaches_published"], again["gaps_published"]) == (0, 0)
 
     wanted = {event.type for event in events.EVENTS}
 
