@@ -359,19 +359,7 @@ async def list_gaps(
     )
 
 
-@coordination.get("/kpis/{code}/{year}", summary="Key figures of a municipality's year (JSON)")
-async def key_figures(
-    code: str,
-    year: Annotated[int, Path(ge=2000, le=2100)],
-    store: StoreDep,
-    coordination: CoordinationDep,
-    as_of: AsOf = None,
-) -> KpiReport:
-    return await handlers.key_figures(
-        store, coordination, municipality_code=code, year=year, as_of=as_of or date.today()
-    )
-
-
+# The CSV route first: `{year}` alone would also match "2025.csv".
 @coordination.get(
     "/kpis/{code}/{year}.csv",
     summary="Key figures of a municipality's year (CSV)",
@@ -392,6 +380,19 @@ async def key_figures_csv(
         report.csv(),
         media_type="text/csv",
         headers={"Content-Disposition": f'attachment; filename="samvirke-kpis-{code}-{year}.csv"'},
+    )
+
+
+@coordination.get("/kpis/{code}/{year}", summary="Key figures of a municipality's year (JSON)")
+async def key_figures(
+    code: str,
+    year: Annotated[int, Path(ge=2000, le=2100)],
+    store: StoreDep,
+    coordination: CoordinationDep,
+    as_of: AsOf = None,
+) -> KpiReport:
+    return await handlers.key_figures(
+        store, coordination, municipality_code=code, year=year, as_of=as_of or date.today()
     )
 
 
