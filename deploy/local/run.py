@@ -15,7 +15,7 @@ from pathlib import Path
 import httpx
 
 from shared.devtools.kafka import provide_kafka
-from shared.devtools.stack import RunningService, run_stack, tokens
+from shared.devtools.stack import RunningService, coordinator_token, run_stack, tokens
 
 ROOT = Path(__file__).resolve().parents[2]
 PREFERRED_PORTS = {"settlement": 8001, "education": 8002, "employment": 8003, "volunteering": 8004}
@@ -61,9 +61,10 @@ def main() -> None:
         with run_stack(
             bootstrap_servers=kafka.bootstrap_servers, data_dir=data_dir, auth_secret=secret, ports=_ports()
         ) as stack:
-            _scenario(stack["settlement"], agency_tokens["settlement"])
+            ids = _scenario(stack["settlement"], agency_tokens["settlement"])
             _wait_for_other_agencies(stack, agency_tokens)
             _report(stack, agency_tokens, data_dir)
+            _coordinator_view(stack["settlement"], coordinator_token(secret), ids[0])
             if args.once:
                 return
             print("\nRunning. Press Ctrl-C to stop everything.", flush=True)
@@ -153,6 +154,25 @@ def _report(stack: dict[str, RunningService], agency_tokens: dict[str, str], dat
             print("    " + ", ".join(f"{k}={v}" for k, v in shown.items()))
     example = f"curl -H 'Authorization: Bearer <education token>' {stack['education'].url}/learners"
     print(f"\nStores and logs: {data_dir}/\nFor example: {example}")
+
+
+def _coordinator_view(settlement: RunningService, token: str, newcomer_id: str) -> None:
+    """What the refugee office's coordinator sees of the first newcomer, built from all agencies' events."""
+    print(f"\nCoordinator token (settlement, role coordinator; the API under /coordination):\n  {token}")
+    with _client(settlement, token) as api:
+        deadline = time.monotonic() + 30
+        journey = []
+        while time.monotonic() < deadline:
+            journey = api.get(f"/coordination/newcomers/{newcomer_id}/journey").raise_for_status().json()
+            if {entry["agency"] for entry in journey} >= {"education", "employment", "volunteering"}:
+                break
+            time.sleep(0.2)
+        print("\nHer journey across agencies:")
+        for entry in journey:
+            print(f"  {entry['occurred_on']}  {entry['agency']:<13} {entry['type']}")
+        print("Her statutory clocks:")
+        for clock in api.get(f"/coordination/newcomers/{newcomer_id}/clocks").raise_for_status().json():
+            print(f"  {clock['rule_id']:<24} due {clock['due_on']}  {clock['status']}  ({clock['title']})")
 
 
 if __name__ == "__main__":

@@ -11,6 +11,7 @@ from pydantic import ValidationError
 from sqlmodel import select
 
 from services.settlement import handlers
+from services.settlement.coordination import Thresholds, load_rule_sets
 from services.settlement.handlers.settle import SpreadGuard
 from services.settlement.models import (
     DepartureCreate,
@@ -29,7 +30,8 @@ from services.settlement.models import (
 )
 from services.settlement.store import TABLES, SettlementStore
 from shared.db import Database
-from shared.events.settlement import ConsentPurpose
+from shared.envelope import Envelope
+from shared.events.settlement import ConsentPurpose, NewcomerSettled
 from shared.http import Conflict, Invalid, NotFound
 from shared.outbox import OutboxMessage
 
@@ -514,3 +516,56 @@ async def test_integration_plan_is_agreed_with_settled_newcomers_and_revisions_r
         IntegrationPlanSet(
             end_goal="work", language_goal="D1", programme_months=0, agreed_on=date(2026, 4, 1)
         )
+
+
+# coordination on the store: journeys kept once, breaches and gaps published once
+
+
+async def test_an_event_applied_again_is_kept_once_in_the_journey(office: Office) -> None:
+    newcomer_id = uuid4()
+    settled = NewcomerSettled(
+        newcomer_id=newcomer_id,
+        municipality_code="0301",
+        district="Grorud",
+        settled_on=date(2025, 1, 15),
+        age_group="adult",
+        volunteer_contact_consent=False,
+    )
+    envelope = Envelope.wrap(settled, source="/samvirke/settlement")
+    for _ in range(2):  # redelivered, or replayed from scratch
+        await office(handlers.record_in_journey, settled, envelope)
+    [entry] = await office(handlers.journey_of, newcomer_id)
+    assert (entry.agency, entry.occurred_on, entry.facts["district"]) == (
+        "settlement",
+        date(2025, 1, 15),
+        "Grorud",
+    )
+    assert "newcomer_id" not in entry.facts
+
+
+async def test_the_sweep_publishes_each_breach_and_gap_once(office: Office) -> None:
+    await office.municipality()
+    newcomer_id = uuid4()
+    settled = NewcomerSettled(
+        newcomer_id=newcomer_id,
+        municipality_code="0301",
+        district="Grorud",
+        settled_on=date(2025, 1, 15),
+        age_group="adult",
+        volunteer_contact_consent=False,
+    )
+    await office(handlers.record_in_journey, settled, Envelope.wrap(settled, source="/samvirke/settlement"))
+    coordination = handlers.Coordination(load_rule_sets(), Thresholds())
+    report = await office(handlers.sweep, coordination, date(2025, 6, 1))
+    assert (report.clock_breaches_published, report.gaps_published) == (2, 2)
+    published = [(t.rsplit(".", 1)[0], data) for t, _, data in await office.published(newcomer_id)]
+    assert sorted(data["rule_id"] for t, data in published if t.endswith("clock.breached")) == [
+        "no.competence-mapping",
+        "no.programme-decision",
+    ]
+    assert sorted(data["kind"] for t, data in published if t.endswith("registration-gap.found")) == [
+        "no_employment_case",
+        "no_learner_record",
+    ]
+    again = await office(handlers.sweep, coordination, date(2025, 6, 2))
+    assert (again.clock_breaches_published, again.gaps_published) == (0, 0)
