@@ -62,12 +62,14 @@ def _sweeping(
 
     async def run(database: Database) -> None:
         while True:
+            # Wait first: after a restart the consumer catches up on what agencies did meanwhile,
+            # so a duty done while this service was down is not published as a breach.
+            await asyncio.sleep(interval_s)
             try:
                 async with database.transaction() as session:
                     report = await handlers.sweep(SettlementStore(session), coordination, date.today())
                 log.info("coordination sweep: %s", report)
             except Exception:  # the store may be down for a while; the next sweep tries again
                 log.exception("coordination sweep failed")
-            await asyncio.sleep(interval_s)
 
     return run

@@ -74,7 +74,7 @@ class Story:
     def add(self, event_type: type[Event], **fields: object) -> "Story":
         event = event_type(newcomer_id=self.newcomer_id, **fields)
         envelope = Envelope.wrap(event, source="/test")
-        sent = datetime(2026, 1, 1, tzinfo=UTC) + timedelta(seconds=next(_sent))
+        sent = datetime(2020, 1, 1, tzinfo=UTC) + timedelta(seconds=next(_sent))  # recorded in good time
         self.entries.append(entry_for(event, replace(envelope, time=sent)))
         return self
 
@@ -87,6 +87,15 @@ class Story:
             age_group=AgeGroup.ADULT if adult else AgeGroup.CHILD,
             volunteer_contact_consent=False,
             **fields,
+        )
+
+    def waitlisted(self, on: str, code: str = "0301") -> "Story":
+        return self.add(
+            LearnerWaitlisted,
+            municipality_code=code,
+            track=Track.CLASSROOM,
+            reason="full",
+            waitlisted_on=d(on),
         )
 
     @property
@@ -245,15 +254,18 @@ def test_settled_adult_without_learner_record_or_case_is_a_gap_after_the_thresho
         (GapKind.NO_EMPLOYMENT_CASE, "employment"),
         (GapKind.NO_LEARNER_RECORD, "education"),
     ]
-    story.add(
-        LearnerWaitlisted,
-        municipality_code="0301",
-        track=Track.CLASSROOM,
-        reason="full",
-        waitlisted_on=d("2025-01-15"),
-    )
+    story.waitlisted("2025-01-15", code="0301")
     assert story.gaps("2025-01-29") == [(GapKind.NO_EMPLOYMENT_CASE, "employment")]
     assert Story().settled("2025-01-15", adult=False).gaps("2025-12-31") == []
+
+
+def test_an_agency_gets_its_days_from_when_the_settlement_was_entered() -> None:
+    story = Story().settled("2025-01-15")
+    late = story.entries[0]
+    late.recorded_at = datetime(2025, 3, 1, 9, tzinfo=UTC)  # entered six weeks after the fact
+    story.waitlisted("2025-01-15")
+    assert story.gaps("2025-03-14") == []
+    assert story.gaps("2025-03-15") == [(GapKind.NO_EMPLOYMENT_CASE, "employment")]
 
 
 def test_closing_as_other_without_a_note_is_a_missing_end_reason() -> None:
@@ -294,13 +306,7 @@ def test_records_left_open_after_a_handover_are_gaps_until_moved() -> None:
         (GapKind.OPEN_AFTER_HANDOVER, "education"),
         (GapKind.OPEN_AFTER_HANDOVER, "employment"),
     ]
-    story.add(
-        LearnerWaitlisted,
-        municipality_code="3405",
-        track=Track.CLASSROOM,
-        reason="full",
-        waitlisted_on=d("2025-06-01"),
-    )
+    story.waitlisted("2025-06-01", code="3405")
     assert story.gaps("2025-06-15") == [(GapKind.OPEN_AFTER_HANDOVER, "employment")]
 
 
@@ -354,13 +360,7 @@ def test_key_figures_of_a_municipality_year() -> None:
 
 def _with_records(story: Story) -> Story:
     settled_on = story.entries[0].facts["settled_on"]
-    story.add(
-        LearnerWaitlisted,
-        municipality_code="0301",
-        track=Track.CLASSROOM,
-        reason="full",
-        waitlisted_on=d(settled_on),
-    )
+    story.waitlisted(settled_on)
     return story.add(
         CaseOpened,
         municipality_code="0301",

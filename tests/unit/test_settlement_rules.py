@@ -2,7 +2,7 @@
 
 import json
 from collections.abc import AsyncIterator, Awaitable, Callable
-from datetime import date
+from datetime import date, timedelta
 from typing import Any, TypeVar
 from uuid import UUID, uuid4
 
@@ -523,14 +523,7 @@ async def test_integration_plan_is_agreed_with_settled_newcomers_and_revisions_r
 
 async def test_an_event_applied_again_is_kept_once_in_the_journey(office: Office) -> None:
     newcomer_id = uuid4()
-    settled = NewcomerSettled(
-        newcomer_id=newcomer_id,
-        municipality_code="0301",
-        district="Grorud",
-        settled_on=date(2025, 1, 15),
-        age_group="adult",
-        volunteer_contact_consent=False,
-    )
+    settled = _settled_event(newcomer_id)
     envelope = Envelope.wrap(settled, source="/samvirke/settlement")
     for _ in range(2):  # redelivered, or replayed from scratch
         await office(handlers.record_in_journey, settled, envelope)
@@ -546,17 +539,11 @@ async def test_an_event_applied_again_is_kept_once_in_the_journey(office: Office
 async def test_the_sweep_publishes_each_breach_and_gap_once(office: Office) -> None:
     await office.municipality()
     newcomer_id = uuid4()
-    settled = NewcomerSettled(
-        newcomer_id=newcomer_id,
-        municipality_code="0301",
-        district="Grorud",
-        settled_on=date(2025, 1, 15),
-        age_group="adult",
-        volunteer_contact_consent=False,
-    )
+    settled = _settled_event(newcomer_id)
     await office(handlers.record_in_journey, settled, Envelope.wrap(settled, source="/samvirke/settlement"))
     coordination = handlers.Coordination(load_rule_sets(), Thresholds())
-    report = await office(handlers.sweep, coordination, date(2025, 6, 1))
+    later = date.today() + timedelta(days=30)  # 14 days after it was recorded, gaps count
+    report = await office(handlers.sweep, coordination, later)
     assert (report.clock_breaches_published, report.gaps_published) == (2, 2)
     published = [(t.rsplit(".", 1)[0], data) for t, _, data in await office.published(newcomer_id)]
     assert sorted(data["rule_id"] for t, data in published if t.endswith("clock.breached")) == [
@@ -567,5 +554,16 @@ async def test_the_sweep_publishes_each_breach_and_gap_once(office: Office) -> N
         "no_employment_case",
         "no_learner_record",
     ]
-    again = await office(handlers.sweep, coordination, date(2025, 6, 2))
+    again = await office(handlers.sweep, coordination, later + timedelta(days=1))
     assert (again.clock_breaches_published, again.gaps_published) == (0, 0)
+
+
+def _settled_event(newcomer_id: UUID) -> NewcomerSettled:
+    return NewcomerSettled(
+        newcomer_id=newcomer_id,
+        municipality_code="0301",
+        district="Grorud",
+        settled_on=date(2025, 1, 15),
+        age_group="adult",
+        volunteer_contact_consent=False,
+    )

@@ -113,7 +113,8 @@ def _missing_records(journey: Journey, as_of: date, thresholds: Thresholds) -> l
     settled_on = journey.settled_on
     if not journey.is_adult or settled_on is None or journey.first(settlement.NewcomerDeparted):
         return []
-    overdue_since = settled_on + timedelta(days=thresholds.record_within_days)
+    assert journey.settled is not None
+    overdue_since = _known_on(journey.settled) + timedelta(days=thresholds.record_within_days)
     return [
         _gap(
             journey,
@@ -187,12 +188,12 @@ def _open_after_moving_on(journey: Journey, as_of: date, thresholds: Thresholds)
     moves = [(m, GapKind.OPEN_AFTER_HANDOVER) for m in journey.of(settlement.HandoverCompleted)]
     moves += [(m, GapKind.OPEN_AFTER_DEPARTURE) for m in journey.of(settlement.NewcomerDeparted)]
     for move, kind in moves:
-        if as_of < move.occurred_on + wait:
+        if as_of < _known_on(move) + wait:
             continue
         destination = move.facts.get("to_municipality_code")
+        before = [e for e in journey.entries if e.recorded_at < move.recorded_at]
+        after = [e for e in journey.entries if e.recorded_at >= move.recorded_at and e is not move]
         for record in RECORDS:
-            before = [e for e in journey.entries if e.recorded_at < move.recorded_at]
-            after = [e for e in journey.entries if e.recorded_at >= move.recorded_at and e is not move]
             if not _is_open(record, before) or _followed_up(record, after, destination):
                 continue
             where = f"handed over to {destination}" if destination else "departed"
@@ -207,6 +208,16 @@ def _open_after_moving_on(journey: Journey, as_of: date, thresholds: Thresholds)
                 )
             )
     return gaps
+
+
+def _known_on(entry: JourneyEntry) -> date:
+    """When agencies could know: the event's date, or the day it was published if that came later.
+
+    A settlement entered weeks after the fact gives the other agencies their
+    days from then, and an agency that is only behind on its queue for a
+    moment never shows as a gap.
+    """
+    return max(entry.occurred_on, entry.recorded_at.date())
 
 
 def _is_open(record: _Record, entries: list[JourneyEntry]) -> bool:

@@ -1,0 +1,138 @@
+"""The coordinator's view across agencies, for settlement tokens with the coordinator role."""
+
+from datetime import date
+from typing import Annotated
+from uuid import UUID
+
+from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi.responses import PlainTextResponse
+
+from shared.auth import Agency, require_role
+from shared.service import store_dependency
+
+from .. import handlers
+from ..coordination import Clock, ClockStatus, Gap, GapKind, KpiReport, RuleSet
+from ..models import JourneyEntryPublic
+from ..store import SettlementStore
+
+StoreDep = Annotated[SettlementStore, store_dependency(SettlementStore)]
+
+COORDINATOR = "coordinator"
+router = APIRouter(prefix="/coordination", tags=["coordination"], dependencies=[require_role(COORDINATOR)])
+
+
+def _coordination(request: Request) -> handlers.Coordination:
+    return request.app.state.coordination  # type: ignore[no-any-return]
+
+
+CoordinationDep = Annotated[handlers.Coordination, Depends(_coordination)]
+AsOf = Annotated[date | None, Query(description="The day to evaluate on; today if left out")]
+
+
+@router.get(
+    "/newcomers/{newcomer_id}/journey",
+    summary="Every agency's events about a newcomer, in order: who did what, and when",
+)
+async def journey(newcomer_id: UUID, store: StoreDep) -> list[JourneyEntryPublic]:
+    return [JourneyEntryPublic.model_validate(e) for e in await handlers.journey_of(store, newcomer_id)]
+
+
+@router.get("/newcomers/{newcomer_id}/clocks", summary="A newcomer's statutory clocks")
+async def clocks_of_newcomer(
+    newcomer_id: UUID, store: StoreDep, coordination: CoordinationDep, as_of: AsOf = None
+) -> list[Clock]:
+    await handlers.journey_of(store, newcomer_id)  # 404 for an unknown newcomer
+    return await handlers.clocks(store, coordination, as_of=as_of or date.today(), newcomer_id=newcomer_id)
+
+
+@router.get(
+    "/clocks",
+    summary="Statutory clocks, e.g. at risk or breached, per agency",
+    description="`status=at_risk&status=overdue` lists those due soon or late but within their limit; "
+    "`status=breached` those past it.",
+)
+async def list_clocks(
+    store: StoreDep,
+    coordination: CoordinationDep,
+    as_of: AsOf = None,
+    agency: Agency | None = None,
+    status: Annotated[list[ClockStatus] | None, Query()] = None,
+    municipality_code: str | None = None,
+) -> list[Clock]:
+    return await handlers.clocks(
+        store,
+        coordination,
+        as_of=as_of or date.today(),
+        agency=agency,
+        statuses=status or (),
+        municipality_code=municipality_code,
+    )
+
+
+@router.get("/gaps", summary="Registration gaps between agencies, per agency")
+async def list_gaps(
+    store: StoreDep,
+    coordination: CoordinationDep,
+    as_of: AsOf = None,
+    agency: Agency | None = None,
+    kind: GapKind | None = None,
+    municipality_code: str | None = None,
+) -> list[Gap]:
+    return await handlers.gaps(
+        store,
+        coordination,
+        as_of=as_of or date.today(),
+        agency=agency,
+        kind=kind,
+        municipality_code=municipality_code,
+    )
+
+
+# The CSV route first: `{year}` alone would also match "2025.csv".
+@router.get(
+    "/kpis/{code}/{year}.csv",
+    summary="Key figures of a municipality's year (CSV)",
+    response_class=PlainTextResponse,
+    responses={200: {"content": {"text/csv": {}}}},
+)
+async def key_figures_csv(
+    code: str,
+    year: Annotated[int, Path(ge=2000, le=2100)],
+    store: StoreDep,
+    coordination: CoordinationDep,
+    as_of: AsOf = None,
+) -> PlainTextResponse:
+    report = await handlers.key_figures(
+        store, coordination, municipality_code=code, year=year, as_of=as_of or date.today()
+    )
+    return PlainTextResponse(
+        report.csv(),
+        media_type="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="samvirke-kpis-{code}-{year}.csv"'},
+    )
+
+
+@router.get("/kpis/{code}/{year}", summary="Key figures of a municipality's year (JSON)")
+async def key_figures(
+    code: str,
+    year: Annotated[int, Path(ge=2000, le=2100)],
+    store: StoreDep,
+    coordination: CoordinationDep,
+    as_of: AsOf = None,
+) -> KpiReport:
+    return await handlers.key_figures(
+        store, coordination, municipality_code=code, year=year, as_of=as_of or date.today()
+    )
+
+
+@router.get("/rules", summary="The statutory clock rule sets in force, per country")
+async def rules(coordination: CoordinationDep) -> list[RuleSet]:
+    return list(coordination.rule_sets.values())
+
+
+@router.post(
+    "/sweeps",
+    summary="Publish clock breaches and gaps found today (the service also does this on a schedule)",
+)
+async def sweep(store: StoreDep, coordination: CoordinationDep) -> handlers.SweepReport:
+    return await handlers.sweep(store, coordination, date.today())
