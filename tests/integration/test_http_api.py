@@ -100,6 +100,27 @@ async def test_api_needs_a_token_of_the_services_own_agency(platform: Platform) 
         assert "education service" in response.json()["detail"]
 
 
+async def test_coordination_needs_the_coordinator_role_and_names_bad_input(platform: Platform) -> None:
+    staff = await platform.clients["settlement"].get("/coordination/clocks")
+    assert staff.status_code == 403
+    assert "coordinator role" in staff.json()["detail"]
+    coordinator = platform.coordinator
+    unknown = await coordinator.get(f"/coordination/newcomers/{uuid4()}/journey")
+    assert unknown.status_code == 404
+    assert (await coordinator.get("/coordination/kpis/9999/2025")).status_code == 404
+    for path, params in (
+        ("/coordination/clocks", {"as_of": "2025-13-01"}),
+        ("/coordination/clocks", {"status": "late"}),
+        ("/coordination/gaps", {"kind": "typo", "agency": "police"}),
+        ("/coordination/kpis/0301/1850", {}),
+    ):
+        response = await coordinator.get(path, params=params)
+        assert response.status_code == 422, (path, params, response.text)
+        assert response.headers["content-type"] == "application/problem+json"
+    rules = (await coordinator.get("/coordination/rules")).json()
+    assert {rule_set["country"] for rule_set in rules} == {"NO", "DK"}
+
+
 async def test_health_docs_and_event_catalogue_are_open(platform: Platform) -> None:
     async with with_token(platform.clients["employment"], None) as anonymous:
         assert (await anonymous.get("/healthz")).json() == {"status": "ok"}
