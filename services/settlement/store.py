@@ -3,7 +3,7 @@
 from typing import ClassVar
 from uuid import UUID
 
-from sqlalchemy import func, or_
+from sqlalchemy import func, or_, text
 from sqlmodel import col, select
 
 from shared.events.settlement import ConsentPurpose
@@ -24,6 +24,8 @@ from .models import (
     Settlement,
     Sex,
 )
+
+SWEEP_LOCK = 0x53574545505F4F4E  # "SWEEP_ON": held by the instance publishing breaches and gaps
 
 TABLES = [
     model.__table__  # type: ignore[union-attr]
@@ -217,6 +219,16 @@ class SettlementStore(Store):
     async def sexes(self) -> dict[UUID, Sex]:
         rows = await self.session.exec(select(Newcomer.id, Newcomer.sex))
         return {newcomer_id: Sex(sex) for newcomer_id, sex in rows.all()}
+
+    async def one_sweep_at_a_time(self) -> None:
+        """Waits for any other instance's sweep to commit, so each notice is published once.
+
+        On PostgreSQL a transaction-scoped advisory lock; a SQLite write
+        transaction holds the whole store already.
+        """
+        connection = await self.session.connection()
+        if connection.dialect.name == "postgresql":
+            await connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": SWEEP_LOCK})
 
     async def notices(self) -> set[tuple[UUID, str, str]]:
         rows = await self.session.exec(

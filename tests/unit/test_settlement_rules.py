@@ -1,5 +1,6 @@
 """The refugee office's rules, each checked against a real store through the handlers."""
 
+import asyncio
 import json
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import date, timedelta
@@ -567,3 +568,15 @@ def _settled_event(newcomer_id: UUID) -> NewcomerSettled:
         age_group="adult",
         volunteer_contact_consent=False,
     )
+
+
+async def test_sweeps_running_at_once_publish_each_notice_once(office: Office) -> None:
+    await office.municipality()
+    for _ in range(3):
+        event = _settled_event(uuid4())
+        await office(handlers.record_in_journey, event, Envelope.wrap(event, source="/samvirke/settlement"))
+    coordination = handlers.Coordination(load_rule_sets(), Thresholds())
+    later = date.today() + timedelta(days=30)
+    reports = await asyncio.gather(*(office(handlers.sweep, coordination, later) for _ in range(2)))
+    assert sorted(r.clock_breaches_published + r.gaps_published for r in reports) == [0, 12]
+    assert len(await office.published()) == 12  # 3 newcomers × (2 clocks + 2 gaps)

@@ -126,6 +126,7 @@ async def key_figures(
 
 async def sweep(store: SettlementStore, coordination: Coordination, today: date) -> SweepReport:
     """Publishes each clock breach and registration gap found as of `today` that is not published yet."""
+    await store.one_sweep_at_a_time()
     published = await store.notices()
     breaches = 0
     for clock in await clocks(store, coordination, as_of=today, statuses=[ClockStatus.BREACHED]):
