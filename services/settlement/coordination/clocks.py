@@ -20,10 +20,6 @@ class ClockStatus(StrEnum):
     MET_LATE = "met_late"
     CANCELLED = "cancelled"  # e.g. the newcomer left the country
 
-    @property
-    def is_open(self) -> bool:
-        return self in (ClockStatus.RUNNING, ClockStatus.AT_RISK, ClockStatus.OVERDUE, ClockStatus.BREACHED)
-
 
 class Clock(BaseModel):
     model_config = ConfigDict(frozen=True)
@@ -44,9 +40,10 @@ class Clock(BaseModel):
     @property
     def breached(self) -> bool:
         """The limit passed without what the clock asks for, whether it came later or not yet."""
-        end = self.stopped_on or self.cancelled_on
         return self.status is ClockStatus.BREACHED or (
-            self.status is ClockStatus.MET_LATE and end is not None and end > self.limit_on
+            self.status is ClockStatus.MET_LATE
+            and self.stopped_on is not None
+            and self.stopped_on > self.limit_on
         )
 
     @computed_field  # type: ignore[prop-decorator]

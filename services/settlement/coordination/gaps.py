@@ -14,11 +14,12 @@ from pydantic import BaseModel, ConfigDict
 from shared.events import Event, education, employment, settlement
 from shared.events.education import WithdrawalReason
 from shared.events.employment import EndReason
+from shared.events.settlement import CefrLevel
 
 from ..models import JourneyEntry
 from .journey import Journey
 
-CEFR = ["A1", "A2", "B1", "B2", "C1", "C2"]
+CEFR = [level.value for level in CefrLevel]  # in order, A1 lowest
 
 
 class GapKind(StrEnum):

@@ -112,10 +112,6 @@ class Journey:
                 code = handover.facts["to_municipality_code"]
         return code
 
-    @property
-    def municipality(self) -> str | None:
-        return self.municipality_on(date.max)
-
     @staticmethod
     def fact(entry: JourneyEntry | None, name: str) -> Any:
         return entry.facts.get(name) if entry is not None else None
