@@ -83,6 +83,7 @@ async def test_education_reacts_to_every_agency_and_publishes_each_of_its_events
                     kind="work_practice",
                     starts_on=TODAY,
                     hours_per_week=20,
+                    language_learning_at_work=True,
                 ),
                 source="/samvirke/employment",
             ),

@@ -256,6 +256,14 @@ async def test_a_placement_moves_the_learner_to_the_work_integrated_track_and_ba
     at_work = await school.course(track="work_integrated")
     newcomer = await school.settle()
     placement = uuid4()
+    elsewhere = PlacementStarted(
+        newcomer_id=newcomer, placement_id=uuid4(), kind="work_practice", starts_on=TODAY, hours_per_week=20
+    )
+    await school(handlers.to_work_integrated_track, elsewhere)  # no language learning at work: stays in class
+    assert ((await school.learner(newcomer)).track, (await school.learner(newcomer)).course_id) == (
+        "classroom",
+        classroom.id,
+    )
     await school(
         handlers.to_work_integrated_track,
         PlacementStarted(
@@ -264,6 +272,7 @@ async def test_a_placement_moves_the_learner_to_the_work_integrated_track_and_ba
             kind="work_practice",
             starts_on=TODAY,
             hours_per_week=20,
+            language_learning_at_work=True,
         ),
     )
     learner = await school.learner(newcomer)

@@ -14,10 +14,11 @@ from .placement import leave_course, place
 
 
 async def to_work_integrated_track(store: EducationStore, event: PlacementStarted) -> Learner | None:
-    """A practice placement moves the learner to the work-integrated track (Lillehammer model)."""
+    """A placement where the newcomer learns the language through the work moves the learner
+    to the work-integrated track (Lillehammer model); other placements leave the course as it is."""
     learner = await _active(store, event.newcomer_id)
-    if learner is None:
-        return None
+    if learner is None or not event.language_learning_at_work:
+        return learner
     learner.placement_id = event.placement_id
     await _change_track(
         store, learner, Track.WORK_INTEGRATED, event.starts_on, f"placement {event.placement_id} started"
