@@ -22,7 +22,7 @@ what that leaves undone; once it is back, those gaps close.
 
 import json
 from collections.abc import AsyncIterator, Awaitable
-from contextlib import AsyncExitStack, asynccontextmanager
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -67,25 +67,14 @@ class Agencies:
 
     kafka: KafkaEndpoint
     prefix: str
-    data_dir: Path
+    settings: dict[str, Any]
     clients: dict[str, httpx.AsyncClient]
     coordinator: httpx.AsyncClient
-    stack: AsyncExitStack
-
-    def settings(self) -> dict[str, Any]:
-        return {
-            "auth_secret": AUTH_SECRET,
-            "kafka_bootstrap_servers": self.kafka.bootstrap_servers,
-            "kafka_topic_prefix": self.prefix,
-            "data_dir": str(self.data_dir),
-            "outbox_poll_interval_s": 0.2,
-            "coordination_sweep_interval_s": 0,  # the test sweeps when it wants to
-        }
 
     @asynccontextmanager
     async def school(self) -> AsyncIterator[None]:
         """Runs the language school's service (a fresh process, as it were) for the block's duration."""
-        app = create_education(EducationSettings(**self.settings()))
+        app = create_education(EducationSettings(**self.settings))
         client = _client(app, "education", tokens(AUTH_SECRET)["education"])
         self.clients["education"] = client
         async with running({"education": app}):
@@ -109,22 +98,27 @@ def _client(app: Any, name: str, token: str) -> httpx.AsyncClient:
 
 @pytest.fixture
 async def agencies(kafka: KafkaEndpoint, tmp_path: Path) -> AsyncIterator[Agencies]:
-    async with AsyncExitStack() as stack:
-        prefix = f"c{uuid4().hex[:10]}."
-        partial = Agencies(kafka, prefix, tmp_path, {}, None, stack)  # type: ignore[arg-type]
-        common = partial.settings()
-        apps = {
-            "settlement": create_settlement(SettlementSettings(**common)),
-            "employment": create_employment(EmploymentSettings(**common)),
-            "volunteering": create_volunteering(VolunteeringSettings(**common)),
-        }
-        staff = tokens(AUTH_SECRET)
-        partial.clients = {name: _client(app, name, staff[name]) for name, app in apps.items()}
-        partial.coordinator = _client(apps["settlement"], "settlement", coordinator_token(AUTH_SECRET))
-        await stack.enter_async_context(running(apps))
-        yield partial
-        for client in [*partial.clients.values(), partial.coordinator]:
-            await client.aclose()
+    prefix = f"c{uuid4().hex[:10]}."
+    settings: dict[str, Any] = {
+        "auth_secret": AUTH_SECRET,
+        "kafka_bootstrap_servers": kafka.bootstrap_servers,
+        "kafka_topic_prefix": prefix,
+        "data_dir": str(tmp_path),
+        "outbox_poll_interval_s": 0.2,
+        "coordination_sweep_interval_s": 0,  # the test sweeps when it wants to
+    }
+    apps = {
+        "settlement": create_settlement(SettlementSettings(**settings)),
+        "employment": create_employment(EmploymentSettings(**settings)),
+        "volunteering": create_volunteering(VolunteeringSettings(**settings)),
+    }
+    staff = tokens(AUTH_SECRET)
+    clients = {name: _client(app, name, staff[name]) for name, app in apps.items()}
+    coordinator = _client(apps["settlement"], "settlement", coordinator_token(AUTH_SECRET))
+    async with running(apps):
+        yield Agencies(kafka, prefix, settings, clients, coordinator)
+    for client in [*clients.values(), coordinator]:
+        await client.aclose()
 
 
 async def test_clocks_gaps_and_key_figures_of_a_scripted_cohort(agencies: Agencies) -> None:

@@ -82,8 +82,7 @@ class Journey:
     entries: Sequence[JourneyEntry]
 
     def of(self, *types: type[Event]) -> list[JourneyEntry]:
-        wanted = {event.type for event in types}
-        return [entry for entry in self.entries if entry.type in wanted]
+        return self.of_types(event.type for event in types)
 
     def of_types(self, types: Iterable[str]) -> list[JourneyEntry]:
         wanted = set(types)

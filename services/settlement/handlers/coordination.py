@@ -67,21 +67,14 @@ async def clocks(
     statuses: Collection[ClockStatus] = (),
     municipality_code: str | None = None,
 ) -> list[Clock]:
-    countries = await store.countries()
-    found = []
-    for journey in await _journeys(store, newcomer_id):
-        country = countries.get(journey.fact(journey.settled, "municipality_code"))
-        rule_set = coordination.rule_sets.get(country) if country else None
-        if rule_set is None:
-            continue
-        found += [
-            clock
-            for clock in clocks_of(journey, rule_set, as_of)
-            if (agency is None or clock.agency == agency)
-            and (not statuses or clock.status in statuses)
-            and (municipality_code is None or clock.municipality_code == municipality_code)
-        ]
-    return sorted(found, key=lambda clock: (clock.due_on, clock.rule_id, str(clock.newcomer_id)))
+    journeys = await _journeys(store, newcomer_id)
+    return [
+        clock
+        for clock in _clocks_in(journeys, await store.countries(), coordination, as_of)
+        if (agency is None or clock.agency == agency)
+        and (not statuses or clock.status in statuses)
+        and (municipality_code is None or clock.municipality_code == municipality_code)
+    ]
 
 
 async def gaps(
@@ -94,15 +87,13 @@ async def gaps(
     kind: GapKind | None = None,
     municipality_code: str | None = None,
 ) -> list[Gap]:
-    found = [
+    return [
         gap
-        for journey in await _journeys(store, newcomer_id)
-        for gap in gaps_of(journey, as_of, coordination.thresholds)
+        for gap in _gaps_in(await _journeys(store, newcomer_id), coordination, as_of)
         if (agency is None or gap.agency == agency)
         and (kind is None or gap.kind == kind)
         and (municipality_code is None or gap.municipality_code == municipality_code)
     ]
-    return sorted(found, key=lambda gap: (gap.since, gap.kind, str(gap.newcomer_id)))
 
 
 async def key_figures(
@@ -128,8 +119,11 @@ async def sweep(store: SettlementStore, coordination: Coordination, today: date)
     """Publishes each clock breach and registration gap found as of `today` that is not published yet."""
     await store.one_sweep_at_a_time()
     published = await store.notices()
+    journeys = await _journeys(store)
     breaches = 0
-    for clock in await clocks(store, coordination, as_of=today, statuses=[ClockStatus.BREACHED]):
+    for clock in _clocks_in(journeys, await store.countries(), coordination, today):
+        if clock.status is not ClockStatus.BREACHED:
+            continue
         key = (clock.newcomer_id, "clock.breached", clock.rule_id)
         if key in published:
             continue
@@ -148,7 +142,7 @@ async def sweep(store: SettlementStore, coordination: Coordination, today: date)
         store.add_notice(CoordinationNotice(newcomer_id=key[0], kind=key[1], reference=key[2]))
         breaches += 1
     found = 0
-    for gap in await gaps(store, coordination, as_of=today):
+    for gap in _gaps_in(journeys, coordination, today):
         key = (gap.newcomer_id, f"gap.{gap.kind}", f"{gap.agency}:{gap.reference}")
         if key in published:
             continue
@@ -167,6 +161,24 @@ async def sweep(store: SettlementStore, coordination: Coordination, today: date)
         store.add_notice(CoordinationNotice(newcomer_id=key[0], kind=key[1], reference=key[2]))
         found += 1
     return SweepReport(as_of=today, clock_breaches_published=breaches, gaps_published=found)
+
+
+def _clocks_in(
+    journeys: list[Journey], countries: Mapping[str, Country], coordination: Coordination, as_of: date
+) -> list[Clock]:
+    """Every journey's clocks under its settling municipality's country's rules, soonest due first."""
+    found = []
+    for journey in journeys:
+        country = countries.get(journey.fact(journey.settled, "municipality_code"))
+        rule_set = coordination.rule_sets.get(country) if country else None
+        if rule_set is not None:
+            found += clocks_of(journey, rule_set, as_of)
+    return sorted(found, key=lambda clock: (clock.due_on, clock.rule_id, str(clock.newcomer_id)))
+
+
+def _gaps_in(journeys: list[Journey], coordination: Coordination, as_of: date) -> list[Gap]:
+    found = [gap for journey in journeys for gap in gaps_of(journey, as_of, coordination.thresholds)]
+    return sorted(found, key=lambda gap: (gap.since, gap.kind, gap.agency, str(gap.newcomer_id)))
 
 
 async def _journeys(store: SettlementStore, newcomer_id: UUID | None = None) -> list[Journey]:
