@@ -132,6 +132,12 @@ class OutboxRelay:
         self._poll_interval_s = poll_interval_s
         self._max_backoff_s = max_backoff_s
         self._wake = asyncio.Event()
+        self._stopping = False
+
+    def stop(self) -> None:
+        """Asks `run` to return once the batch in hand is published and deleted."""
+        self._stopping = True
+        self.notify()
 
     def notify(self) -> None:
         """Wakes the relay now, instead of at its next poll."""
@@ -144,9 +150,9 @@ class OutboxRelay:
 
     async def run(self) -> None:
         backoff = self._poll_interval_s
-        while True:
+        while not self._stopping:
             try:
-                while await self.publish_pending() == self._batch_size:
+                while await self.publish_pending() == self._batch_size and not self._stopping:
                     pass
                 backoff = self._poll_interval_s
             except asyncio.CancelledError:

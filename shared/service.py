@@ -31,6 +31,7 @@ from .topics import ensure_topics
 
 StoreT = TypeVar("StoreT")
 
+RELAY_STOP_S = 5.0  # at shutdown, how long the relay may take to finish its batch (Kafka may be down)
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})  # reads: they change nothing
 
 
@@ -102,6 +103,10 @@ def build_service(
         finally:
             if consumer is not None:
                 await consumer.stop(settings.shutdown_grace_s)  # the batch in hand is finished and committed
+            # Cancelled inside a database call, a task leaves its connection to be reset by the
+            # garbage collector, mid-shutdown; the relay is asked to finish its batch instead.
+            relay.stop()
+            await asyncio.wait([relay_task], timeout=RELAY_STOP_S)
             for task in [*tasks, relay_task]:
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):

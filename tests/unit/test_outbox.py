@@ -178,3 +178,25 @@ async def test_a_commit_that_staged_nothing_does_not_wake_the_relay(database: Da
     async with database.transaction() as session:
         stage(session, opened(), source="/samvirke/employment")
     assert woken == [True]
+
+
+async def test_a_stopped_relay_finishes_the_batch_in_hand_and_returns(database: Database) -> None:
+    for _ in range(5):
+        async with database.transaction() as session:
+            stage(session, opened(), source="/samvirke/education")
+    sending = asyncio.Event()
+
+    async def slow_kafka(row: OutboxMessage) -> asyncio.Future[object]:
+        sending.set()
+        acknowledged: asyncio.Future[object] = asyncio.get_running_loop().create_future()
+        asyncio.get_running_loop().call_later(0.2, acknowledged.set_result, None)
+        return acknowledged
+
+    relay = OutboxRelay(database, slow_kafka, batch_size=2)
+    task = asyncio.create_task(relay.run())
+    await sending.wait()
+    relay.stop()  # while the first batch waits for Kafka's acknowledgement
+    await asyncio.wait_for(task, timeout=5)  # returns by itself: nothing cancelled mid-transaction
+    async with database.session() as session:
+        left = await pending_count(session)
+    assert left == 3, "the batch in hand was published and deleted, and no other batch started"
