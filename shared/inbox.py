@@ -8,6 +8,10 @@ Records arrive in batches (from several partitions at once) and a batch is
 applied in one transaction: one commit per batch rather than per event.
 Should an event have to be rolled back alone (`NotForUs`, a failing
 handler), the batch is applied again with a savepoint per event.
+
+A service may `prepare` each batch: load, in a few statements, what its
+handlers will look up, so that applying an event usually queries nothing
+and the batch's rows are written together when it commits.
 """
 
 import asyncio
@@ -22,7 +26,7 @@ from uuid import UUID
 from aiokafka import ConsumerRecord, TopicPartition
 from opentelemetry.trace import Tracer
 from sqlalchemy import exc as sa_exc
-from sqlalchemy import tuple_
+from sqlalchemy import insert, tuple_
 from sqlmodel import Field, SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -47,6 +51,7 @@ Handler = Callable[[AsyncSession, Any], Awaitable[None]]
 EnvelopeHandler = Callable[[AsyncSession, Any, Envelope], Awaitable[None]]
 Forget = Callable[[AsyncSession, UUID], Awaitable[None]]  # a tombstone: erase what is held on the newcomer
 Apply = Callable[[AsyncSession], Awaitable[None]]
+Prepare = Callable[[AsyncSession, Sequence[Any]], Awaitable[None]]  # a batch's events, before they apply
 
 
 @dataclass(frozen=True)
@@ -86,6 +91,7 @@ class _Item:
     envelope: Envelope
     apply: Apply
     span: str
+    event: Event | None = None  # None for a tombstone
 
     @property
     def partition(self) -> TopicPartition:
@@ -114,6 +120,7 @@ class EventConsumer:
         database: Database,
         handlers: Mapping[type[Event], AnyHandler],
         forget: Mapping[type[Event], Forget] | None = None,
+        prepare: Prepare | None = None,
         dead_letters: DeadLetters,
         tracer: Tracer,
         handler_attempts: int = 3,
@@ -123,6 +130,7 @@ class EventConsumer:
         self._database = database
         self._handlers = {event.type: handler for event, handler in handlers.items()}
         self._forget = {event.type: forget for event, forget in (forget or {}).items()}
+        self._prepare = prepare
         self._dead_letters = dead_letters
         self._tracer = tracer
         self._handler_attempts = handler_attempts
@@ -255,9 +263,9 @@ class EventConsumer:
             return None
         if isinstance(handler, WithEnvelope):
             return _Item(
-                record, envelope, lambda s: handler.handle(s, event, envelope), f"apply {envelope.type}"
+                record, envelope, lambda s: handler.handle(s, event, envelope), f"apply {envelope.type}", event
             )
-        return _Item(record, envelope, lambda s: handler(s, event), f"apply {envelope.type}")
+        return _Item(record, envelope, lambda s: handler(s, event), f"apply {envelope.type}", event)
 
     async def _apply_all(self, items: list[_Item]) -> list[tuple[ConsumerRecord[Any, Any], str]]:
         """Applies `items` in one transaction; returns those whose handler kept failing.
@@ -275,7 +283,8 @@ class EventConsumer:
 
     async def _apply_together(self, items: list[_Item]) -> None:
         async with self._database.transaction() as session:
-            for item in await _not_applied(session, items):
+            fresh = await self._not_applied(session, items)
+            for item in fresh:
                 with self._span(item):
                     try:
                         await item.apply(session)
@@ -283,15 +292,23 @@ class EventConsumer:
                         if _is_transient(error):
                             raise
                         raise _ApplyApart from error
-                session.add(_inbox_entry(item.envelope))
+            if fresh:  # one statement for the batch's inbox rows
+                await session.exec(insert(InboxEntry), params=[_inbox_row(item.envelope) for item in fresh])
 
     async def _apply_apart(self, items: list[_Item]) -> list[tuple[ConsumerRecord[Any, Any], str]]:
         dead: list[tuple[ConsumerRecord[Any, Any], str]] = []
         async with self._database.transaction() as session:
-            for item in await _not_applied(session, items):
+            for item in await self._not_applied(session, items):
                 if reason := await self._apply_one(session, item):
                     dead.append((item.record, reason))
         return dead
+
+    async def _not_applied(self, session: AsyncSession, items: list[_Item]) -> list[_Item]:
+        """The items not applied before, each once, with what they will look up loaded."""
+        fresh = await _not_applied(session, items)
+        if self._prepare is not None:
+            await self._prepare(session, [item.event for item in fresh if item.event is not None])
+        return fresh
 
     def _span(self, item: _Item) -> Any:
         attributes = {
@@ -307,7 +324,7 @@ class EventConsumer:
             for attempt in range(1, self._handler_attempts + 1):
                 try:
                     async with session.begin_nested():
-                        session.add(_inbox_entry(item.envelope))
+                        session.add(InboxEntry(**_inbox_row(item.envelope)))
                         await item.apply(session)
                     return None
                 except NotForUs:
@@ -324,10 +341,13 @@ class _ApplyApart(Exception):
     """An event of the batch must be rolled back alone: apply the batch with savepoints."""
 
 
-def _inbox_entry(envelope: Envelope) -> InboxEntry:
-    return InboxEntry(
-        source=envelope.source, event_id=envelope.id, type=envelope.type, applied_at=datetime.now(UTC)
-    )
+def _inbox_row(envelope: Envelope) -> dict[str, Any]:
+    return {
+        "source": envelope.source,
+        "event_id": envelope.id,
+        "type": envelope.type,
+        "applied_at": datetime.now(UTC),
+    }
 
 
 async def _not_applied(session: AsyncSession, items: list[_Item]) -> list[_Item]:

@@ -23,7 +23,7 @@ from .config import ServiceSettings
 from .db import Database
 from .events import COMPACTED_TOPICS, Event
 from .http import install_problem_handlers, operations_router
-from .inbox import AnyHandler, EventConsumer, Forget, InboxEntry
+from .inbox import AnyHandler, EventConsumer, Forget, InboxEntry, Prepare
 from .messaging import create_broker, dead_letter_sender, declare_outbox_publishers, outbox_sender, subscribe
 from .outbox import OutboxMessage, OutboxRelay
 from .telemetry import tracer_provider_from_env
@@ -47,6 +47,7 @@ def build_service(
     publishes: tuple[type[Event], ...],
     consumes: Mapping[type[Event], AnyHandler] | None = None,
     forgets: Mapping[type[Event], Forget] | None = None,
+    prepare: Prepare | None = None,
     background: Sequence[Callable[[Database], Coroutine[Any, Any, None]]] = (),
     tracer_provider: TracerProvider | None = None,
 ) -> FastAPI:
@@ -77,6 +78,7 @@ def build_service(
             database=database,
             handlers=consumes,
             forget=forgets,
+            prepare=prepare,
             dead_letters=dead_letter_sender(broker, settings),
             tracer=tracer_provider.get_tracer("samvirke.inbox"),
         )

@@ -1,6 +1,9 @@
 """Other agencies' events this service acts on, each routed to its use case."""
 
+from collections.abc import Sequence
 from typing import Any
+
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from shared.contacts import forget_contact, keep_contact
 from shared.events.employment import EmploymentStarted, PlacementEnded, PlacementStarted
@@ -31,3 +34,8 @@ CONSUMES: dict[type[Any], Handler] = {
 }
 
 FORGETS: dict[type[Any], Forget] = {PersonalDetails: forget_contact}
+
+
+async def prepare(session: AsyncSession, events: Sequence[Any]) -> None:
+    """Loads a batch's learners at once: applying each event then queries nothing for them."""
+    await EducationStore(session).load_learners(event.newcomer_id for event in events)

@@ -11,7 +11,7 @@ from shared.service import build_service
 
 from .api import router
 from .config import EducationSettings
-from .consumers import CONSUMES, FORGETS
+from .consumers import CONSUMES, FORGETS, prepare
 from .store import TABLES
 
 
@@ -28,5 +28,6 @@ def create_app(settings: EducationSettings, *, tracer_provider: TracerProvider |
         publishes=education.EVENTS,
         consumes=CONSUMES,
         forgets=FORGETS,
+        prepare=prepare,
         tracer_provider=tracer_provider,
     )

@@ -1,5 +1,6 @@
 """The language school's SQL."""
 
+from collections.abc import Iterable
 from datetime import date
 from typing import ClassVar
 from uuid import UUID
@@ -23,6 +24,9 @@ from .models import (
     LearnerStatus,
 )
 
+_NO_LEARNER = "education.no_learner"  # session info: newcomers known to have no learner record
+_COURSES_IN = "education.courses_in"  # session info: courses by (municipality, track)
+
 TABLES = [
     model.__table__  # type: ignore[union-attr]
     for model in (Course, Learner, Contact, Enrolment, Assessment, Attendance)
@@ -34,6 +38,25 @@ class EducationStore(Store):
 
     def add(self, row: Course | Learner | Enrolment | Assessment | Attendance) -> None:
         self.session.add(row)
+        if isinstance(row, Learner):
+            self.session.info.get(_NO_LEARNER, set()).discard(row.newcomer_id)
+        elif isinstance(row, Course):
+            self.session.info.pop(_COURSES_IN, None)
+
+    async def load_learners(self, newcomer_ids: Iterable[UUID]) -> None:
+        """Loads these newcomers' learner records at once, so `get_learner` then queries nothing.
+
+        For the rest of the transaction: what `add` adds is seen, and nothing
+        else writes learners meanwhile (the transaction holds SQLite's write
+        lock; on PostgreSQL the consumer is the only writer of learners).
+        """
+        wanted = set(newcomer_ids)
+        found: set[UUID] = set()
+        ids = list(wanted)
+        for start in range(0, len(ids), 500):
+            query = select(Learner).where(col(Learner.newcomer_id).in_(ids[start : start + 500]))
+            found.update(learner.newcomer_id for learner in (await self.session.exec(query)).all())
+        self.session.info.setdefault(_NO_LEARNER, set()).update(wanted - found)
 
     # courses
 
@@ -43,12 +66,16 @@ class EducationStore(Store):
         return await self.session.get(Course, course_id, with_for_update=for_update)
 
     async def courses_in(self, municipality_code: str, track: Track) -> list[Course]:
-        query = (
-            select(Course)
-            .where(Course.municipality_code == municipality_code, Course.track == track)
-            .order_by(col(Course.starts_on), col(Course.id))
-        )
-        return list((await self.session.exec(query)).all())
+        """The courses of a municipality on a track, read once per transaction (enrolments change seats, not courses)."""
+        cached: dict[tuple[str, Track], list[Course]] = self.session.info.setdefault(_COURSES_IN, {})
+        if (municipality_code, track) not in cached:
+            query = (
+                select(Course)
+                .where(Course.municipality_code == municipality_code, Course.track == track)
+                .order_by(col(Course.starts_on), col(Course.id))
+            )
+            cached[municipality_code, track] = list((await self.session.exec(query)).all())
+        return list(cached[municipality_code, track])
 
     async def list_courses(
         self, *, municipality_code: str | None, track: Track | None, limit: int, offset: int
@@ -71,7 +98,9 @@ class EducationStore(Store):
     # learners
 
     async def get_learner(self, newcomer_id: UUID) -> Learner | None:
-        return await self.session.get(Learner, newcomer_id)
+        if newcomer_id in self.session.info.get(_NO_LEARNER, ()):
+            return None
+        return await self.session.get(Learner, newcomer_id)  # from the session when loaded
 
     async def waitlist(self, municipality_code: str, track: Track) -> list[Learner]:
         query = (

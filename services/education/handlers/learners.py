@@ -34,7 +34,6 @@ async def open_learner_record(store: EducationStore, event: NewcomerSettled) -> 
         household_id=event.household_id,
     )
     store.add(learner)
-    await store.flush()
     await place(store, learner, event.settled_on)
     return learner
 

@@ -57,8 +57,8 @@ async def enrol(store: EducationStore, learner: Learner, course: Course, on: dat
     learner.course_id = course.id
     learner.waitlisted_at = None
     learner.waitlist_reason = None
+    await store.flush()  # the learner's row before the enrolment's, which refers to it
     store.add(Enrolment(newcomer_id=learner.newcomer_id, course_id=course.id, enrolled_on=on))
-    await store.flush()
     store.emit(
         LearnerEnrolled(
             newcomer_id=learner.newcomer_id,
