@@ -261,11 +261,10 @@ class EventConsumer:
             return str(error)
         if handler is None:
             return None
+        span = f"apply {envelope.type}"
         if isinstance(handler, WithEnvelope):
-            return _Item(
-                record, envelope, lambda s: handler.handle(s, event, envelope), f"apply {envelope.type}", event
-            )
-        return _Item(record, envelope, lambda s: handler(s, event), f"apply {envelope.type}", event)
+            return _Item(record, envelope, lambda s: handler.handle(s, event, envelope), span, event)
+        return _Item(record, envelope, lambda s: handler(s, event), span, event)
 
     async def _apply_all(self, items: list[_Item]) -> list[tuple[ConsumerRecord[Any, Any], str]]:
         """Applies `items` in one transaction; returns those whose handler kept failing.

@@ -66,7 +66,11 @@ class EducationStore(Store):
         return await self.session.get(Course, course_id, with_for_update=for_update)
 
     async def courses_in(self, municipality_code: str, track: Track) -> list[Course]:
-        """The courses of a municipality on a track, read once per transaction (enrolments change seats, not courses)."""
+        """A municipality's courses on a track, read once per transaction.
+
+        Applying events changes seats, never courses; a course added through
+        `add` clears what was read.
+        """
         cached: dict[tuple[str, Track], list[Course]] = self.session.info.setdefault(_COURSES_IN, {})
         if (municipality_code, track) not in cached:
             query = (
