@@ -7,18 +7,25 @@ acknowledged them (idempotent producer, acks=all); a crash between the two
 publishes a row again, which consumers' inboxes make harmless. Kafka, not
 the outbox, keeps the history: once published, nothing of an event stays in
 the service's store, which erasure relies on.
+
+Staged rows are kept with the session and written together, in the order
+they were staged, when its transaction (or the savepoint they were staged
+in) commits: one statement for a batch, and no per-row round trip for the
+position. A rolled-back savepoint takes back what was staged in it.
 """
 
 import asyncio
 import contextlib
 import logging
+import weakref
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 from uuid import uuid4
 
 from opentelemetry import context as otel_context
-from sqlalchemy import delete, func, text
+from sqlalchemy import delete, event, func, insert, text
+from sqlalchemy.orm import Session, SessionTransaction
 from sqlmodel import Field, SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -56,42 +63,79 @@ class OutboxMessage(SQLModel, table=True):
 
 
 STAGED = "samvirke.outbox.staged"  # set in a session's info when its transaction staged rows
+_ROWS = "samvirke.outbox.rows"  # session info: rows staged and not yet written, in order
+_AT_SAVEPOINT = "samvirke.outbox.at_savepoint"  # session info: each open savepoint's unwritten rows
 
 
 def stage(session: AsyncSession, event: Event, *, source: str) -> Envelope:
     """Adds `event` to the outbox in the caller's transaction, with the current trace."""
-    session.info[STAGED] = True
     envelope = Envelope.wrap(event, source=source, traceparent=current_traceparent())
-    session.add(
-        OutboxMessage(
-            event_id=envelope.id,
-            topic=event.topic,
-            key=envelope.subject,
-            type=envelope.type,
-            source=envelope.source,
-            time=envelope.time,
-            data=envelope.data,
-            traceparent=envelope.traceparent,
-        )
+    _stage_row(
+        session.sync_session,
+        {
+            "event_id": envelope.id,
+            "topic": event.topic,
+            "key": envelope.subject,
+            "type": envelope.type,
+            "source": envelope.source,
+            "time": envelope.time,
+            "data": envelope.data,
+            "traceparent": envelope.traceparent,
+        },
     )
     return envelope
 
 
 def stage_tombstone(session: AsyncSession, event_type: type[Event], key: str, *, source: str) -> None:
     """Adds a tombstone for `key` on `event_type`'s compacted topic: Kafka then forgets the key."""
-    session.info[STAGED] = True
-    session.add(
-        OutboxMessage(
-            event_id=str(uuid4()),
-            topic=event_type.topic,
-            key=key,
-            type=event_type.type,
-            source=source,
-            time=datetime.now(UTC),
-            data=None,
-            traceparent=current_traceparent(),
-        )
+    _stage_row(
+        session.sync_session,
+        {
+            "event_id": str(uuid4()),
+            "topic": event_type.topic,
+            "key": key,
+            "type": event_type.type,
+            "source": source,
+            "time": datetime.now(UTC),
+            "data": None,
+            "traceparent": current_traceparent(),
+        },
     )
+
+
+def _stage_row(session: Session, row: dict[str, Any]) -> None:
+    session.info[STAGED] = True
+    session.info.setdefault(_ROWS, []).append(row)
+
+
+async def write_staged(session: AsyncSession) -> None:
+    """Writes the rows staged so far now, rather than when the transaction commits."""
+    await session.run_sync(_write_staged)
+
+
+@event.listens_for(Session, "before_commit")
+def _write_staged(session: Session) -> None:
+    # Before a transaction or a savepoint commits: its rows, and any staged before it.
+    if rows := session.info.pop(_ROWS, None):
+        session.execute(insert(OutboxMessage.__table__), rows)  # type: ignore[attr-defined]
+
+
+@event.listens_for(Session, "after_transaction_create")
+def _note_savepoint(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.nested:  # (SQLAlchemy ends a savepoint before its rollback event: kept until it is gone)
+        at_savepoint = session.info.setdefault(_AT_SAVEPOINT, weakref.WeakKeyDictionary())
+        at_savepoint[transaction] = list(session.info.get(_ROWS, ()))
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _take_back(session: Session, transaction: SessionTransaction) -> None:
+    # A rolled-back savepoint undid what it wrote: the rows staged before it are
+    # unwritten again, those staged in it are gone. A rolled-back transaction keeps nothing.
+    unwritten = session.info.get(_AT_SAVEPOINT, {}).get(transaction) if transaction.nested else None
+    if unwritten:
+        session.info[_ROWS] = unwritten
+    else:
+        session.info.pop(_ROWS, None)
 
 
 async def pending_count(session: AsyncSession) -> int:

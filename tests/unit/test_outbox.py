@@ -8,7 +8,7 @@ import pytest
 
 from shared.db import Database
 from shared.events.employment import CaseOpened
-from shared.outbox import OutboxMessage, OutboxRelay, pending_count, stage
+from shared.outbox import OutboxMessage, OutboxRelay, pending_count, stage, write_staged
 
 
 def opened(newcomer_id=None) -> CaseOpened:  # type: ignore[no-untyped-def]
@@ -69,6 +69,49 @@ async def test_events_of_a_rolled_back_transaction_are_never_published(database:
     kafka = FakeKafka()
     assert await OutboxRelay(database, kafka.send).publish_pending() == 0
     assert kafka.sent == []
+
+
+class Discarded(Exception):
+    pass
+
+
+async def published_keys(database: Database) -> list[str]:
+    kafka = FakeKafka()
+    while await OutboxRelay(database, kafka.send).publish_pending():
+        pass
+    return [row.key for row in kafka.sent]
+
+
+async def test_a_rolled_back_savepoint_takes_back_only_what_was_staged_in_it(database: Database) -> None:
+    a, b, c, d, e = (opened() for _ in range(5))
+    async with database.transaction() as session:
+        stage(session, a, source="/samvirke/education")
+        with pytest.raises(Discarded):
+            async with session.begin_nested():
+                stage(session, b, source="/samvirke/education")
+                async with session.begin_nested():  # commits inside the outer savepoint: writes a and b
+                    stage(session, c, source="/samvirke/education")
+                raise Discarded
+        async with session.begin_nested():
+            stage(session, d, source="/samvirke/education")
+        stage(session, e, source="/samvirke/education")
+
+    assert await published_keys(database) == [str(x.newcomer_id) for x in (a, d, e)]
+
+
+async def test_staged_rows_are_written_once_in_staging_order_around_savepoints(database: Database) -> None:
+    events = [opened() for _ in range(4)]
+    async with database.transaction() as session:
+        stage(session, events[0], source="/samvirke/education")
+        async with session.begin_nested():
+            stage(session, events[1], source="/samvirke/education")
+        await write_staged(session)
+        await write_staged(session)  # nothing left to write
+        stage(session, events[2], source="/samvirke/education")
+        assert await pending_count(session) == 2  # written: before commit, visible to queries
+        stage(session, events[3], source="/samvirke/education")
+
+    assert await published_keys(database) == [str(x.newcomer_id) for x in events]
 
 
 async def test_a_broker_outage_delays_events_but_loses_none(database: Database) -> None:

@@ -1,0 +1,89 @@
+"""A batch of events applies in a few statements, whatever its size, with the same effects as one by one."""
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+from fastapi import FastAPI
+from sqlalchemy import event
+from sqlmodel import func, select
+
+from services.education.config import EducationSettings
+from services.education.main import create_app
+from services.education.models import Learner, LearnerStatus
+from shared.envelope import Envelope
+from shared.inbox import EventConsumer, InboxEntry
+from shared.outbox import OutboxMessage
+from tests.unit.test_inbox import record, settled
+
+
+@pytest.fixture
+async def education(database_url: str, tmp_path: Any) -> AsyncIterator[FastAPI]:
+    app = create_app(
+        EducationSettings(
+            auth_secret="a-test-secret-that-is-long-enough-0123",
+            kafka_bootstrap_servers="127.0.0.1:9",  # never contacted: batches are handed over directly
+            data_dir=str(tmp_path),
+            database_url=database_url,
+        )
+    )
+    await app.state.database.migrate(app.state.migrations)
+    yield app
+    await app.state.database.dispose()
+
+
+class Statements:
+    def __init__(self, app: FastAPI) -> None:
+        self.count = 0
+        event.listen(app.state.database.engine.sync_engine, "before_cursor_execute", self.seen)
+
+    def seen(self, *_: Any) -> None:
+        self.count += 1
+
+
+async def count(app: FastAPI, table: Any) -> int:
+    async with app.state.database.session() as session:
+        return int((await session.exec(select(func.count()).select_from(table))).one())
+
+
+async def test_settlements_apply_in_the_same_few_statements_for_10_or_300(education: FastAPI) -> None:
+    consumer: EventConsumer = education.state.consumer
+    statements = Statements(education)
+    per_batch = []
+    offset = 0
+    for size in (10, 300):
+        records = [record(Envelope.wrap(settled(), source="/samvirke/settlement")) for _ in range(size)]
+        for r in records:
+            r.offset, offset = offset, offset + 1
+        before = statements.count
+        assert await consumer.consume_batch(records) == {}
+        per_batch.append(statements.count - before)
+
+    assert per_batch[0] == per_batch[1] <= 12, per_batch
+    assert await count(education, Learner) == 310
+    assert await count(education, InboxEntry) == 310
+    assert await count(education, OutboxMessage) == 310  # each waitlisted: no course in Oslo yet
+
+
+async def test_a_batch_sees_its_own_records_and_those_of_earlier_batches(education: FastAPI) -> None:
+    consumer: EventConsumer = education.state.consumer
+    first = settled()
+    again = first.model_copy()  # settlement told twice, as two events
+    later = first.model_copy()
+
+    batch = [
+        record(Envelope.wrap(e, source="/samvirke/settlement"), offset=i)
+        for i, e in enumerate([first, again])
+    ]
+    assert await consumer.consume_batch(batch) == {}
+    assert (
+        await consumer.consume_batch([record(Envelope.wrap(later, source="/samvirke/settlement"), offset=2)])
+        == {}
+    )
+
+    async with education.state.database.session() as session:
+        learners = (await session.exec(select(Learner))).all()
+        waitlisted = (await session.exec(select(OutboxMessage.type))).all()
+    assert [(x.newcomer_id, x.status) for x in learners] == [(first.newcomer_id, LearnerStatus.WAITLISTED)]
+    assert waitlisted == ["samvirke.education.learner.waitlisted.v1"]
+    assert await count(education, InboxEntry) == 3
