@@ -12,6 +12,7 @@ from sqlmodel import Field, SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from .events.settlement import PersonalDetails
+from .store import Store
 
 
 class Contact(SQLModel, table=True):
@@ -23,11 +24,12 @@ class Contact(SQLModel, table=True):
 
 
 async def keep_contact(session: AsyncSession, event: PersonalDetails) -> None:
-    contact = await session.get(Contact, event.newcomer_id) or Contact(
+    store = Store(session)
+    contact = await store.find(Contact, event.newcomer_id) or Contact(
         newcomer_id=event.newcomer_id, given_name=event.given_name, family_name=event.family_name
     )
     contact.sqlmodel_update(event.model_dump(include={"given_name", "family_name", "phone", "email"}))
-    session.add(contact)
+    store.add_row(contact)
 
 
 async def forget_contact(session: AsyncSession, newcomer_id: UUID) -> None:

@@ -51,7 +51,9 @@ Handler = Callable[[AsyncSession, Any], Awaitable[None]]
 EnvelopeHandler = Callable[[AsyncSession, Any, Envelope], Awaitable[None]]
 Forget = Callable[[AsyncSession, UUID], Awaitable[None]]  # a tombstone: erase what is held on the newcomer
 Apply = Callable[[AsyncSession], Awaitable[None]]
-Prepare = Callable[[AsyncSession, Sequence[Any]], Awaitable[None]]  # a batch's events, before they apply
+Prepare = Callable[
+    [AsyncSession, Sequence[tuple[Any, Envelope]]], Awaitable[None]
+]  # a batch, before it applies
 
 
 @dataclass(frozen=True)
@@ -306,7 +308,9 @@ class EventConsumer:
         """The items not applied before, each once, with what they will look up loaded."""
         fresh = await _not_applied(session, items)
         if self._prepare is not None:
-            await self._prepare(session, [item.event for item in fresh if item.event is not None])
+            await self._prepare(
+                session, [(item.event, item.envelope) for item in fresh if item.event is not None]
+            )
         return fresh
 
     def _span(self, item: _Item) -> Any:

@@ -1,10 +1,10 @@
 """What every service's store shares: a session, and events staged in its transaction."""
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from typing import Any, ClassVar, TypeVar
 
-from sqlalchemy import func
-from sqlmodel import select
+from sqlalchemy import func, inspect, tuple_
+from sqlmodel import SQLModel, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 from sqlmodel.sql.expression import SelectOfScalar
 
@@ -13,6 +13,10 @@ from .events import Event
 from .outbox import stage, stage_tombstone
 
 RowT = TypeVar("RowT")
+ModelT = TypeVar("ModelT", bound=SQLModel)
+
+_MISSING = "samvirke.store.missing"  # session info: per model, the keys `load` found no row for
+_LOADED = "samvirke.store.loaded"  # session info: the rows `load` found, kept for the transaction
 
 
 class Store:
@@ -22,6 +26,38 @@ class Store:
 
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
+
+    def add_row(self, row: SQLModel) -> None:
+        """Adds `row` to the transaction; `find` then finds it."""
+        self.session.add(row)
+        if missing := self.session.info.get(_MISSING, {}).get(type(row)):
+            missing.discard(_key_of(row))
+
+    async def load(self, model: type[SQLModel], keys: Iterable[Any]) -> None:
+        """Loads `model`'s rows with these primary keys at once, so `find` then queries nothing for them.
+
+        A consumer loads what a batch of events will look up. Keys with no row
+        are remembered for the rest of the transaction, until `add_row` adds
+        one: nothing else writes these rows meanwhile (SQLite's write lock is
+        held; on PostgreSQL each kind of row has one writer, the consumer).
+        """
+        wanted = set(keys)
+        columns = list(model.__table__.primary_key.columns)  # type: ignore[attr-defined]
+        found: set[Any] = set()
+        ordered = list(wanted)
+        for start in range(0, len(ordered), 500):  # bounded statements, whatever the batch size
+            chunk = ordered[start : start + 500]
+            matches = columns[0].in_(chunk) if len(columns) == 1 else tuple_(*columns).in_(chunk)
+            rows = (await self.session.exec(select(model).where(matches))).all()
+            self.session.info.setdefault(_LOADED, []).extend(rows)  # the session holds rows weakly
+            found.update(_key_of(row) for row in rows)
+        self.session.info.setdefault(_MISSING, {}).setdefault(model, set()).update(wanted - found)
+
+    async def find(self, model: type[ModelT], key: Any) -> ModelT | None:
+        """The row with primary key `key`: from the session if loaded, with no query if known missing."""
+        if key in self.session.info.get(_MISSING, {}).get(model, ()):
+            return None
+        return await self.session.get(model, key)
 
     async def flush(self) -> None:
         """Writes pending rows now, so rows that refer to them can follow in the same transaction."""
@@ -42,6 +78,11 @@ class Store:
         total = (await self.session.exec(select(func.count()).select_from(query.subquery()))).one()
         rows = await self.session.exec(query.order_by(*order_by).limit(limit).offset(offset))
         return list(rows.all()), total
+
+
+def _key_of(row: SQLModel) -> Any:
+    key = inspect(type(row)).primary_key_from_instance(row)
+    return key[0] if len(key) == 1 else tuple(key)
 
 
 StoreT = TypeVar("StoreT", bound=Store)

@@ -5,7 +5,8 @@ from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from shared.contacts import forget_contact, keep_contact
+from shared.contacts import Contact, forget_contact, keep_contact
+from shared.envelope import Envelope
 from shared.events.employment import EmploymentStarted, PlacementEnded, PlacementStarted
 from shared.events.settlement import (
     HandoverCompleted,
@@ -19,6 +20,7 @@ from shared.inbox import Forget, Handler
 from shared.store import on_store
 
 from . import handlers
+from .models import Learner
 from .store import EducationStore
 
 CONSUMES: dict[type[Any], Handler] = {
@@ -36,6 +38,8 @@ CONSUMES: dict[type[Any], Handler] = {
 FORGETS: dict[type[Any], Forget] = {PersonalDetails: forget_contact}
 
 
-async def prepare(session: AsyncSession, events: Sequence[Any]) -> None:
-    """Loads a batch's learners at once: applying each event then queries nothing for them."""
-    await EducationStore(session).load_learners(event.newcomer_id for event in events)
+async def prepare(session: AsyncSession, batch: Sequence[tuple[Any, Envelope]]) -> None:
+    """Loads a batch's learners and contacts at once: applying each event then queries nothing for them."""
+    store, newcomers = EducationStore(session), {event.newcomer_id for event, _ in batch}
+    await store.load(Learner, newcomers)
+    await store.load(Contact, newcomers)

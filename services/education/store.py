@@ -1,6 +1,5 @@
 """The language school's SQL."""
 
-from collections.abc import Iterable
 from datetime import date
 from typing import ClassVar
 from uuid import UUID
@@ -24,7 +23,6 @@ from .models import (
     LearnerStatus,
 )
 
-_NO_LEARNER = "education.no_learner"  # session info: newcomers known to have no learner record
 _COURSES_IN = "education.courses_in"  # session info: courses by (municipality, track)
 
 TABLES = [
@@ -37,26 +35,9 @@ class EducationStore(Store):
     source: ClassVar[str] = "/samvirke/education"
 
     def add(self, row: Course | Learner | Enrolment | Assessment | Attendance) -> None:
-        self.session.add(row)
-        if isinstance(row, Learner):
-            self.session.info.get(_NO_LEARNER, set()).discard(row.newcomer_id)
-        elif isinstance(row, Course):
+        self.add_row(row)
+        if isinstance(row, Course):
             self.session.info.pop(_COURSES_IN, None)
-
-    async def load_learners(self, newcomer_ids: Iterable[UUID]) -> None:
-        """Loads these newcomers' learner records at once, so `get_learner` then queries nothing.
-
-        For the rest of the transaction: what `add` adds is seen, and nothing
-        else writes learners meanwhile (the transaction holds SQLite's write
-        lock; on PostgreSQL the consumer is the only writer of learners).
-        """
-        wanted = set(newcomer_ids)
-        found: set[UUID] = set()
-        ids = list(wanted)
-        for start in range(0, len(ids), 500):
-            query = select(Learner).where(col(Learner.newcomer_id).in_(ids[start : start + 500]))
-            found.update(learner.newcomer_id for learner in (await self.session.exec(query)).all())
-        self.session.info.setdefault(_NO_LEARNER, set()).update(wanted - found)
 
     # courses
 
@@ -102,9 +83,7 @@ class EducationStore(Store):
     # learners
 
     async def get_learner(self, newcomer_id: UUID) -> Learner | None:
-        if newcomer_id in self.session.info.get(_NO_LEARNER, ()):
-            return None
-        return await self.session.get(Learner, newcomer_id)  # from the session when loaded
+        return await self.find(Learner, newcomer_id)
 
     async def waitlist(self, municipality_code: str, track: Track) -> list[Learner]:
         query = (

@@ -11,7 +11,7 @@ from shared.service import build_service
 
 from .api import router
 from .config import EmploymentSettings
-from .consumers import FORGETS, consumes
+from .consumers import FORGETS, consumes, prepare
 from .store import TABLES
 
 
@@ -28,5 +28,6 @@ def create_app(settings: EmploymentSettings, *, tracer_provider: TracerProvider 
         publishes=employment.EVENTS,
         consumes=consumes(settings),
         forgets=FORGETS,
+        prepare=prepare,
         tracer_provider=tracer_provider,
     )

@@ -33,10 +33,10 @@ class EmploymentStore(Store):
     source: ClassVar[str] = "/samvirke/employment"
 
     def add(self, row: Case | Mapping | JobPlan | Employer | Placement | FollowUp | Task) -> None:
-        self.session.add(row)
+        self.add_row(row)
 
     async def get_case(self, newcomer_id: UUID) -> Case | None:
-        return await self.session.get(Case, newcomer_id)
+        return await self.find(Case, newcomer_id)
 
     async def list_cases(
         self, *, status: CaseStatus | None, municipality_code: str | None, limit: int, offset: int

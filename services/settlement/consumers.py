@@ -4,6 +4,7 @@ Settlement's own events come back this way too, so a journey is the same
 whether rebuilt by replay or built as events arrive.
 """
 
+from collections.abc import Sequence
 from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -14,6 +15,7 @@ from shared.inbox import AnyHandler, WithEnvelope
 
 from . import handlers
 from .coordination import JOURNEY_EVENTS
+from .models import JourneyEntry
 from .store import SettlementStore
 
 
@@ -22,3 +24,10 @@ async def _into_journey(session: AsyncSession, event: Event, envelope: Envelope)
 
 
 CONSUMES: dict[type[Any], AnyHandler] = {event: WithEnvelope(_into_journey) for event in JOURNEY_EVENTS}
+
+
+async def prepare(session: AsyncSession, batch: Sequence[tuple[Any, Envelope]]) -> None:
+    """Loads which of a batch's events the journeys hold already (after a replay from scratch, all)."""
+    await SettlementStore(session).load(
+        JourneyEntry, {(envelope.source, envelope.id) for _, envelope in batch}
+    )

@@ -18,7 +18,7 @@ from shared.service import build_service
 from . import handlers
 from .api import router
 from .config import SettlementSettings
-from .consumers import CONSUMES
+from .consumers import CONSUMES, prepare
 from .coordination import Thresholds, load_rule_sets
 from .coordination.rules import BUILT_IN
 from .store import TABLES, SettlementStore
@@ -48,6 +48,7 @@ def create_app(settings: SettlementSettings, *, tracer_provider: TracerProvider 
         api=router,
         publishes=settlement.EVENTS,
         consumes=CONSUMES,
+        prepare=prepare,
         background=sweeps,
         tracer_provider=tracer_provider,
     )

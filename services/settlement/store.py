@@ -48,7 +48,7 @@ class SettlementStore(Store):
     source: ClassVar[str] = "/samvirke/settlement"
 
     def add(self, row: Municipality | Quota | Household | Newcomer | Settlement | Consent | Handover) -> None:
-        self.session.add(row)
+        self.add_row(row)
 
     # municipalities and quotas
 
@@ -198,8 +198,8 @@ class SettlementStore(Store):
 
     async def record_journey_entry(self, entry: JourneyEntry) -> None:
         """Keeps `entry` once, however often its event is applied (replay)."""
-        if await self.session.get(JourneyEntry, (entry.source, entry.event_id)) is None:
-            self.session.add(entry)
+        if await self.find(JourneyEntry, (entry.source, entry.event_id)) is None:
+            self.add_row(entry)
 
     async def journey(self, newcomer_id: UUID) -> list[JourneyEntry]:
         query = select(JourneyEntry).where(JourneyEntry.newcomer_id == newcomer_id)

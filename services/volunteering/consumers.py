@@ -4,8 +4,12 @@ Events about newcomers who did not consent are dropped without a trace
 (`NotForUs`): not even the inbox keeps their id.
 """
 
+from collections.abc import Sequence
 from typing import Any
 
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from shared.envelope import Envelope
 from shared.events.employment import LanguageMentorRequested, PlacementEnded
 from shared.events.settlement import (
     ConsentGiven,
@@ -20,6 +24,7 @@ from shared.inbox import Forget, Handler
 from shared.store import on_store
 
 from . import handlers
+from .models import Newcomer
 from .store import VolunteeringStore
 
 CONSUMES: dict[type[Any], Handler] = {
@@ -35,3 +40,8 @@ CONSUMES: dict[type[Any], Handler] = {
 }
 
 FORGETS: dict[type[Any], Forget] = {VolunteerContact: on_store(VolunteeringStore, handlers.forget_contact)}
+
+
+async def prepare(session: AsyncSession, batch: Sequence[tuple[Any, Envelope]]) -> None:
+    """Loads a batch's consenting newcomers at once: applying each event then queries nothing for them."""
+    await VolunteeringStore(session).load(Newcomer, {event.newcomer_id for event, _ in batch})

@@ -11,7 +11,7 @@ from shared.service import build_service
 
 from .api import router
 from .config import VolunteeringSettings
-from .consumers import CONSUMES, FORGETS
+from .consumers import CONSUMES, FORGETS, prepare
 from .store import TABLES
 
 
@@ -28,5 +28,6 @@ def create_app(settings: VolunteeringSettings, *, tracer_provider: TracerProvide
         publishes=volunteering.EVENTS,
         consumes=CONSUMES,
         forgets=FORGETS,
+        prepare=prepare,
         tracer_provider=tracer_provider,
     )

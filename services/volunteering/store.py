@@ -35,7 +35,7 @@ class VolunteeringStore(Store):
     source: ClassVar[str] = "/samvirke/volunteering"
 
     def add(self, row: Row) -> None:
-        self.session.add(row)
+        self.add_row(row)
 
     async def delete(self, row: Row) -> None:
         await self.session.delete(row)
@@ -85,7 +85,7 @@ class VolunteeringStore(Store):
     # newcomers and requests
 
     async def get_newcomer(self, newcomer_id: UUID) -> Newcomer | None:
-        return await self.session.get(Newcomer, newcomer_id)
+        return await self.find(Newcomer, newcomer_id)
 
     async def household(self, household_id: UUID) -> list[Newcomer]:
         return list(

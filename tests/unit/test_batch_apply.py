@@ -5,13 +5,17 @@ from typing import Any
 
 import pytest
 from fastapi import FastAPI
-from sqlalchemy import event
+from sqlalchemy import delete, event
 from sqlmodel import func, select
 
 from services.education.config import EducationSettings
 from services.education.main import create_app
 from services.education.models import Learner, LearnerStatus
+from services.settlement.config import SettlementSettings
+from services.settlement.main import create_app as create_settlement
+from services.settlement.models import JourneyEntry
 from shared.envelope import Envelope
+from shared.events.education import LearnerWaitlisted, Track
 from shared.inbox import EventConsumer, InboxEntry
 from shared.outbox import OutboxMessage
 from tests.unit.test_inbox import record, settled
@@ -87,3 +91,48 @@ async def test_a_batch_sees_its_own_records_and_those_of_earlier_batches(educati
     assert [(x.newcomer_id, x.status) for x in learners] == [(first.newcomer_id, LearnerStatus.WAITLISTED)]
     assert waitlisted == ["samvirke.education.learner.waitlisted.v1"]
     assert await count(education, InboxEntry) == 3
+
+
+async def test_journeys_take_each_event_once_in_as_few_statements_when_applied_again(
+    database_url: str, tmp_path: Any
+) -> None:
+    settlement = create_settlement(
+        SettlementSettings(
+            auth_secret="a-test-secret-that-is-long-enough-0123",
+            kafka_bootstrap_servers="127.0.0.1:9",
+            data_dir=str(tmp_path),
+            database_url=database_url,
+        )
+    )
+    database = settlement.state.database
+    await database.migrate(settlement.state.migrations)
+    try:
+        events = [settled() for _ in range(40)]
+        reactions = [
+            LearnerWaitlisted(
+                newcomer_id=e.newcomer_id,
+                municipality_code="0301",
+                track=Track.CLASSROOM,
+                reason="no course",
+                waitlisted_on=e.settled_on,
+            )
+            for e in events
+        ]
+        records = [
+            record(Envelope.wrap(e, source="/samvirke/settlement"), offset=i) for i, e in enumerate(events)
+        ] + [
+            record(Envelope.wrap(e, source="/samvirke/education"), offset=i) for i, e in enumerate(reactions)
+        ]
+        statements = Statements(settlement)
+        assert await settlement.state.consumer.consume_batch(records) == {}
+        first = statements.count
+        async with database.transaction() as session:  # as replay --from-scratch does
+            await session.exec(delete(InboxEntry))
+        before = statements.count
+        assert await settlement.state.consumer.consume_batch(records) == {}
+
+        again = statements.count - before
+        assert again < first <= 6, (first, again)  # again: nothing to insert but the inbox rows
+        assert await count(settlement, JourneyEntry) == 80
+    finally:
+        await database.dispose()
