@@ -58,11 +58,11 @@ def build_service(
         [*tables, OutboxMessage.__table__, InboxEntry.__table__],  # type: ignore[attr-defined]
         sqlite_busy_timeout_s=settings.sqlite_busy_timeout_s,
     )
-    broker = create_broker(settings, tracer_provider)
+    broker = create_broker(settings)
     publishers = declare_outbox_publishers(broker, settings, publishes)
     relay = OutboxRelay(
         database,
-        outbox_sender(publishers),
+        outbox_sender(publishers, tracer_provider.get_tracer("samvirke.outbox")),
         batch_size=settings.outbox_batch_size,
         poll_interval_s=settings.outbox_poll_interval_s,
     )
@@ -82,7 +82,7 @@ def build_service(
             dead_letters=dead_letter_sender(broker, settings),
             tracer=tracer_provider.get_tracer("samvirke.inbox"),
         )
-        subscribe(broker, settings, consumed_topics, consumer)
+        subscribe(broker, settings, consumed_topics, consumer, tracer_provider)
 
     asyncapi = AsyncAPI(broker, title=f"{title} events", version="1.0.0", description=description)
 

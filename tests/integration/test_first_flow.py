@@ -167,6 +167,15 @@ async def test_one_trace_follows_the_settlement_into_every_agency(platform: Plat
     }
     # Settlement reads its own event back too, into the newcomer's journey.
     assert applied == {platform.topic(service) for service in (*CONSUMERS, "settlement")}
+    # The relay's send to Kafka sits in the same trace, after the request.
+    [sent] = [
+        s
+        for s in spans
+        if s.name == f"send {platform.topic('settlement.events')}"
+        and s.attributes.get("samvirke.newcomer_id") == newcomer_id
+        and s.attributes.get("cloudevents.event_type") == "samvirke.settlement.newcomer.settled.v1"
+    ]
+    assert (sent.kind.name, sent.context.trace_id) == ("PRODUCER", request.context.trace_id)
 
 
 async def test_unreadable_events_are_dead_lettered_and_nothing_else_is_lost(platform: Platform) -> None:
