@@ -26,7 +26,7 @@ RESULTS = Path(__file__).parent / "results" / "latest.json"
 
 
 def main() -> None:
-    events = int(os.environ.get("BENCH_EVENTS", "2000"))
+    events = int(os.environ.get("BENCH_EVENTS", "20000"))
     relay_events = int(os.environ.get("BENCH_RELAY_EVENTS", "10000"))
     rates = [float(rate) for rate in os.environ.get("BENCH_RATES", "50,100,200").split(",")]
     duration_s = float(os.environ.get("BENCH_DURATION_S", "10"))

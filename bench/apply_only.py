@@ -1,0 +1,53 @@
+"""Education's apply path without Kafka: the same records handed straight to its consumer.
+
+    python -m bench.apply_only [EVENTS] [BATCH] [DATABASE_URL]
+
+Separates the store and handler cost from the broker's: settlements are
+built as settlement's relay sends them and applied in batches of BATCH by
+education's real EventConsumer (inbox, learner rows, reactions into the
+outbox), on SQLite in a temporary folder unless DATABASE_URL names a store.
+"""
+
+import asyncio
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from aiokafka import ConsumerRecord
+from sqlmodel import func, select
+
+from shared.inbox import EventConsumer, InboxEntry
+
+from .throughput import education, settlement_records
+
+
+async def apply_only(events: int, batch: int, database_url: str) -> float:
+    app = education("127.0.0.1:9", "", Path(tempfile.mkdtemp(prefix="samvirke-apply-")), database_url)
+    database = app.state.database
+    await database.migrate(app.state.migrations)
+    consumer: EventConsumer = app.state.consumer
+    records = [
+        ConsumerRecord("settlement.events", n % 3, n, 0, 0, key, value, None, len(key), len(value), headers)
+        for n, (key, value, headers) in enumerate(settlement_records(events))
+    ]
+    try:
+        started = time.perf_counter()
+        for start in range(0, events, batch):
+            if await consumer.consume_batch(records[start : start + batch]):
+                raise RuntimeError("the store asked for a retry")
+        seconds = time.perf_counter() - started
+        async with database.session() as session:
+            applied = (await session.exec(select(func.count()).select_from(InboxEntry))).one()
+        if applied != events:
+            raise RuntimeError(f"applied {applied} of {events}")
+        return events / seconds
+    finally:
+        await database.dispose()
+
+
+if __name__ == "__main__":
+    events, batch = (int(arg) for arg in (sys.argv[1:3] + ["3000", "100"][len(sys.argv[1:3]) :]))
+    url = sys.argv[3] if len(sys.argv) > 3 else ""
+    rate = asyncio.run(apply_only(events, batch, url))
+    print(f"education applied {events} settlements in batches of {batch}: {rate:.0f} events/s")
