@@ -47,7 +47,9 @@ async def apply_only(events: int, batch: int, database_url: str) -> float:
 
 
 if __name__ == "__main__":
-    events, batch = (int(arg) for arg in (sys.argv[1:3] + ["3000", "100"][len(sys.argv[1:3]) :]))
-    url = sys.argv[3] if len(sys.argv) > 3 else ""
+    arguments = sys.argv[1:]
+    events = int(arguments[0]) if len(arguments) > 0 else 3000
+    batch = int(arguments[1]) if len(arguments) > 1 else 100
+    url = arguments[2] if len(arguments) > 2 else ""
     rate = asyncio.run(apply_only(events, batch, url))
     print(f"education applied {events} settlements in batches of {batch}: {rate:.0f} events/s")

@@ -284,7 +284,7 @@ class EventConsumer:
 
     async def _apply_together(self, items: list[_Item]) -> None:
         async with self._database.transaction() as session:
-            fresh = await self._not_applied(session, items)
+            fresh = await self._to_apply(session, items)
             for item in fresh:
                 with self._span(item):
                     try:
@@ -299,12 +299,12 @@ class EventConsumer:
     async def _apply_apart(self, items: list[_Item]) -> list[tuple[ConsumerRecord[Any, Any], str]]:
         dead: list[tuple[ConsumerRecord[Any, Any], str]] = []
         async with self._database.transaction() as session:
-            for item in await self._not_applied(session, items):
+            for item in await self._to_apply(session, items):
                 if reason := await self._apply_one(session, item):
                     dead.append((item.record, reason))
         return dead
 
-    async def _not_applied(self, session: AsyncSession, items: list[_Item]) -> list[_Item]:
+    async def _to_apply(self, session: AsyncSession, items: list[_Item]) -> list[_Item]:
         """The items not applied before, each once, with what they will look up loaded."""
         fresh = await _not_applied(session, items)
         if self._prepare is not None:

@@ -1,6 +1,6 @@
 """What every service's store shares: a session, and events staged in its transaction."""
 
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from typing import Any, ClassVar, TypeVar
 
 from sqlalchemy import func, inspect, tuple_
@@ -87,6 +87,19 @@ def _key_of(row: SQLModel) -> Any:
 
 StoreT = TypeVar("StoreT", bound=Store)
 EventT = TypeVar("EventT")
+
+
+def loading_for_newcomers(
+    make_store: Callable[[AsyncSession], Store], *models: type[SQLModel]
+) -> Callable[[AsyncSession, Sequence[tuple[Any, Envelope]]], Awaitable[None]]:
+    """A consumer's `prepare`: each model's rows (keyed by newcomer id) for a batch's newcomers, at once."""
+
+    async def prepare(session: AsyncSession, batch: Sequence[tuple[Any, Envelope]]) -> None:
+        store, newcomers = make_store(session), {event.newcomer_id for event, _ in batch}
+        for model in models:
+            await store.load(model, newcomers)
+
+    return prepare
 
 
 def on_store(

@@ -1,12 +1,8 @@
 """Other agencies' events this service acts on, each routed to its use case."""
 
-from collections.abc import Sequence
 from typing import Any
 
-from sqlmodel.ext.asyncio.session import AsyncSession
-
 from shared.contacts import Contact, forget_contact, keep_contact
-from shared.envelope import Envelope
 from shared.events.employment import EmploymentStarted, PlacementEnded, PlacementStarted
 from shared.events.settlement import (
     HandoverCompleted,
@@ -17,7 +13,7 @@ from shared.events.settlement import (
 )
 from shared.events.volunteering import LanguageMentorMatched
 from shared.inbox import Forget, Handler
-from shared.store import on_store
+from shared.store import loading_for_newcomers, on_store
 
 from . import handlers
 from .models import Learner
@@ -37,9 +33,5 @@ CONSUMES: dict[type[Any], Handler] = {
 
 FORGETS: dict[type[Any], Forget] = {PersonalDetails: forget_contact}
 
-
-async def prepare(session: AsyncSession, batch: Sequence[tuple[Any, Envelope]]) -> None:
-    """Loads a batch's learners and contacts at once: applying each event then queries nothing for them."""
-    store, newcomers = EducationStore(session), {event.newcomer_id for event, _ in batch}
-    await store.load(Learner, newcomers)
-    await store.load(Contact, newcomers)
+# A batch's learners and contacts, loaded at once: applying each event then queries nothing for them.
+prepare = loading_for_newcomers(EducationStore, Learner, Contact)

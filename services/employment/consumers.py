@@ -1,18 +1,14 @@
 """Other agencies' events this service acts on, each routed to its use case."""
 
-from collections.abc import Sequence
 from functools import partial
 from typing import Any
 
-from sqlmodel.ext.asyncio.session import AsyncSession
-
 from shared.contacts import Contact, forget_contact, keep_contact
-from shared.envelope import Envelope
 from shared.events.education import CourseCompleted, LevelAssessed, UnexplainedAbsenceAlert
 from shared.events.settlement import HandoverCompleted, NewcomerDeparted, NewcomerSettled, PersonalDetails
 from shared.events.volunteering import LanguageMentorMatched
 from shared.inbox import Forget, Handler
-from shared.store import on_store
+from shared.store import loading_for_newcomers, on_store
 
 from . import handlers
 from .config import EmploymentSettings
@@ -36,9 +32,5 @@ def consumes(settings: EmploymentSettings) -> dict[type[Any], Handler]:
 
 FORGETS: dict[type[Any], Forget] = {PersonalDetails: forget_contact}
 
-
-async def prepare(session: AsyncSession, batch: Sequence[tuple[Any, Envelope]]) -> None:
-    """Loads a batch's cases and contacts at once: applying each event then queries nothing for them."""
-    store, newcomers = EmploymentStore(session), {event.newcomer_id for event, _ in batch}
-    await store.load(Case, newcomers)
-    await store.load(Contact, newcomers)
+# A batch's cases and contacts, loaded at once: applying each event then queries nothing for them.
+prepare = loading_for_newcomers(EmploymentStore, Case, Contact)

@@ -4,12 +4,8 @@ Events about newcomers who did not consent are dropped without a trace
 (`NotForUs`): not even the inbox keeps their id.
 """
 
-from collections.abc import Sequence
 from typing import Any
 
-from sqlmodel.ext.asyncio.session import AsyncSession
-
-from shared.envelope import Envelope
 from shared.events.employment import LanguageMentorRequested, PlacementEnded
 from shared.events.settlement import (
     ConsentGiven,
@@ -21,7 +17,7 @@ from shared.events.settlement import (
     VolunteerContact,
 )
 from shared.inbox import Forget, Handler
-from shared.store import on_store
+from shared.store import loading_for_newcomers, on_store
 
 from . import handlers
 from .models import Newcomer
@@ -41,7 +37,5 @@ CONSUMES: dict[type[Any], Handler] = {
 
 FORGETS: dict[type[Any], Forget] = {VolunteerContact: on_store(VolunteeringStore, handlers.forget_contact)}
 
-
-async def prepare(session: AsyncSession, batch: Sequence[tuple[Any, Envelope]]) -> None:
-    """Loads a batch's consenting newcomers at once: applying each event then queries nothing for them."""
-    await VolunteeringStore(session).load(Newcomer, {event.newcomer_id for event, _ in batch})
+# A batch's consenting newcomers, loaded at once: applying each event then queries nothing for them.
+prepare = loading_for_newcomers(VolunteeringStore, Newcomer)
