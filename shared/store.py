@@ -1,9 +1,12 @@
 """What every service's store shares: a session, and events staged in its transaction."""
 
+import functools
 from collections.abc import Awaitable, Callable, Iterable, Sequence
+from enum import Enum
 from typing import Any, ClassVar, TypeVar
 
 from sqlalchemy import func, inspect, tuple_
+from sqlalchemy.orm import instrumentation
 from sqlmodel import SQLModel, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 from sqlmodel.sql.expression import SelectOfScalar
@@ -78,6 +81,48 @@ class Store:
         total = (await self.session.exec(select(func.count()).select_from(query.subquery()))).one()
         rows = await self.session.exec(query.order_by(*order_by).limit(limit).offset(offset))
         return list(rows.all()), total
+
+
+def new_row(model: type[ModelT], **values: Any) -> ModelT:
+    """A new row of table `model`, as `model(**values)` builds it, at a tenth of the cost.
+
+    A table model's constructor validates nothing; it sets every field,
+    given or default, through SQLModel's, pydantic's and SQLAlchemy's
+    attribute hooks, and asks pydantic for each default afresh (~160 µs for
+    a learner). Consumers building a row per event use this instead: the
+    values go straight into the instance's state, which is what the ORM
+    reads when it inserts a pending row, and the defaults are resolved once
+    per model. Fields set afterwards go through the hooks as usual.
+    """
+    defaults, factories = _defaults_of(model)
+    unknown = values.keys() - model.model_fields.keys()
+    if unknown:
+        raise TypeError(f"{model.__name__} has no field {', '.join(sorted(unknown))}")
+    row = instrumentation.manager_of_class(model).new_instance()
+    state = row.__dict__
+    state.update(defaults)
+    for name, factory in factories.items():
+        if name not in values:
+            state[name] = factory()
+    state.update(values)
+    object.__setattr__(row, "__pydantic_fields_set__", set(values))
+    return row
+
+
+@functools.cache
+def _defaults_of(model: type[SQLModel]) -> tuple[dict[str, Any], dict[str, Callable[[], Any]]]:
+    if model.__pydantic_post_init__ or model.__sqlmodel_relationships__ or model.__private_attributes__:
+        raise TypeError(f"new_row does not build {model.__name__}: it has post-init hooks or relationships")
+    defaults: dict[str, Any] = {}
+    factories: dict[str, Callable[[], Any]] = {}
+    for name, field in model.model_fields.items():
+        if field.default_factory is not None:
+            factories[name] = field.default_factory  # type: ignore[assignment]
+        elif not field.is_required():
+            if not isinstance(field.default, str | int | float | bool | bytes | type(None) | Enum):
+                raise TypeError(f"new_row does not copy {model.__name__}.{name}'s mutable default")
+            defaults[name] = field.default
+    return defaults, factories
 
 
 def _key_of(row: SQLModel) -> Any:

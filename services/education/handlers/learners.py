@@ -10,6 +10,7 @@ from shared.events.settlement import (
     NewcomerDeparted,
     NewcomerSettled,
 )
+from shared.store import new_row
 
 from ..models import Learner, LearnerStatus
 from ..store import EducationStore
@@ -25,7 +26,8 @@ async def open_learner_record(store: EducationStore, event: NewcomerSettled) -> 
     """
     if event.age_group is not AgeGroup.ADULT or await store.get_learner(event.newcomer_id) is not None:
         return None
-    learner = Learner(
+    learner = new_row(
+        Learner,
         newcomer_id=event.newcomer_id,
         municipality_code=event.municipality_code,
         district=event.district,

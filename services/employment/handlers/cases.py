@@ -14,6 +14,7 @@ from shared.events.employment import (
 )
 from shared.events.settlement import AgeGroup, HandoverCompleted, NewcomerDeparted, NewcomerSettled
 from shared.http import Conflict, Invalid, NotFound
+from shared.store import new_row
 
 from ..models import Case, CaseStatus, Closure, Outcome, OutcomeKind, PlacementStatus
 from ..store import EmploymentStore
@@ -31,7 +32,8 @@ async def open_case(
     """A settled adult gets a case, with competence mapping due within the statutory months."""
     if event.age_group is not AgeGroup.ADULT or await store.get_case(event.newcomer_id) is not None:
         return None
-    case = Case(
+    case = new_row(
+        Case,
         newcomer_id=event.newcomer_id,
         municipality_code=event.municipality_code,
         district=event.district,

@@ -8,6 +8,7 @@ from uuid import UUID
 
 from shared.envelope import Envelope
 from shared.events import Event, education, employment, settlement, volunteering
+from shared.store import new_row
 
 from ..models import JourneyEntry
 
@@ -56,7 +57,8 @@ def entry_for(event: Event, envelope: Envelope) -> JourneyEntry:
     facts = event.model_dump(mode="json", exclude={"newcomer_id"})
     field = OCCURRED.get(type(event))
     occurred = getattr(event, field) if field else envelope.time
-    return JourneyEntry(
+    return new_row(
+        JourneyEntry,
         source=envelope.source,
         event_id=envelope.id,
         newcomer_id=event.newcomer_id,
