@@ -1,5 +1,6 @@
 """The municipality's register: tables, and the API's request and response schemas."""
 
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Annotated, Any
@@ -251,6 +252,32 @@ class Settlement(SQLModel, table=True):
     year: int = Field(index=True)
     family_reunification: bool
     override_reason: str | None = Field(default=None, max_length=200)
+
+
+class SettlementTally(SQLModel, table=True):
+    """How many a municipality settled in a district in a year, kept with each settlement.
+
+    The quota and spread rules read these few rows rather than count the
+    year's settlements on every request (a country's capital settles
+    thousands a year).
+    """
+
+    __tablename__ = "settlement_tally"
+
+    municipality_code: str = Field(foreign_key="municipality.code", primary_key=True, max_length=4)
+    year: int = Field(primary_key=True)
+    district: str = Field(primary_key=True, max_length=200)
+    by_quota: int = 0
+    family_reunification: int = 0
+
+
+@dataclass(frozen=True)
+class YearTally:
+    """A municipality's settlements in a year: within the quota, through family reunification, by district."""
+
+    by_quota: int
+    family_reunification: int
+    by_district: dict[str, int]  # all settlements, quota or not
 
 
 class QuotaLine(SQLModel):

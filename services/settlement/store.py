@@ -22,7 +22,9 @@ from .models import (
     NewcomerStatus,
     Quota,
     Settlement,
+    SettlementTally,
     Sex,
+    YearTally,
 )
 
 SWEEP_LOCK = 0x53574545505F4F4E  # "SWEEP_ON": held by the instance publishing breaches and gaps
@@ -35,6 +37,7 @@ TABLES = [
         Household,
         Newcomer,
         Settlement,
+        SettlementTally,
         Consent,
         Handover,
         IntegrationPlan,
@@ -47,13 +50,15 @@ TABLES = [
 class SettlementStore(Store):
     source: ClassVar[str] = "/samvirke/settlement"
 
-    def add(self, row: Municipality | Quota | Household | Newcomer | Settlement | Consent | Handover) -> None:
+    def add(self, row: Municipality | Quota | Household | Newcomer | Consent | Handover) -> None:
         self.add_row(row)
 
     # municipalities and quotas
 
-    async def get_municipality(self, code: str) -> Municipality | None:
-        return await self.session.get(Municipality, code)
+    async def get_municipality(self, code: str, *, for_update: bool = False) -> Municipality | None:
+        # Locking the municipality's row serialises its settlements, so the quota and spread
+        # hold across service instances (PostgreSQL; SQLite serialises writers anyway).
+        return await self.session.get(Municipality, code, with_for_update=for_update)
 
     async def list_municipalities(self) -> list[Municipality]:
         return list((await self.session.exec(select(Municipality).order_by(col(Municipality.code)))).all())
@@ -61,23 +66,29 @@ class SettlementStore(Store):
     async def get_quota(self, code: str, year: int) -> Quota | None:
         return await self.session.get(Quota, (code, year))
 
-    async def settled_counts(self, code: str, year: int) -> tuple[int, int]:
-        """How many were settled in `code` that year: by quota, and through family reunification."""
-        query = (
-            select(Settlement.family_reunification, func.count())
-            .where(Settlement.municipality_code == code, Settlement.year == year)
-            .group_by(col(Settlement.family_reunification))
+    async def year_tally(self, code: str, year: int) -> YearTally:
+        query = select(SettlementTally).where(
+            SettlementTally.municipality_code == code, SettlementTally.year == year
         )
-        counts = dict((await self.session.exec(query)).all())
-        return counts.get(False, 0), counts.get(True, 0)
+        tallies = (await self.session.exec(query)).all()
+        return YearTally(
+            by_quota=sum(t.by_quota for t in tallies),
+            family_reunification=sum(t.family_reunification for t in tallies),
+            by_district={t.district: t.by_quota + t.family_reunification for t in tallies},
+        )
 
-    async def district_counts(self, code: str, year: int) -> dict[str, int]:
-        query = (
-            select(Settlement.district, func.count())
-            .where(Settlement.municipality_code == code, Settlement.year == year)
-            .group_by(col(Settlement.district))
-        )
-        return dict((await self.session.exec(query)).all())
+    async def add_settlement(self, settlement: Settlement) -> None:
+        """Adds `settlement` and counts it in its municipality's tally for the year."""
+        self.add_row(settlement)
+        key = (settlement.municipality_code, settlement.year, settlement.district)
+        tally = await self.session.get(SettlementTally, key)
+        if tally is None:
+            tally = SettlementTally(municipality_code=key[0], year=key[1], district=key[2])
+            self.add_row(tally)
+        if settlement.family_reunification:
+            tally.family_reunification += 1
+        else:
+            tally.by_quota += 1
 
     async def quota_years(self, year: int) -> list[tuple[Municipality, Quota | None]]:
         query = (

@@ -1,13 +1,17 @@
 """Each service's versioned migrations build exactly the schema its models describe."""
 
 import importlib
+from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
+from alembic import command
+from sqlmodel import col, select
 
 from shared.db import Database
 from shared.inbox import InboxEntry
-from shared.migrations import differences
+from shared.migrations import config_for, differences
 from shared.outbox import OutboxMessage
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -29,3 +33,57 @@ async def test_migrating_an_empty_store_gives_the_models_schema(service: str, da
         assert missing_or_extra == [], "a model changed without a migration: add a revision"
     finally:
         await database.dispose()
+
+
+async def test_settlements_made_before_the_tally_are_counted_into_it(database_url: str) -> None:
+    from services.settlement.models import Municipality, Settlement, SettlementTally
+
+    script = ROOT / "services" / "settlement" / "migrations"
+    database = Database.from_url(database_url, [])
+    settled = [("Alna", False), ("Alna", False), ("Alna", True), ("Grorud", False)]
+    try:
+        async with database.engine.begin() as connection:
+            await connection.run_sync(lambda sync: command.upgrade(config_for(script, sync), "0002"))
+        async with database.transaction() as session:  # settlements as the service made them before
+            session.add(Municipality(code="0301", country="NO", name="Oslo", districts=["Alna", "Grorud"]))
+            for n, (district, reunified) in enumerate(settled):
+                newcomer = newcomer_row(n)
+                session.add(newcomer)
+                session.add(
+                    Settlement(
+                        newcomer_id=newcomer.id,
+                        municipality_code="0301",
+                        district=district,
+                        settled_on=date(2026, 3, 1),
+                        year=2026,
+                        family_reunification=reunified,
+                    )
+                )
+        await database.migrate(script)
+        async with database.session() as session:
+            tallies = (
+                await session.exec(select(SettlementTally).order_by(col(SettlementTally.district)))
+            ).all()
+        assert [(t.district, t.by_quota, t.family_reunification) for t in tallies] == [
+            ("Alna", 2, 1),
+            ("Grorud", 1, 0),
+        ]
+    finally:
+        await database.dispose()
+
+
+def newcomer_row(n: int) -> Any:
+    from services.settlement.models import EducationLevel, Newcomer, NewcomerStatus, Sex
+    from shared.events.settlement import ArrivalRoute
+
+    return Newcomer(
+        given_name="Amira",
+        family_name=f"Family {n}",
+        birth_date=date(1990, 4, 2),
+        sex=Sex.FEMALE,
+        country_of_origin="SY",
+        education_level=EducationLevel.SECONDARY,
+        arrival_route=ArrivalRoute.RESETTLEMENT,
+        identity_key=f"family {n}",
+        status=NewcomerStatus.SETTLED,
+    )

@@ -230,6 +230,19 @@ async def test_settling_beyond_the_quota_is_refused_unless_overridden_with_a_rea
     assert (line.requested, line.settled, line.remaining) == (10, 11, 0)
 
 
+async def test_the_last_place_in_the_quota_goes_to_one_of_two_settling_at_once(office: Office) -> None:
+    await office.municipality(districts=("Grorud",), quota=10)
+    for n in range(9):
+        await office.settled(f"Person{n}")
+    last, also_last = await office.register("Tenth"), await office.register("Eleventh")
+
+    outcomes = await asyncio.gather(office.settle(last), office.settle(also_last), return_exceptions=True)
+
+    assert sorted(type(o).__name__ for o in outcomes) == ["Conflict", "Newcomer"], outcomes
+    [line] = [q for q in await office(handlers.quota_report, 2026) if q.municipality_code == "0301"]
+    assert (line.settled, line.remaining) == (10, 0)
+
+
 async def test_a_municipality_without_a_request_for_the_year_settles_only_with_a_reason(
     office: Office,
 ) -> None:

@@ -169,8 +169,10 @@ async def existing_newcomer(store: SettlementStore, newcomer_id: UUID) -> Newcom
     return newcomer
 
 
-async def existing_municipality(store: SettlementStore, code: str) -> Municipality:
-    municipality = await store.get_municipality(code)
+async def existing_municipality(
+    store: SettlementStore, code: str, *, for_update: bool = False
+) -> Municipality:
+    municipality = await store.get_municipality(code, for_update=for_update)
     if municipality is None:
         raise NotFound("municipality", code)
     return municipality

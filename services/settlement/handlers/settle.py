@@ -27,6 +27,7 @@ from ..models import (
     QuotaLine,
     Settlement,
     SettlementCreate,
+    YearTally,
 )
 from ..store import SettlementStore
 from .register import existing_municipality, existing_newcomer, share_personal_data
@@ -49,7 +50,7 @@ async def settle_newcomer(
         raise Conflict(
             f"Newcomer {newcomer_id} is {newcomer.status}{where}; only registered newcomers are settled."
         )
-    municipality = await existing_municipality(store, data.municipality_code)
+    municipality = await existing_municipality(store, data.municipality_code, for_update=True)
     if data.district not in municipality.districts:
         raise Invalid(
             f"{municipality.name} has no district {data.district!r}; "
@@ -59,11 +60,12 @@ async def settle_newcomer(
     family_reunification = newcomer.arrival_route is ArrivalRoute.FAMILY_REUNIFICATION
     year = data.settled_on.year
     if data.override_reason is None:
+        tally = await store.year_tally(municipality.code, year)
         if not family_reunification:  # relatives joining family are not part of the quota
-            await _within_quota(store, municipality, year)
-        await _within_spread(store, municipality, data.district, year, guard)
+            await _within_quota(store, municipality, year, tally)
+        _within_spread(municipality, data.district, year, tally, guard)
 
-    store.add(
+    await store.add_settlement(
         Settlement(
             newcomer_id=newcomer.id,
             municipality_code=municipality.code,
@@ -111,9 +113,11 @@ async def _keep_household_together(
         )
 
 
-async def _within_quota(store: SettlementStore, municipality: Municipality, year: int) -> None:
+async def _within_quota(
+    store: SettlementStore, municipality: Municipality, year: int, tally: YearTally
+) -> None:
     quota = await store.get_quota(municipality.code, year)
-    settled, _ = await store.settled_counts(municipality.code, year)
+    settled = tally.by_quota
     if quota is None:
         raise Conflict(
             f"{municipality.name} has no settlement request for {year}; "
@@ -128,10 +132,10 @@ async def _within_quota(store: SettlementStore, municipality: Municipality, year
         )
 
 
-async def _within_spread(
-    store: SettlementStore, municipality: Municipality, district: str, year: int, guard: SpreadGuard
+def _within_spread(
+    municipality: Municipality, district: str, year: int, tally: YearTally, guard: SpreadGuard
 ) -> None:
-    counts = await store.district_counts(municipality.code, year)
+    counts = tally.by_district
     total = sum(counts.values()) + 1
     share = (counts.get(district, 0) + 1) / total
     max_share = municipality.max_district_share or guard.max_share
@@ -189,7 +193,8 @@ async def agree_integration_plan(
 async def quota_report(store: SettlementStore, year: int) -> list[QuotaLine]:
     lines = []
     for municipality, quota in await store.quota_years(year):
-        settled, reunified = await store.settled_counts(municipality.code, year)
+        tally = await store.year_tally(municipality.code, year)
+        settled, reunified = tally.by_quota, tally.family_reunification
         requested = quota.requested if quota else None
         lines.append(
             QuotaLine(
@@ -207,7 +212,7 @@ async def quota_report(store: SettlementStore, year: int) -> list[QuotaLine]:
 
 async def district_report(store: SettlementStore, code: str, year: int, guard: SpreadGuard) -> DistrictReport:
     municipality = await existing_municipality(store, code)
-    counts = await store.district_counts(code, year)
+    counts = (await store.year_tally(code, year)).by_district
     total = sum(counts.values())
     return DistrictReport(
         municipality_code=code,
