@@ -27,6 +27,7 @@ from .models import (
     YearTally,
 )
 
+_CONSENTS = "settlement.consents"  # session info: each newcomer's consents, as read in this transaction
 SWEEP_LOCK = 0x53574545505F4F4E  # "SWEEP_ON": held by the instance publishing breaches and gaps
 
 TABLES = [
@@ -52,6 +53,8 @@ class SettlementStore(Store):
 
     def add(self, row: Municipality | Quota | Household | Newcomer | Consent | Handover) -> None:
         self.add_row(row)
+        if isinstance(row, Consent) and row.newcomer_id in self.session.info.get(_CONSENTS, {}):
+            self.session.info[_CONSENTS][row.newcomer_id].append(row)
 
     # municipalities and quotas
 
@@ -150,18 +153,27 @@ class SettlementStore(Store):
     # consents
 
     async def consents_in_force(self, newcomer_id: UUID) -> list[ConsentPurpose]:
-        query = select(Consent.purpose).where(
-            Consent.newcomer_id == newcomer_id, col(Consent.withdrawn_at).is_(None)
+        return sorted(
+            ConsentPurpose(c.purpose) for c in await self._consents(newcomer_id) if c.withdrawn_at is None
         )
-        return sorted(ConsentPurpose(purpose) for purpose in (await self.session.exec(query)).all())
 
     async def consent_in_force(self, newcomer_id: UUID, purpose: ConsentPurpose) -> Consent | None:
-        query = select(Consent).where(
-            Consent.newcomer_id == newcomer_id,
-            Consent.purpose == purpose,
-            col(Consent.withdrawn_at).is_(None),
+        in_force = (
+            c for c in await self._consents(newcomer_id) if c.purpose == purpose and c.withdrawn_at is None
         )
-        return (await self.session.exec(query)).first()
+        return next(in_force, None)
+
+    async def _consents(self, newcomer_id: UUID) -> list[Consent]:
+        """The newcomer's consents, read once per transaction (settling one asks three times).
+
+        The rows stay in the session, so a withdrawal made through them shows;
+        a consent given through `add` joins them.
+        """
+        read: dict[UUID, list[Consent]] = self.session.info.setdefault(_CONSENTS, {})
+        if newcomer_id not in read:
+            query = select(Consent).where(Consent.newcomer_id == newcomer_id)
+            read[newcomer_id] = list((await self.session.exec(query)).all())
+        return read[newcomer_id]
 
     async def consent_history(self, newcomer_id: UUID) -> list[Consent]:
         query = select(Consent).where(Consent.newcomer_id == newcomer_id).order_by(col(Consent.given_at))
