@@ -1,10 +1,13 @@
 """Database engine and transactions for a service's own store."""
 
+import sqlite3
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
+from functools import partial
 from pathlib import Path
 from typing import Any
 
+import aiosqlite
 from sqlalchemy import Table, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
@@ -21,10 +24,88 @@ def create_engine(url: str, *, sqlite_busy_timeout_s: float = 30.0) -> AsyncEngi
         return create_async_engine(url, pool_pre_ping=True)
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_async_engine(url, connect_args={"timeout": sqlite_busy_timeout_s})
+    path = parsed.database or ":memory:"
+
+    async def connect() -> aiosqlite.Connection:
+        connector = partial(sqlite3.connect, path, timeout=sqlite_busy_timeout_s, check_same_thread=False)
+        connection = _OneTripConnection(connector, iter_chunk_size=64)
+        connection._thread.daemon = True  # as SQLAlchemy's own aiosqlite connect does
+        return await connection
+
+    engine = create_async_engine(url, async_creator=connect)
     event.listen(engine.sync_engine, "connect", _tune_sqlite)
     event.listen(engine.sync_engine, "begin", _begin_sqlite)
     return engine
+
+
+class _OneTripConnection(aiosqlite.Connection):
+    """aiosqlite's connection, running each statement in one trip to its thread.
+
+    aiosqlite runs every call on a thread of its own, and SQLAlchemy makes
+    four calls a statement (open a cursor, execute, fetch, close): four trips,
+    each waking that thread and then the event loop. On two virtual cores a
+    trip costs ~0.3 ms, more than SQLite spends on a small statement. Here a
+    statement's cursor executes, fetches and closes in one trip; commits and
+    rollbacks take one as before.
+    """
+
+    def cursor(self) -> "_OneTripCursor":  # type: ignore[override]
+        return _OneTripCursor(self)
+
+
+class _OneTripCursor:
+    """The part of aiosqlite's cursor SQLAlchemy uses; the rows arrive with the statement."""
+
+    arraysize = 1
+
+    def __init__(self, connection: _OneTripConnection) -> None:
+        self._connection = connection
+        self.description: Any = None
+        self.rowcount = -1
+        self.lastrowid: int | None = None
+        self._rows: list[Any] = []
+
+    async def __aenter__(self) -> "_OneTripCursor":
+        return self
+
+    async def __aexit__(self, *_: object) -> None:
+        await self.close()
+
+    async def execute(self, sql: str, parameters: Any = None) -> "_OneTripCursor":
+        return await self._run("execute", sql, parameters)
+
+    async def executemany(self, sql: str, parameters: Any) -> "_OneTripCursor":
+        return await self._run("executemany", sql, parameters)
+
+    async def _run(self, method: str, sql: str, parameters: Any) -> "_OneTripCursor":
+        def run() -> tuple[Any, int, int | None, list[Any]]:  # on the connection's thread
+            cursor = self._connection._conn.cursor()
+            try:
+                if parameters is None:
+                    getattr(cursor, method)(sql)
+                else:
+                    getattr(cursor, method)(sql, parameters)
+                rows = cursor.fetchall() if cursor.description else []
+                return cursor.description, cursor.rowcount, cursor.lastrowid, rows
+            finally:
+                cursor.close()
+
+        self.description, self.rowcount, self.lastrowid, self._rows = await self._connection._execute(run)  # type: ignore[no-untyped-call]
+        return self
+
+    async def fetchone(self) -> Any:
+        return self._rows.pop(0) if self._rows else None
+
+    async def fetchmany(self, size: int | None = None) -> list[Any]:
+        taken, self._rows = self._rows[: size or self.arraysize], self._rows[size or self.arraysize :]
+        return taken
+
+    async def fetchall(self) -> list[Any]:
+        rows, self._rows = self._rows, []
+        return rows
+
+    async def close(self) -> None:
+        self._rows = []
 
 
 def _tune_sqlite(dbapi_connection: Any, _record: Any) -> None:
