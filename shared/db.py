@@ -1,14 +1,14 @@
 """Database engine and transactions for a service's own store."""
 
 import sqlite3
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Sequence
 from contextlib import asynccontextmanager
 from functools import partial
 from pathlib import Path
 from typing import Any
 
 import aiosqlite
-from sqlalchemy import Table, event, text
+from sqlalchemy import Table, and_, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel import SQLModel
@@ -36,6 +36,29 @@ def create_engine(url: str, *, sqlite_busy_timeout_s: float = 30.0) -> AsyncEngi
     event.listen(engine.sync_engine, "connect", _tune_sqlite)
     event.listen(engine.sync_engine, "begin", _begin_sqlite)
     return engine
+
+
+def matching_keys(columns: Sequence[Any], keys: Iterable[Any], chunk: int = 500) -> Iterator[Any]:
+    """WHERE clauses, each for at most `chunk` keys, that together match `keys` of `columns`.
+
+    A key is a value, or a tuple for several columns (a composite primary
+    key). Composite keys are grouped by all but their last column and matched
+    as `a = ? AND b IN (…)`: SQLite uses no index for a row-value list
+    (`(a, b) IN ((?, ?), …)`) and would scan the whole table — the inbox or a
+    journal, which only grow.
+    """
+    if len(columns) == 1:
+        values = list(keys)
+        for start in range(0, len(values), chunk):
+            yield columns[0].in_(values[start : start + chunk])
+        return
+    by_prefix: dict[tuple[Any, ...], list[Any]] = {}
+    for key in keys:
+        by_prefix.setdefault(tuple(key[:-1]), []).append(key[-1])
+    for prefix, lasts in by_prefix.items():
+        same_prefix = [column == value for column, value in zip(columns[:-1], prefix, strict=True)]
+        for start in range(0, len(lasts), chunk):
+            yield and_(*same_prefix, columns[-1].in_(lasts[start : start + chunk]))
 
 
 class _OneTripConnection(aiosqlite.Connection):

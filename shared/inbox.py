@@ -26,11 +26,11 @@ from uuid import UUID
 from aiokafka import ConsumerRecord, TopicPartition
 from opentelemetry.trace import Tracer
 from sqlalchemy import exc as sa_exc
-from sqlalchemy import insert, tuple_
+from sqlalchemy import insert
 from sqlmodel import Field, SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from .db import Database
+from .db import Database, matching_keys
 from .envelope import Envelope, InvalidEvent
 from .events import Event
 from .telemetry import context_from_traceparent
@@ -366,15 +366,10 @@ async def _not_applied(session: AsyncSession, items: list[_Item]) -> list[_Item]
 
 
 async def _applied_before(session: AsyncSession, envelopes: list[Envelope]) -> set[tuple[str, str]]:
-    keys = list({(envelope.source, envelope.id) for envelope in envelopes})
+    keys = {(envelope.source, envelope.id) for envelope in envelopes}
     found: set[tuple[str, str]] = set()
-    for start in range(0, len(keys), 500):  # bounded statements, whatever the batch size
-        chunk = keys[start : start + 500]
-        rows = await session.exec(
-            select(InboxEntry.source, InboxEntry.event_id).where(
-                tuple_(col(InboxEntry.source), col(InboxEntry.event_id)).in_(chunk)
-            )
-        )
+    for matches in matching_keys([col(InboxEntry.source), col(InboxEntry.event_id)], keys):
+        rows = await session.exec(select(InboxEntry.source, InboxEntry.event_id).where(matches))
         found.update((source, event_id) for source, event_id in rows)
     return found
 

@@ -5,12 +5,13 @@ from collections.abc import Awaitable, Callable, Iterable, Sequence
 from enum import Enum
 from typing import Any, ClassVar, TypeVar
 
-from sqlalchemy import func, inspect, tuple_
+from sqlalchemy import func, inspect
 from sqlalchemy.orm import instrumentation
 from sqlmodel import SQLModel, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 from sqlmodel.sql.expression import SelectOfScalar
 
+from .db import matching_keys
 from .envelope import Envelope
 from .events import Event
 from .outbox import stage, stage_tombstone
@@ -47,10 +48,7 @@ class Store:
         wanted = set(keys)
         columns = list(model.__table__.primary_key.columns)  # type: ignore[attr-defined]
         found: set[Any] = set()
-        ordered = list(wanted)
-        for start in range(0, len(ordered), 500):  # bounded statements, whatever the batch size
-            chunk = ordered[start : start + 500]
-            matches = columns[0].in_(chunk) if len(columns) == 1 else tuple_(*columns).in_(chunk)
+        for matches in matching_keys(columns, wanted):  # bounded statements that use the key's index
             rows = (await self.session.exec(select(model).where(matches))).all()
             self.session.info.setdefault(_LOADED, []).extend(rows)  # the session holds rows weakly
             found.update(_key_of(row) for row in rows)
