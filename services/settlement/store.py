@@ -27,6 +27,7 @@ from .models import (
     YearTally,
 )
 
+_TALLIES = "settlement.tallies"  # session info: the tally rows read in this transaction
 _CONSENTS = "settlement.consents"  # session info: each newcomer's consents, as read in this transaction
 SWEEP_LOCK = 0x53574545505F4F4E  # "SWEEP_ON": held by the instance publishing breaches and gaps
 
@@ -74,6 +75,10 @@ class SettlementStore(Store):
             SettlementTally.municipality_code == code, SettlementTally.year == year
         )
         tallies = (await self.session.exec(query)).all()
+        read: dict[tuple[str, int, str], SettlementTally] = self.session.info.setdefault(_TALLIES, {})
+        read.update(
+            {(t.municipality_code, t.year, t.district): t for t in tallies}
+        )  # held for add_settlement
         return YearTally(
             by_quota=sum(t.by_quota for t in tallies),
             family_reunification=sum(t.family_reunification for t in tallies),
@@ -84,10 +89,11 @@ class SettlementStore(Store):
         """Adds `settlement` and counts it in its municipality's tally for the year."""
         self.add_row(settlement)
         key = (settlement.municipality_code, settlement.year, settlement.district)
-        tally = await self.session.get(SettlementTally, key)
+        tally = self.session.info.get(_TALLIES, {}).get(key) or await self.session.get(SettlementTally, key)
         if tally is None:
             tally = SettlementTally(municipality_code=key[0], year=key[1], district=key[2])
             self.add_row(tally)
+            self.session.info.setdefault(_TALLIES, {})[key] = tally
         if settlement.family_reunification:
             tally.family_reunification += 1
         else:
