@@ -1,5 +1,6 @@
 """Database engine and transactions for a service's own store."""
 
+import asyncio
 import sqlite3
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Sequence
 from contextlib import asynccontextmanager
@@ -9,6 +10,7 @@ from typing import Any
 
 import aiosqlite
 from sqlalchemy import Table, and_, event, text
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel import SQLModel
@@ -157,7 +159,7 @@ SQLITE_BEGIN = "samvirke_sqlite_begin"
 class Database:
     """A service's store: one engine, sessions, and hooks run after each commit."""
 
-    def __init__(self, engine: AsyncEngine, tables: Sequence[Table]) -> None:
+    def __init__(self, engine: AsyncEngine, tables: Sequence[Table], *, write_wait_s: float = 30.0) -> None:
         self.engine = engine
         self.tables = list(dict.fromkeys(tables))  # a shared table may come from several modules
         self._sessions = async_sessionmaker(engine, class_=AsyncSession, expire_on_commit=False)
@@ -168,12 +170,15 @@ class Database:
             expire_on_commit=False,
         )
         self._after_commit: list[Callable[[dict[Any, Any]], None]] = []
+        self._write_wait_s = write_wait_s
+        self._writer: tuple[asyncio.AbstractEventLoop, asyncio.Lock] | None = None
 
     @classmethod
     def from_url(
         cls, url: str, tables: Sequence[Table], *, sqlite_busy_timeout_s: float = 30.0
     ) -> "Database":
-        return cls(create_engine(url, sqlite_busy_timeout_s=sqlite_busy_timeout_s), tables)
+        engine = create_engine(url, sqlite_busy_timeout_s=sqlite_busy_timeout_s)
+        return cls(engine, tables, write_wait_s=sqlite_busy_timeout_s)
 
     def after_commit(self, hook: Callable[[dict[Any, Any]], None]) -> None:
         """Runs `hook` with the session's `info` after each commit of `transaction()`."""
@@ -205,12 +210,47 @@ class Database:
 
         `read_only` promises no writes: on SQLite it then waits for no writer.
         """
-        sessions = self._read_sessions if read_only else self._sessions
-        async with sessions() as session, session.begin():
-            yield session
-            info = dict(session.info)
+        if read_only:
+            async with self._read_sessions() as session, session.begin():
+                yield session
+                info = dict(session.info)
+        else:
+            async with self.writing(), self._sessions() as session, session.begin():
+                yield session
+                info = dict(session.info)
         for hook in self._after_commit:
             hook(info)
+
+    @asynccontextmanager
+    async def writing(self) -> AsyncIterator[None]:
+        """Held while this process writes to a SQLite store: its writers take turns, in order.
+
+        SQLite lets one connection write at a time; a connection that finds
+        the store locked polls, sleeping up to 100 ms between tries, and a
+        newcomer may take the lock ahead of it. Within a process, writers (API
+        requests, the consumer's batches, the relay's deletes) queue here
+        instead, first come first served, and SQLite's wait is left to other
+        processes. Waiting longer than the busy timeout is an outage, as
+        SQLite's own wait would be. PostgreSQL locks rows, not the store:
+        nothing is held there.
+        """
+        if not self.is_sqlite:
+            yield
+            return
+        loop = asyncio.get_running_loop()
+        if self._writer is None or self._writer[0] is not loop:
+            self._writer = (loop, asyncio.Lock())
+        lock = self._writer[1]
+        try:
+            await asyncio.wait_for(lock.acquire(), self._write_wait_s)
+        except TimeoutError as error:
+            raise sa_exc.TimeoutError(
+                f"this process's other writers held the store for over {self._write_wait_s:g} s"
+            ) from error
+        try:
+            yield
+        finally:
+            lock.release()
 
     async def ping(self) -> None:
         async with self.engine.connect() as connection:

@@ -233,7 +233,7 @@ class OutboxRelay:
         if self._database.is_sqlite:
             # SQLite has one writer at a time: holding it while Kafka answers (or does not,
             # when the broker is down) would stall every other write of the service.
-            async with self._database.session() as session, session.begin():
+            async with self._database.writing(), self._database.session() as session, session.begin():
                 await _delete(session, rows)
         return len(rows)
 
