@@ -17,9 +17,11 @@ import asyncio
 import logging
 import time
 from dataclasses import dataclass
+from typing import Any
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka.errors import GroupCoordinatorNotAvailableError
 from fastapi import FastAPI
 from sqlalchemy import delete
 
@@ -121,11 +123,24 @@ async def _partitions(settings: ServiceSettings, topics: list[str]) -> list[Topi
     )
 
 
+async def _described(admin: AIOKafkaAdminClient, group: str, wait_s: float = 30.0) -> Any:
+    # A broker just started has no group coordinator for a while (it creates its offsets
+    # topic on first use): wait for one rather than fail the replay.
+    deadline = time.monotonic() + wait_s
+    while True:
+        try:
+            return await admin.describe_consumer_groups([group])
+        except GroupCoordinatorNotAvailableError:
+            if time.monotonic() > deadline:
+                raise
+            await asyncio.sleep(0.5)
+
+
 async def _refuse_while_running(settings: ServiceSettings) -> None:
     admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap_servers)
     await admin.start()
     try:
-        described = await admin.describe_consumer_groups([settings.consumer_group])
+        described = await _described(admin, settings.consumer_group)
         for group in described:
             for _code, name, _state, _protocol_type, _protocol, members, *_ in getattr(group, "groups", []):
                 if name == settings.consumer_group and members:
