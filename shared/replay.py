@@ -59,6 +59,7 @@ async def replay(app: FastAPI, *, from_scratch: bool = False, batch: int = 500) 
     if from_scratch:
         async with database.transaction() as session:
             await session.exec(delete(InboxEntry))
+    await app.state.create_topics()  # a new cluster: what the replay publishes needs its topics
     broker = app.state.broker
     await broker.connect()  # publishing only: no subscriber starts
     # "earliest", or assigning partitions starts a reset to the end that races the seek to the start.

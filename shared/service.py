@@ -86,16 +86,19 @@ def build_service(
 
     asyncapi = AsyncAPI(broker, title=f"{title} events", version="1.0.0", description=description)
 
-    @contextlib.asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    async def create_topics() -> None:
+        """Creates the topics this service publishes to and reads, if missing (start-up and replay)."""
         published = [settings.topic_name(topic) for topic in publishers]
-        topics = [*published, settings.dead_letter_topic, *consumed_topics]
         await ensure_topics(
             settings.kafka_bootstrap_servers,
-            topics,
+            [*published, settings.dead_letter_topic, *consumed_topics],
             partitions=settings.kafka_topic_partitions,
             compacted={settings.topic_name(topic) for topic in COMPACTED_TOPICS},
         )
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        await create_topics()
         await database.migrate(migrations)
         await broker.start()
         relay_task = asyncio.create_task(relay.run(), name=f"{settings.service_name}-outbox-relay")
@@ -126,6 +129,7 @@ def build_service(
     app.state.consumer = consumer
     app.state.consumed_topics = consumed_topics
     app.state.migrations = migrations
+    app.state.create_topics = create_topics
     app.state.authenticator = Authenticator(settings.auth_secret.get_secret_value(), agency)
     install_problem_handlers(app)
     app.include_router(
