@@ -94,9 +94,8 @@ async def test_a_batch_sees_its_own_records_and_those_of_earlier_batches(educati
     assert await count(education, InboxEntry) == 3
 
 
-async def test_journeys_take_each_event_once_in_as_few_statements_when_applied_again(
-    database_url: str, tmp_path: Any
-) -> None:
+async def migrated_settlement(database_url: str, tmp_path: Any) -> FastAPI:
+    """Settlement's app on a migrated store; its consumer is handed batches directly."""
     settlement = create_settlement(
         SettlementSettings(
             auth_secret="a-test-secret-that-is-long-enough-0123",
@@ -105,8 +104,15 @@ async def test_journeys_take_each_event_once_in_as_few_statements_when_applied_a
             database_url=database_url,
         )
     )
+    await settlement.state.database.migrate(settlement.state.migrations)
+    return settlement
+
+
+async def test_journeys_take_each_event_once_in_as_few_statements_when_applied_again(
+    database_url: str, tmp_path: Any
+) -> None:
+    settlement = await migrated_settlement(database_url, tmp_path)
     database = settlement.state.database
-    await database.migrate(settlement.state.migrations)
     try:
         events = [settled() for _ in range(40)]
         reactions = [
@@ -146,16 +152,8 @@ async def test_looking_up_a_batch_uses_the_primary_keys_on_sqlite(tmp_path: Any)
     (SQLite's query plans: it scans for a row-value list, which PostgreSQL matches with its index.)
     """
     database_url = f"sqlite+aiosqlite:///{tmp_path / 'store.db'}"
-    settlement = create_settlement(
-        SettlementSettings(
-            auth_secret="a-test-secret-that-is-long-enough-0123",
-            kafka_bootstrap_servers="127.0.0.1:9",
-            data_dir=str(tmp_path),
-            database_url=database_url,
-        )
-    )
+    settlement = await migrated_settlement(database_url, tmp_path)
     database = settlement.state.database
-    await database.migrate(settlement.state.migrations)
     selects: list[tuple[str, Any]] = []
 
     def seen(_connection: Any, _cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
