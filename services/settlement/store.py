@@ -75,10 +75,9 @@ class SettlementStore(Store):
             SettlementTally.municipality_code == code, SettlementTally.year == year
         )
         tallies = (await self.session.exec(query)).all()
+        # Held for add_settlement, which increments one of them (the session holds rows weakly).
         read: dict[tuple[str, int, str], SettlementTally] = self.session.info.setdefault(_TALLIES, {})
-        read.update(
-            {(t.municipality_code, t.year, t.district): t for t in tallies}
-        )  # held for add_settlement
+        read.update({(t.municipality_code, t.year, t.district): t for t in tallies})
         return YearTally(
             by_quota=sum(t.by_quota for t in tallies),
             family_reunification=sum(t.family_reunification for t in tallies),
