@@ -1,5 +1,6 @@
 """Raw Kafka access for tests: write records as any agency system could, read topics back."""
 
+import asyncio
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
@@ -12,17 +13,21 @@ from shared.events import Event
 async def produce(
     bootstrap_servers: str, topic: str, records: list[tuple[bytes | None, bytes, dict[str, str]]]
 ) -> list[tuple[int, int]]:
-    """Writes (key, value, headers) records in order; returns each one's (partition, offset)."""
+    """Writes (key, value, headers) records in order; returns each one's (partition, offset).
+
+    All are handed to the producer before any acknowledgement is awaited, so a
+    load lands as a backlog in well under a second rather than at the pace of one
+    round trip per record, which consumers keep up with: the fault tests act "mid-load"
+    on a backlog. The idempotent producer keeps each partition's order.
+    """
     producer = AIOKafkaProducer(bootstrap_servers=bootstrap_servers, enable_idempotence=True)
     await producer.start()
     try:
-        placed = []
-        for key, value, headers in records:
-            metadata = await producer.send_and_wait(
-                topic, value, key=key, headers=[(k, v.encode()) for k, v in headers.items()]
-            )
-            placed.append((metadata.partition, metadata.offset))
-        return placed
+        sent = [
+            await producer.send(topic, value, key=key, headers=[(k, v.encode()) for k, v in headers.items()])
+            for key, value, headers in records
+        ]
+        return [(metadata.partition, metadata.offset) for metadata in await asyncio.gather(*sent)]
     finally:
         await producer.stop()
 
