@@ -7,7 +7,9 @@ commits. A redelivered event finds its inbox row and changes nothing.
 Records arrive in batches (from several partitions at once) and a batch is
 applied in one transaction: one commit per batch rather than per event.
 Should an event have to be rolled back alone (`NotForUs`, a failing
-handler), the batch is applied again with a savepoint per event.
+handler), the batch is applied again with a savepoint per event; events a
+service can tell are not for it from the event alone are dropped before
+(`Only`).
 
 A service may `prepare` each batch: load, in a few statements, what its
 handlers will look up, so that applying an event usually queries nothing
@@ -63,7 +65,21 @@ class WithEnvelope:
     handle: EnvelopeHandler
 
 
-AnyHandler = Handler | WithEnvelope
+@dataclass(frozen=True)
+class Only:
+    """A handler for the events `wanted` accepts; any other is dropped as `NotForUs` drops it.
+
+    The event itself decides (the newcomer's consent in it, say): nothing is
+    written, not even the inbox row, and the offset is committed. Deciding
+    before the batch's transaction spares the rollback and the per-event
+    savepoints that a `NotForUs` raised inside it costs the whole batch.
+    """
+
+    wanted: Callable[[Any], bool]
+    handler: Handler | WithEnvelope
+
+
+AnyHandler = Handler | WithEnvelope | Only
 
 
 class NotForUs(Exception):
@@ -105,7 +121,8 @@ class EventConsumer:
 
     - A record that is not a valid catalogued event goes to the dead-letter
       topic with the reason, and consumption goes on.
-    - A catalogued event this service has no handler for is skipped.
+    - A catalogued event this service has no handler for, or one its handler's
+      `Only` declines, is skipped.
     - A tombstone (null value) on a per-person topic erases what `forget`
       holds for that newcomer, once.
     - When the store is unavailable, `consume_batch` names the partitions to
@@ -261,6 +278,8 @@ class EventConsumer:
             event = envelope.decode()
         except InvalidEvent as error:
             return str(error)
+        if isinstance(handler, Only):
+            handler = handler.handler if handler.wanted(event) else None
         if handler is None:
             return None
         span = f"apply {envelope.type}"

@@ -15,7 +15,7 @@ from shared.db import Database
 from shared.envelope import Envelope
 from shared.events.employment import CaseOpened
 from shared.events.settlement import AgeGroup, NewcomerSettled
-from shared.inbox import EventConsumer, InboxEntry, NotForUs
+from shared.inbox import EventConsumer, InboxEntry, NotForUs, Only
 
 NOW = datetime.now(UTC)
 
@@ -207,6 +207,18 @@ async def test_an_event_not_for_us_leaves_no_trace_while_its_batch_is_applied(da
         kept = (await session.exec(select(InboxEntry.event_id))).all()
     assert len(kept) == 4, "two events, each with its inbox row and its effect"
     assert str(private.newcomer_id) not in kept
+
+
+async def test_events_a_handler_declines_by_their_content_leave_no_trace(database: Database) -> None:
+    recorder = Recorder()
+    events = [settled().model_copy(update={"volunteer_contact_consent": n != 1}) for n in range(3)]
+    batch = [record(Envelope.wrap(e, source="/s"), offset=offset) for offset, e in enumerate(events)]
+    only_consenting = Only(lambda event: event.volunteer_contact_consent, recorder.handle)
+
+    assert await consumer(database, recorder, handle=only_consenting).consume_batch(batch) == {}
+    assert recorder.applied == [events[0], events[2]]
+    assert await inbox_size(database) == 2, "the declined event's id is not kept"
+    assert recorder.dead == []
 
 
 async def test_an_event_twice_in_one_batch_is_applied_once(database: Database) -> None:
