@@ -91,6 +91,8 @@ def new_row(model: type[ModelT], **values: Any) -> ModelT:
     values go straight into the instance's state, which is what the ORM
     reads when it inserts a pending row, and the defaults are resolved once
     per model. Fields set afterwards go through the hooks as usual.
+    Relationships are left unset, as the constructor leaves those not given;
+    they may still order the rows' inserts.
     """
     defaults, factories = _defaults_of(model)
     unknown = values.keys() - model.model_fields.keys()
@@ -109,8 +111,8 @@ def new_row(model: type[ModelT], **values: Any) -> ModelT:
 
 @functools.cache
 def _defaults_of(model: type[SQLModel]) -> tuple[dict[str, Any], dict[str, Callable[[], Any]]]:
-    if model.__pydantic_post_init__ or model.__sqlmodel_relationships__ or model.__private_attributes__:
-        raise TypeError(f"new_row does not build {model.__name__}: it has post-init hooks or relationships")
+    if model.__pydantic_post_init__ or model.__private_attributes__:
+        raise TypeError(f"new_row does not build {model.__name__}: it has post-init hooks or private state")
     defaults: dict[str, Any] = {}
     factories: dict[str, Callable[[], Any]] = {}
     for name, field in model.model_fields.items():

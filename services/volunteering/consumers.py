@@ -1,11 +1,16 @@
 """Other agencies' events this service acts on, each routed to its use case.
 
 Events about newcomers who did not consent are dropped without a trace
-(`NotForUs`): not even the inbox keeps their id.
+(`Only` where the event says so, `NotForUs` where the store does): not even
+the inbox keeps their id.
 """
 
+from collections.abc import Sequence
 from typing import Any
 
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from shared.envelope import Envelope
 from shared.events.employment import LanguageMentorRequested, PlacementEnded
 from shared.events.settlement import (
     ConsentGiven,
@@ -16,15 +21,15 @@ from shared.events.settlement import (
     NewcomerSettled,
     VolunteerContact,
 )
-from shared.inbox import Forget, Handler
+from shared.inbox import AnyHandler, Forget, Only
 from shared.store import loading_for_newcomers, on_store
 
 from . import handlers
 from .models import Newcomer
 from .store import VolunteeringStore
 
-CONSUMES: dict[type[Any], Handler] = {
-    NewcomerSettled: on_store(VolunteeringStore, handlers.on_settled),
+CONSUMES: dict[type[Any], AnyHandler] = {
+    NewcomerSettled: Only(handlers.consents, on_store(VolunteeringStore, handlers.on_settled)),
     ConsentGiven: on_store(VolunteeringStore, handlers.note_consent),
     ConsentWithdrawn: on_store(VolunteeringStore, handlers.on_withdrawal),
     HouseholdMemberAdded: on_store(VolunteeringStore, handlers.on_household_member),
@@ -37,5 +42,11 @@ CONSUMES: dict[type[Any], Handler] = {
 
 FORGETS: dict[type[Any], Forget] = {VolunteerContact: on_store(VolunteeringStore, handlers.forget_contact)}
 
-# A batch's consenting newcomers, loaded at once: applying each event then queries nothing for them.
-prepare = loading_for_newcomers(VolunteeringStore, Newcomer)
+_load_newcomers = loading_for_newcomers(VolunteeringStore, Newcomer)
+
+
+async def prepare(session: AsyncSession, batch: Sequence[tuple[Any, Envelope]]) -> None:
+    """A batch's consenting newcomers and their requests, loaded at once: applying each event then
+    queries nothing for them."""
+    await _load_newcomers(session, batch)
+    await VolunteeringStore(session).load_requests(event.newcomer_id for event, _ in batch)

@@ -12,7 +12,7 @@ from uuid import UUID, uuid4
 
 from pydantic import StringConstraints
 from sqlalchemy import JSON, Column
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field, Relationship, SQLModel
 
 from shared.events.settlement import AgeGroup
 from shared.events.volunteering import MatchKind
@@ -153,6 +153,11 @@ class MatchRequest(SQLModel, table=True):
     placement_id: UUID | None = None
     status: RequestStatus = Field(default=RequestStatus.OPEN, index=True)
     opened_at: datetime = Field(default_factory=_now)
+
+    # Never read (it raises if it were): it tells the unit of work that a request's row
+    # follows its newcomer's, so one flush can insert a batch's newcomers and their requests
+    # (without it, tables are written in the order of their classes' names: requests first).
+    newcomer: Newcomer | None = Relationship(sa_relationship_kwargs={"lazy": "raise"})
 
 
 class MatchRequestPublic(SQLModel):

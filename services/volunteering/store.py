@@ -1,9 +1,10 @@
 """The volunteer organisations' SQL."""
 
+from collections.abc import Iterable
 from typing import ClassVar
 from uuid import UUID
 
-from sqlalchemy import func
+from sqlalchemy import func, inspect
 from sqlmodel import col, select
 
 from shared.events.volunteering import MatchKind
@@ -30,12 +31,16 @@ TABLES = [
 
 Row = Organisation | Volunteer | Newcomer | MatchRequest | Match | HoursLog | Activity | Erasure
 
+_REQUESTS = "volunteering.requests"  # session info: newcomer id → requests, for those `load_requests` loaded
+
 
 class VolunteeringStore(Store):
     source: ClassVar[str] = "/samvirke/volunteering"
 
     def add(self, row: Row) -> None:
         self.add_row(row)
+        if isinstance(row, MatchRequest) and (held := self._held_requests(row.newcomer_id)) is not None:
+            held.append(row)
 
     async def delete(self, row: Row) -> None:
         await self.session.delete(row)
@@ -99,7 +104,37 @@ class VolunteeringStore(Store):
         query = select(MatchRequest).where(MatchRequest.newcomer_id == newcomer_id)
         return list((await self.session.exec(query.order_by(col(MatchRequest.opened_at)))).all())
 
+    async def load_requests(self, newcomer_ids: Iterable[UUID]) -> None:
+        """Loads these newcomers' requests at once, so `open_request` then queries nothing for them.
+
+        As with `load`, nothing else writes a batch's newcomers' requests meanwhile.
+        """
+        held = self.session.info.setdefault(_REQUESTS, {})
+        wanted = set(newcomer_ids) - held.keys()
+        if not wanted:
+            return
+        query = select(MatchRequest).where(col(MatchRequest.newcomer_id).in_(wanted))
+        rows = (await self.session.exec(query)).all()
+        for newcomer_id in wanted:
+            held[newcomer_id] = []
+        for row in rows:
+            held[row.newcomer_id].append(row)
+
+    def _held_requests(self, newcomer_id: UUID) -> list[MatchRequest] | None:
+        held: dict[UUID, list[MatchRequest]] | None = self.session.info.get(_REQUESTS)
+        return None if held is None else held.get(newcomer_id)
+
     async def open_request(self, newcomer_id: UUID, kind: MatchKind) -> MatchRequest | None:
+        """The newcomer's request of this kind not yet closed, from those held if they were loaded.
+
+        Held rows no longer count once deleted or once a savepoint that added
+        them was rolled back; should a rollback have expired one, SQL answers.
+        """
+        held = self._held_requests(newcomer_id)
+        if held is not None and not any(inspect(request).expired for request in held):
+            deleted = self.session.deleted
+            current = (r for r in held if r in self.session and r not in deleted)
+            return next((r for r in current if r.kind == kind and r.status != RequestStatus.CLOSED), None)
         query = select(MatchRequest).where(
             MatchRequest.newcomer_id == newcomer_id,
             MatchRequest.kind == kind,

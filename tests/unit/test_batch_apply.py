@@ -15,11 +15,16 @@ from services.education.models import Learner, LearnerStatus
 from services.settlement.config import SettlementSettings
 from services.settlement.main import create_app as create_settlement
 from services.settlement.models import JourneyEntry
+from services.volunteering.config import VolunteeringSettings
+from services.volunteering.main import create_app as create_volunteering
+from services.volunteering.models import MatchRequest, Newcomer
 from shared.envelope import Envelope
 from shared.events.education import LearnerWaitlisted, Track
 from shared.inbox import EventConsumer, InboxEntry
 from shared.outbox import OutboxMessage
 from tests.unit.test_inbox import record, settled
+
+SETTLEMENT = "/samvirke/settlement"
 
 
 @pytest.fixture
@@ -144,6 +149,68 @@ async def test_journeys_take_each_event_once_in_as_few_statements_when_applied_a
         assert await count(settlement, JourneyEntry) == 80
     finally:
         await database.dispose()
+
+
+async def migrated_volunteering(database_url: str, tmp_path: Any) -> FastAPI:
+    volunteering = create_volunteering(
+        VolunteeringSettings(
+            auth_secret="a-test-secret-that-is-long-enough-0123",
+            kafka_bootstrap_servers="127.0.0.1:9",
+            data_dir=str(tmp_path),
+            database_url=database_url,
+        )
+    )
+    await volunteering.state.database.migrate(volunteering.state.migrations)
+    return volunteering
+
+
+async def test_volunteering_applies_settlements_half_without_consent_in_the_same_few_statements(
+    database_url: str, tmp_path: Any
+) -> None:
+    """Those who did not consent are dropped before the transaction, the others' requests written together."""
+    volunteering = await migrated_volunteering(database_url, tmp_path)
+    try:
+        statements = Statements(volunteering)
+        per_batch = []
+        offset = 0
+        for size in (10, 300):
+            records = []
+            for n in range(size):
+                event = settled().model_copy(update={"volunteer_contact_consent": n % 2 == 0})
+                records.append(record(Envelope.wrap(event, source=SETTLEMENT), offset=offset))
+                offset += 1
+            before = statements.count
+            assert await volunteering.state.consumer.consume_batch(records) == {}
+            per_batch.append(statements.count - before)
+
+        assert per_batch[0] == per_batch[1] <= 12, per_batch
+        assert await count(volunteering, Newcomer) == 155
+        assert await count(volunteering, MatchRequest) == 155
+        assert await count(volunteering, InboxEntry) == 155  # not even the others' event ids
+        assert await count(volunteering, OutboxMessage) == 155
+    finally:
+        await volunteering.state.database.dispose()
+
+
+async def test_volunteering_opens_one_request_whether_told_twice_in_a_batch_or_across_batches(
+    database_url: str, tmp_path: Any
+) -> None:
+    volunteering = await migrated_volunteering(database_url, tmp_path)
+    try:
+        consumer: EventConsumer = volunteering.state.consumer
+        first = settled()
+        told = [first, first.model_copy(), settled()]  # the first newcomer twice, as two events
+        batch = [record(Envelope.wrap(e, source=SETTLEMENT), offset=n) for n, e in enumerate(told)]
+        assert await consumer.consume_batch(batch) == {}
+        again = record(Envelope.wrap(first.model_copy(), source=SETTLEMENT), offset=3)
+        assert await consumer.consume_batch([again]) == {}
+
+        async with volunteering.state.database.session() as session:
+            requests = (await session.exec(select(MatchRequest.newcomer_id))).all()
+        assert sorted(requests) == sorted([first.newcomer_id, told[2].newcomer_id])
+        assert await count(volunteering, InboxEntry) == 4
+    finally:
+        await volunteering.state.database.dispose()
 
 
 async def test_looking_up_a_batch_uses_the_primary_keys_on_sqlite(tmp_path: Any) -> None:

@@ -9,9 +9,10 @@ from sqlmodel import select
 
 from services.education.models import Course, Learner, LearnerStatus
 from services.employment.models import Case, CaseStatus
-from services.volunteering.models import Newcomer
+from services.volunteering.models import MatchRequest, Newcomer
 from shared.db import Database
 from shared.events.education import Track
+from shared.events.volunteering import MatchKind
 from shared.store import new_row
 
 
@@ -46,6 +47,34 @@ def test_each_row_gets_its_own_factory_default() -> None:
 def test_an_unknown_field_is_refused() -> None:
     with pytest.raises(TypeError, match="no field statuss"):
         new_row(Learner, **learner_values(), statuss="enrolled")
+    with pytest.raises(TypeError, match="no field newcomer"):  # a relationship: left unset
+        new_row(MatchRequest, newcomer=new_row(Newcomer, id=uuid4()))
+
+
+async def test_a_request_and_its_newcomer_flush_in_order_from_one_transaction(database_url: str) -> None:
+    """Unrelated, requests (M) would be inserted before newcomers (N), breaking the foreign key."""
+    database = Database.from_url(database_url, [Newcomer.__table__, MatchRequest.__table__])  # type: ignore[attr-defined]
+    await database.create_schema()
+    newcomers = [uuid4() for _ in range(3)]
+    try:
+        async with database.transaction() as session:
+            for newcomer_id in newcomers:
+                session.add(new_row(Newcomer, id=newcomer_id, municipality_code="0301"))
+                session.add(
+                    new_row(
+                        MatchRequest,
+                        newcomer_id=newcomer_id,
+                        kind=MatchKind.FRIEND,
+                        source="settlement",
+                        municipality_code="0301",
+                    )
+                )
+        async with database.session() as session:
+            stored = (await session.exec(select(MatchRequest.newcomer_id))).all()
+    finally:
+        await database.dispose()
+
+    assert sorted(stored) == sorted(newcomers)
 
 
 async def test_the_orm_writes_it_and_tracks_later_changes(database_url: str) -> None:

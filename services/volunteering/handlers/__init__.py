@@ -22,11 +22,12 @@ from .privacy import (
     on_withdrawal,
     privacy_report,
 )
-from .requests import on_household_member, on_mentor_requested, on_settled, open_request
+from .requests import consents, on_household_member, on_mentor_requested, on_settled, open_request
 
 __all__ = [
     "accept",
     "activate",
+    "consents",
     "create_organisation",
     "end",
     "erase",
