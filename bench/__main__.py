@@ -71,6 +71,13 @@ def main() -> None:
             store: round(rate / bare, 4) for store, rate in apply.items()
         }
 
+        step("employment and volunteering applying the same settlements, on SQLite")
+        by_service = {"education": apply["sqlite"]}
+        for name in ("employment", "volunteering"):
+            app = throughput.consumer(name, bootstrap, on_sqlite, work / name)
+            by_service[name] = asyncio.run(throughput.apply_rate(app, events))
+        results["apply_events_per_s_by_service"] = {name: round(rate) for name, rate in by_service.items()}
+
         step("replay into an empty SQLite store")
         replayed, records = asyncio.run(
             throughput.replay_rate(throughput.education(bootstrap, on_sqlite, work / "r"))
@@ -163,6 +170,10 @@ def print_table(results: dict[str, Any]) -> None:
     rows = [
         ("apply, education on SQLite (events/s)", results["apply_events_per_s"]["sqlite"]),
         ("apply, education on PostgreSQL (events/s)", results["apply_events_per_s"]["postgresql"]),
+        *(
+            (f"apply, {name} on SQLite (events/s)", results["apply_events_per_s_by_service"][name])
+            for name in ("employment", "volunteering")
+        ),
         ("bare aiokafka consumer (events/s)", results["bare_consumer_events_per_s"]),
         ("apply / bare consumer, SQLite", results["apply_to_bare_consumer_ratio"]["sqlite"]),
         ("apply / bare consumer, PostgreSQL", results["apply_to_bare_consumer_ratio"]["postgresql"]),

@@ -1,11 +1,13 @@
-"""Education's apply path without Kafka: the same records handed straight to its consumer.
+"""A consumer's apply path without Kafka: the same records handed straight to it.
 
-    python -m bench.apply_only [EVENTS] [BATCH] [DATABASE_URL]
+    python -m bench.apply_only [EVENTS] [BATCH] [DATABASE_URL] [SERVICE]
 
 Separates the store and handler cost from the broker's: settlements are
 built as settlement's relay sends them and applied in batches of BATCH by
-education's real EventConsumer (inbox, learner rows, reactions into the
-outbox), on SQLite in a temporary folder unless DATABASE_URL names a store.
+the service's real EventConsumer (inbox, its records, reactions into the
+outbox), on SQLite in a temporary folder unless DATABASE_URL names a store
+(an empty DATABASE_URL means SQLite). SERVICE is education (the default),
+employment or volunteering.
 """
 
 import asyncio
@@ -19,17 +21,18 @@ from sqlmodel import func, select
 
 from shared.inbox import EventConsumer, InboxEntry
 
-from .throughput import education, settlement_records
+from . import throughput
 
 
-async def apply_only(events: int, batch: int, database_url: str) -> float:
-    app = education("127.0.0.1:9", "", Path(tempfile.mkdtemp(prefix="samvirke-apply-")), database_url)
+async def apply_only(events: int, batch: int, database_url: str, service: str = "education") -> float:
+    work = Path(tempfile.mkdtemp(prefix="samvirke-apply-"))
+    app = throughput.consumer(service, "127.0.0.1:9", "", work, database_url)
     database = app.state.database
     await database.migrate(app.state.migrations)
     consumer: EventConsumer = app.state.consumer
     records = [
         ConsumerRecord("settlement.events", n % 3, n, 0, 0, key, value, None, len(key), len(value), headers)
-        for n, (key, value, headers) in enumerate(settlement_records(events))
+        for n, (key, value, headers) in enumerate(throughput.settlement_records(events))
     ]
     try:
         started = time.perf_counter()
@@ -51,5 +54,6 @@ if __name__ == "__main__":
     events = int(arguments[0]) if len(arguments) > 0 else 3000
     batch = int(arguments[1]) if len(arguments) > 1 else 100
     url = arguments[2] if len(arguments) > 2 else ""
-    rate = asyncio.run(apply_only(events, batch, url))
-    print(f"education applied {events} settlements in batches of {batch}: {rate:.0f} events/s")
+    service = arguments[3] if len(arguments) > 3 else "education"
+    rate = asyncio.run(apply_only(events, batch, url, service))
+    print(f"{service} applied {events} settlements in batches of {batch}: {rate:.0f} events/s")

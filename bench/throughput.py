@@ -1,9 +1,9 @@
-"""Throughput: education applying settlements, beside a bare consumer; the relay, beside a bare producer."""
+"""Throughput: consumers applying settlements, beside a bare consumer; the relay, beside a bare producer."""
 
 import asyncio
 import contextlib
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -15,8 +15,13 @@ from sqlmodel import func, select
 
 from services.education.config import EducationSettings
 from services.education.main import create_app as create_education
+from services.employment.config import EmploymentSettings
+from services.employment.main import create_app as create_employment
 from services.settlement.config import SettlementSettings
 from services.settlement.main import create_app as create_settlement
+from services.volunteering.config import VolunteeringSettings
+from services.volunteering.main import create_app as create_volunteering
+from shared.config import ServiceSettings
 from shared.envelope import Envelope
 from shared.events.settlement import AgeGroup, NewcomerSettled
 from shared.inbox import InboxEntry
@@ -90,9 +95,18 @@ async def partitions_of(consumer: AIOKafkaConsumer, topics: list[str]) -> list[T
     ]
 
 
-def education(bootstrap: str, prefix: str, data_dir: Path, database_url: str = "") -> FastAPI:
-    return create_education(
-        EducationSettings(
+# Each service that acts on settlements: how to assemble it.
+CONSUMERS: dict[str, tuple[Callable[..., FastAPI], type[ServiceSettings]]] = {
+    "education": (create_education, EducationSettings),
+    "employment": (create_employment, EmploymentSettings),
+    "volunteering": (create_volunteering, VolunteeringSettings),
+}
+
+
+def consumer(name: str, bootstrap: str, prefix: str, data_dir: Path, database_url: str = "") -> FastAPI:
+    create, settings = CONSUMERS[name]
+    return create(
+        settings(
             auth_secret=SECRET,
             kafka_bootstrap_servers=bootstrap,
             kafka_topic_prefix=prefix,
@@ -100,6 +114,10 @@ def education(bootstrap: str, prefix: str, data_dir: Path, database_url: str = "
             database_url=database_url,
         )
     )
+
+
+def education(bootstrap: str, prefix: str, data_dir: Path, database_url: str = "") -> FastAPI:
+    return consumer("education", bootstrap, prefix, data_dir, database_url)
 
 
 @contextlib.asynccontextmanager
