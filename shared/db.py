@@ -191,8 +191,9 @@ class Database:
         self.tables = list(dict.fromkeys(tables))  # a shared table may come from several modules
         self._sessions = async_sessionmaker(engine, class_=AsyncSession, expire_on_commit=False)
         # Reads take no write lock on SQLite; PostgreSQL ignores the option.
+        self._reading = engine.execution_options(**{SQLITE_BEGIN: "DEFERRED"})
         self._read_sessions = async_sessionmaker(
-            engine.execution_options(**{SQLITE_BEGIN: "DEFERRED"}),
+            self._reading,
             class_=AsyncSession,
             expire_on_commit=False,
         )
@@ -280,7 +281,8 @@ class Database:
             lock.release()
 
     async def ping(self) -> None:
-        async with self.engine.connect() as connection:
+        """The store answers; on SQLite without waiting for the write lock, which a batch may hold."""
+        async with self._reading.connect() as connection:
             await connection.execute(text("SELECT 1"))
 
     async def dispose(self) -> None:

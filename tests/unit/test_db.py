@@ -137,3 +137,15 @@ async def test_a_read_makes_one_trip_to_sqlites_thread_a_statement_and_one_to_co
         assert trips == ["run", "run", "commit"]
     finally:
         await database.dispose()
+
+
+async def test_the_readiness_ping_does_not_wait_for_a_writer(tmp_path: Path) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'store.db'}"
+    writer, probed = Database.from_url(url, []), Database.from_url(url, [], sqlite_busy_timeout_s=0.2)
+    try:
+        async with writer.transaction() as session:
+            await session.exec(text("CREATE TABLE t (x TEXT)"))  # type: ignore[call-overload]  # holds the lock
+            await probed.ping()
+    finally:
+        await writer.dispose()
+        await probed.dispose()
