@@ -1,7 +1,7 @@
 """A batch of events applies in a few statements, whatever its size, with the same effects as one by one."""
 
 import sqlite3
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import pytest
@@ -18,6 +18,7 @@ from services.settlement.models import JourneyEntry
 from services.volunteering.config import VolunteeringSettings
 from services.volunteering.main import create_app as create_volunteering
 from services.volunteering.models import MatchRequest, Newcomer
+from shared.config import ServiceSettings
 from shared.envelope import Envelope
 from shared.events.education import LearnerWaitlisted, Track
 from shared.inbox import EventConsumer, InboxEntry
@@ -29,15 +30,7 @@ SETTLEMENT = "/samvirke/settlement"
 
 @pytest.fixture
 async def education(database_url: str, tmp_path: Any) -> AsyncIterator[FastAPI]:
-    app = create_app(
-        EducationSettings(
-            auth_secret="a-test-secret-that-is-long-enough-0123",
-            kafka_bootstrap_servers="127.0.0.1:9",  # never contacted: batches are handed over directly
-            data_dir=str(tmp_path),
-            database_url=database_url,
-        )
-    )
-    await app.state.database.migrate(app.state.migrations)
+    app = await migrated(create_app, EducationSettings, database_url, tmp_path)
     yield app
     await app.state.database.dispose()
 
@@ -99,18 +92,24 @@ async def test_a_batch_sees_its_own_records_and_those_of_earlier_batches(educati
     assert await count(education, InboxEntry) == 3
 
 
-async def migrated_settlement(database_url: str, tmp_path: Any) -> FastAPI:
-    """Settlement's app on a migrated store; its consumer is handed batches directly."""
-    settlement = create_settlement(
-        SettlementSettings(
+async def migrated(
+    create: Callable[[Any], FastAPI], settings: type[ServiceSettings], database_url: str, tmp_path: Any
+) -> FastAPI:
+    """A service's app on a migrated store; its consumer is handed batches directly."""
+    app = create(
+        settings(
             auth_secret="a-test-secret-that-is-long-enough-0123",
-            kafka_bootstrap_servers="127.0.0.1:9",
+            kafka_bootstrap_servers="127.0.0.1:9",  # never contacted
             data_dir=str(tmp_path),
             database_url=database_url,
         )
     )
-    await settlement.state.database.migrate(settlement.state.migrations)
-    return settlement
+    await app.state.database.migrate(app.state.migrations)
+    return app
+
+
+async def migrated_settlement(database_url: str, tmp_path: Any) -> FastAPI:
+    return await migrated(create_settlement, SettlementSettings, database_url, tmp_path)
 
 
 async def test_journeys_take_each_event_once_in_as_few_statements_when_applied_again(
@@ -152,16 +151,7 @@ async def test_journeys_take_each_event_once_in_as_few_statements_when_applied_a
 
 
 async def migrated_volunteering(database_url: str, tmp_path: Any) -> FastAPI:
-    volunteering = create_volunteering(
-        VolunteeringSettings(
-            auth_secret="a-test-secret-that-is-long-enough-0123",
-            kafka_bootstrap_servers="127.0.0.1:9",
-            data_dir=str(tmp_path),
-            database_url=database_url,
-        )
-    )
-    await volunteering.state.database.migrate(volunteering.state.migrations)
-    return volunteering
+    return await migrated(create_volunteering, VolunteeringSettings, database_url, tmp_path)
 
 
 async def test_volunteering_applies_settlements_half_without_consent_in_the_same_few_statements(
