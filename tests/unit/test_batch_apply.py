@@ -150,15 +150,11 @@ async def test_journeys_take_each_event_once_in_as_few_statements_when_applied_a
         await database.dispose()
 
 
-async def migrated_volunteering(database_url: str, tmp_path: Any) -> FastAPI:
-    return await migrated(create_volunteering, VolunteeringSettings, database_url, tmp_path)
-
-
 async def test_volunteering_applies_settlements_half_without_consent_in_the_same_few_statements(
     database_url: str, tmp_path: Any
 ) -> None:
     """Those who did not consent are dropped before the transaction, the others' requests written together."""
-    volunteering = await migrated_volunteering(database_url, tmp_path)
+    volunteering = await migrated(create_volunteering, VolunteeringSettings, database_url, tmp_path)
     try:
         statements = Statements(volunteering)
         per_batch = []
@@ -185,7 +181,7 @@ async def test_volunteering_applies_settlements_half_without_consent_in_the_same
 async def test_volunteering_opens_one_request_whether_told_twice_in_a_batch_or_across_batches(
     database_url: str, tmp_path: Any
 ) -> None:
-    volunteering = await migrated_volunteering(database_url, tmp_path)
+    volunteering = await migrated(create_volunteering, VolunteeringSettings, database_url, tmp_path)
     try:
         consumer: EventConsumer = volunteering.state.consumer
         first = settled()
