@@ -2,6 +2,8 @@
 outage; a transaction is one as SQLite sees it, in as few trips to the driver's thread as it can."""
 
 import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -92,10 +94,20 @@ async def test_a_transaction_undone_leaves_nothing_though_its_begin_rode_with_it
         await database.dispose()
 
 
-async def test_another_process_cannot_write_while_a_transaction_holds_the_store(tmp_path: Path) -> None:
+@asynccontextmanager
+async def two_processes(tmp_path: Path) -> AsyncIterator[tuple[Database, Database]]:
+    """One store as two processes see it; the second waits at most 0.2 s for SQLite's lock."""
     url = f"sqlite+aiosqlite:///{tmp_path / 'store.db'}"
     ours, theirs = Database.from_url(url, []), Database.from_url(url, [], sqlite_busy_timeout_s=0.2)
     try:
+        yield ours, theirs
+    finally:
+        await ours.dispose()
+        await theirs.dispose()
+
+
+async def test_another_process_cannot_write_while_a_transaction_holds_the_store(tmp_path: Path) -> None:
+    async with two_processes(tmp_path) as (ours, theirs):
         async with ours.transaction() as session:
             await session.exec(text("CREATE TABLE t (x TEXT)"))  # type: ignore[call-overload]
         async with ours.transaction() as session:
@@ -108,9 +120,6 @@ async def test_another_process_cannot_write_while_a_transaction_holds_the_store(
             await other.exec(text("INSERT INTO t VALUES ('theirs')"))  # type: ignore[call-overload]
         async with ours.session() as session:
             rows = (await session.exec(text("SELECT x FROM t ORDER BY rowid"))).all()  # type: ignore[call-overload]
-    finally:
-        await ours.dispose()
-        await theirs.dispose()
     assert [x for (x,) in rows] == ["ours", "theirs"]
 
 
@@ -140,12 +149,6 @@ async def test_a_read_makes_one_trip_to_sqlites_thread_a_statement_and_one_to_co
 
 
 async def test_the_readiness_ping_does_not_wait_for_a_writer(tmp_path: Path) -> None:
-    url = f"sqlite+aiosqlite:///{tmp_path / 'store.db'}"
-    writer, probed = Database.from_url(url, []), Database.from_url(url, [], sqlite_busy_timeout_s=0.2)
-    try:
-        async with writer.transaction() as session:
-            await session.exec(text("CREATE TABLE t (x TEXT)"))  # type: ignore[call-overload]  # holds the lock
-            await probed.ping()
-    finally:
-        await writer.dispose()
-        await probed.dispose()
+    async with two_processes(tmp_path) as (writer, probed), writer.transaction() as session:
+        await session.exec(text("CREATE TABLE t (x TEXT)"))  # type: ignore[call-overload]  # holds the lock
+        await probed.ping()
