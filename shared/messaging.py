@@ -19,6 +19,7 @@ from .config import ServiceSettings
 from .events import COMPACTED_TOPICS, Event
 from .inbox import EventConsumer, dead_letter_headers
 from .outbox import OutboxMessage
+from .telemetry import context_from_traceparent
 
 
 def create_broker(settings: ServiceSettings) -> KafkaBroker:
@@ -62,12 +63,21 @@ def _union(events: tuple[type[Event], ...]) -> Any:
     return Union[events]  # noqa: UP007 - built at run time from a tuple
 
 
-def outbox_sender(publishers: dict[str, DefaultPublisher], tracer: Tracer) -> Any:
-    """Sends an outbox row, in a span of the trace that staged it (the relay attaches that context)."""
+def outbox_sender(publishers: dict[str, DefaultPublisher], tracer: Tracer | None) -> Any:
+    """Sends an outbox row, in a span of the trace that staged it.
+
+    With no `tracer` (nothing would record the span) the row is sent
+    without one: its `traceparent` header, from the row, carries the trace
+    on either way.
+    """
 
     async def send(row: OutboxMessage) -> Awaitable[object]:
         envelope = row.envelope()
         publisher = publishers[row.topic]
+        if tracer is None:
+            return await publisher.publish(
+                row.data, key=envelope.key, headers=envelope.headers(), no_confirm=True
+            )
         attributes = {
             "messaging.system": "kafka",
             "messaging.operation.type": "send",
@@ -77,7 +87,10 @@ def outbox_sender(publishers: dict[str, DefaultPublisher], tracer: Tracer) -> An
             "samvirke.newcomer_id": envelope.subject,
         }
         with tracer.start_as_current_span(
-            f"send {publisher.topic}", kind=SpanKind.PRODUCER, attributes=attributes
+            f"send {publisher.topic}",
+            context=context_from_traceparent(row.traceparent),  # the trace of the request or event
+            kind=SpanKind.PRODUCER,
+            attributes=attributes,
         ):
             return await publisher.publish(
                 row.data, key=envelope.key, headers=envelope.headers(), no_confirm=True

@@ -23,7 +23,6 @@ from datetime import UTC, datetime
 from typing import Any
 from uuid import uuid4
 
-from opentelemetry import context as otel_context
 from sqlalchemy import delete, event, func, insert, text
 from sqlalchemy.orm import Session, SessionTransaction
 from sqlmodel import Field, SQLModel, col, select
@@ -32,7 +31,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from .db import Database
 from .envelope import Envelope
 from .events import Event
-from .telemetry import context_from_traceparent, current_traceparent
+from .telemetry import current_traceparent
 
 log = logging.getLogger(__name__)
 
@@ -238,14 +237,7 @@ class OutboxRelay:
         return len(rows)
 
     async def _publish_in_order(self, rows: Sequence[OutboxMessage]) -> None:
-        acknowledgements = []
-        for row in rows:
-            # Publish inside the trace of the request or event that staged the row.
-            token = otel_context.attach(context_from_traceparent(row.traceparent))
-            try:
-                acknowledgements.append(await self._send(row))
-            finally:
-                otel_context.detach(token)
+        acknowledgements = [await self._send(row) for row in rows]
         await asyncio.gather(*acknowledgements)
 
 

@@ -20,25 +20,34 @@ _PROPAGATOR = TraceContextTextMapPropagator()
 
 def tracer_provider_from_env(service_name: str) -> TracerProvider:
     """A provider for `service_name`, exporting as the `OTEL_*` environment says."""
-    disabled = os.environ.get("OTEL_SDK_DISABLED", "").lower() == "true"
     provider = TracerProvider(resource=Resource.create({SERVICE_NAME: service_name}))
-    if not disabled:
-        for processor in _processors_from_env():
-            provider.add_span_processor(processor)
+    for processor in _processors_from_env():
+        provider.add_span_processor(processor)
     return provider
 
 
+def exports_spans_from_env() -> bool:
+    """Whether the `OTEL_*` environment names an exporter (and does not disable the SDK)."""
+    return bool(_exporters_from_env())
+
+
+def _exporters_from_env() -> list[str]:
+    if os.environ.get("OTEL_SDK_DISABLED", "").lower() == "true":
+        return []
+    names = (n.strip() for n in os.environ.get("OTEL_TRACES_EXPORTER", "none").lower().split(","))
+    return [name for name in names if name not in ("none", "")]
+
+
 def _processors_from_env() -> list[SpanProcessor]:
-    names = os.environ.get("OTEL_TRACES_EXPORTER", "none").lower().split(",")
     processors: list[SpanProcessor] = []
-    for name in (n.strip() for n in names):
+    for name in _exporters_from_env():
         if name == "otlp":
             from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 
             processors.append(BatchSpanProcessor(OTLPSpanExporter()))
         elif name == "console":
             processors.append(BatchSpanProcessor(ConsoleSpanExporter()))
-        elif name not in ("none", ""):
+        else:
             raise ValueError(f"OTEL_TRACES_EXPORTER={name!r} is not supported (otlp, console, none)")
     return processors
 

@@ -7,6 +7,7 @@ from uuid import uuid4
 import pytest
 from aiokafka import ConsumerRecord, TopicPartition
 from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.trace import NoOpTracer, Tracer
 from sqlalchemy.exc import OperationalError
 from sqlmodel import func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -16,6 +17,7 @@ from shared.envelope import Envelope
 from shared.events.employment import CaseOpened
 from shared.events.settlement import AgeGroup, NewcomerSettled
 from shared.inbox import EventConsumer, InboxEntry, NotForUs, Only
+from shared.outbox import OutboxMessage, stage
 
 NOW = datetime.now(UTC)
 
@@ -72,14 +74,16 @@ class Recorder:
         self.dead.append((rec.offset, reason))
 
 
-def consumer(database: Database, recorder: Recorder, handle: Any = None, **kwargs: Any) -> EventConsumer:
+def consumer(
+    database: Database, recorder: Recorder, handle: Any = None, tracer: Tracer | None = None, **kwargs: Any
+) -> EventConsumer:
     return EventConsumer(
         name="test",
         database=database,
         handlers={NewcomerSettled: handle or recorder.handle},
         dead_letters=recorder.dead_letter,
-        tracer=TracerProvider().get_tracer("t"),
         max_backoff_s=0.01,
+        tracer=tracer or TracerProvider().get_tracer("t"),
         **kwargs,
     )
 
@@ -228,3 +232,38 @@ async def test_an_event_twice_in_one_batch_is_applied_once(database: Database) -
     assert await consumer(database, recorder).consume_batch(batch) == {}
     assert len(recorder.applied) == 1
     assert await inbox_size(database) == 1
+
+
+@pytest.mark.parametrize("recording", [True, False], ids=["spans recorded", "no exporter"])
+async def test_a_reaction_carries_the_trace_of_the_event_it_answers(
+    database_url: str, recording: bool
+) -> None:
+    database = Database.from_url(database_url, [InboxEntry.__table__, OutboxMessage.__table__])  # type: ignore[attr-defined]
+    await database.create_schema()
+    trace_id, parent_span = "a" * 32, "b" * 16
+    event = settled()
+    envelope = Envelope.wrap(
+        event, source="/samvirke/settlement", traceparent=f"00-{trace_id}-{parent_span}-01"
+    )
+
+    async def react(session: AsyncSession, settled: NewcomerSettled) -> None:
+        case = CaseOpened(
+            newcomer_id=settled.newcomer_id,
+            municipality_code="0301",
+            opened_on=date(2026, 11, 2),
+            competence_mapping_due_on=date(2027, 2, 2),
+        )
+        stage(session, case, source="/samvirke/employment")
+
+    tracer = TracerProvider().get_tracer("t") if recording else NoOpTracer()
+    try:
+        await consumer(database, Recorder(), handle=react, tracer=tracer).consume(record(envelope))
+        async with database.session() as session:
+            [reaction] = (await session.exec(select(OutboxMessage))).all()
+    finally:
+        await database.dispose()
+    assert reaction.traceparent is not None
+    _, reaction_trace, reaction_span, _ = reaction.traceparent.split("-")
+    assert reaction_trace == trace_id
+    # A recorded apply span is the reaction's parent; without one, the event's own parent is.
+    assert (reaction_span != parent_span) is recording
