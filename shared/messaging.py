@@ -25,9 +25,9 @@ from .telemetry import context_from_traceparent
 def create_broker(settings: ServiceSettings) -> KafkaBroker:
     """A broker whose producer never loses or reorders an acknowledged event.
 
-    Its publishes are traced by `outbox_sender`, one span each; FastStream's
-    telemetry middleware, which costs two spans and metrics a record, wraps
-    only the consumers (see `subscribe`).
+    Its publishes are traced by `outbox_sender`, one span each where spans
+    are exported; FastStream's telemetry middleware, which costs two spans
+    and metrics a record, wraps only the consumers (see `subscribe`).
     """
     return KafkaBroker(
         settings.kafka_bootstrap_servers,
