@@ -52,11 +52,14 @@ def main() -> None:
         step("education applying them, on SQLite and on PostgreSQL")
         apply = {
             "sqlite": asyncio.run(
-                throughput.apply_rate(throughput.education(bootstrap, on_sqlite, work / "a"), events)
+                throughput.apply_rate(
+                    throughput.consumer("education", bootstrap, on_sqlite, work / "a"), events
+                )
             ),
             "postgresql": asyncio.run(
                 throughput.apply_rate(
-                    throughput.education(
+                    throughput.consumer(
+                        "education",
                         bootstrap,
                         on_postgres,
                         work / "p",
@@ -84,7 +87,7 @@ def main() -> None:
         replay_prefix = f"r{uuid4().hex[:6]}."
         asyncio.run(throughput.produce_settlements(bootstrap, f"{replay_prefix}settlement.events", events))
         replayed, records = asyncio.run(
-            throughput.replay_rate(throughput.education(bootstrap, replay_prefix, work / "r"))
+            throughput.replay_rate(throughput.consumer("education", bootstrap, replay_prefix, work / "r"))
         )
         results["replay_events_per_s"] = round(replayed)
         results["replay_events"] = records

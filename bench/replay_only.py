@@ -32,8 +32,8 @@ def main(events: int) -> None:
                 throughput.produce_settlements(kafka.bootstrap_servers, f"{prefix}settlement.events", count)
             )
         print(f"produced {events} settlements in {time.perf_counter() - started:.0f} s", flush=True)
-        app = throughput.education(
-            kafka.bootstrap_servers, prefix, Path(tempfile.mkdtemp(prefix="samvirke-replay-"))
+        app = throughput.consumer(
+            "education", kafka.bootstrap_servers, prefix, Path(tempfile.mkdtemp(prefix="samvirke-replay-"))
         )
         rate, records = asyncio.run(throughput.replay_rate(app))
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

@@ -116,10 +116,6 @@ def consumer(name: str, bootstrap: str, prefix: str, data_dir: Path, database_ur
     )
 
 
-def education(bootstrap: str, prefix: str, data_dir: Path, database_url: str = "") -> FastAPI:
-    return consumer("education", bootstrap, prefix, data_dir, database_url)
-
-
 @contextlib.asynccontextmanager
 async def serving(app: FastAPI) -> AsyncIterator[None]:
     async with app.router.lifespan_context(app):

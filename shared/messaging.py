@@ -1,9 +1,11 @@
 """Kafka wiring for a service: broker, subscriptions, outbox publishing, dead letters."""
 
 import asyncio
+import contextlib
 import dataclasses
 import logging
 from collections.abc import Awaitable, Callable
+from contextlib import AbstractContextManager
 from typing import Any, Union
 
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
@@ -16,6 +18,7 @@ from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.trace import SpanKind, Tracer
 
 from .config import ServiceSettings
+from .envelope import Envelope
 from .events import COMPACTED_TOPICS, Event
 from .inbox import EventConsumer, dead_letter_headers
 from .outbox import OutboxMessage
@@ -74,29 +77,33 @@ def outbox_sender(publishers: dict[str, DefaultPublisher], tracer: Tracer | None
     async def send(row: OutboxMessage) -> Awaitable[object]:
         envelope = row.envelope()
         publisher = publishers[row.topic]
-        if tracer is None:
-            return await publisher.publish(
-                row.data, key=envelope.key, headers=envelope.headers(), no_confirm=True
-            )
-        attributes = {
-            "messaging.system": "kafka",
-            "messaging.operation.type": "send",
-            "messaging.destination.name": publisher.topic,
-            "messaging.message.id": envelope.id,
-            "cloudevents.event_type": envelope.type,
-            "samvirke.newcomer_id": envelope.subject,
-        }
-        with tracer.start_as_current_span(
-            f"send {publisher.topic}",
-            context=context_from_traceparent(row.traceparent),  # the trace of the request or event
-            kind=SpanKind.PRODUCER,
-            attributes=attributes,
-        ):
+        with _send_span(tracer, publisher.topic, row, envelope):
             return await publisher.publish(
                 row.data, key=envelope.key, headers=envelope.headers(), no_confirm=True
             )
 
     return send
+
+
+def _send_span(
+    tracer: Tracer | None, topic: str, row: OutboxMessage, envelope: Envelope
+) -> AbstractContextManager[object]:
+    if tracer is None:
+        return contextlib.nullcontext()
+    attributes = {
+        "messaging.system": "kafka",
+        "messaging.operation.type": "send",
+        "messaging.destination.name": topic,
+        "messaging.message.id": envelope.id,
+        "cloudevents.event_type": envelope.type,
+        "samvirke.newcomer_id": envelope.subject,
+    }
+    return tracer.start_as_current_span(
+        f"send {topic}",
+        context=context_from_traceparent(row.traceparent),  # the trace of the request or event
+        kind=SpanKind.PRODUCER,
+        attributes=attributes,
+    )
 
 
 def dead_letter_sender(broker: KafkaBroker, settings: ServiceSettings) -> Any:
