@@ -78,7 +78,7 @@ def _unauthorized(detail: str) -> Problem:
 _bearer = HTTPBearer(auto_error=False, description="A token for this service's agency.")
 
 
-def current_principal(
+async def current_principal(  # async, as every dependency: a plain def runs in a worker thread
     request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Principal:
@@ -94,7 +94,7 @@ CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
 def require_role(role: str) -> Any:
     """A route dependency admitting only tokens with `role`, e.g. the settlement coordinator."""
 
-    def check(principal: CurrentPrincipal) -> Principal:
+    async def check(principal: CurrentPrincipal) -> Principal:
         if principal.role != role:
             raise Problem(
                 403, "Wrong role", f"This needs the {role} role; the token's role is {principal.role}."

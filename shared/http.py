@@ -2,6 +2,7 @@
 
 import logging
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from http import HTTPStatus
 from typing import Annotated, Any, Generic, TypeVar
 
@@ -25,20 +26,23 @@ class Page(BaseModel, Generic[ItemT]):
     offset: int
 
 
+@dataclass(frozen=True)
 class Pagination:
-    def __init__(
-        self,
-        limit: Annotated[int, Query(ge=1, le=500, description="Items per page")] = 50,
-        offset: Annotated[int, Query(ge=0, description="Items to skip")] = 0,
-    ) -> None:
-        self.limit = limit
-        self.offset = offset
+    limit: int
+    offset: int
 
     def page(self, items: list[ItemT], total: int) -> Page[ItemT]:
         return Page[ItemT](items=items, total=total, limit=self.limit, offset=self.offset)
 
 
-PaginationDep = Annotated[Pagination, Depends()]
+async def _pagination(  # async: FastAPI would build a class dependency in a worker thread
+    limit: Annotated[int, Query(ge=1, le=500, description="Items per page")] = 50,
+    offset: Annotated[int, Query(ge=0, description="Items to skip")] = 0,
+) -> Pagination:
+    return Pagination(limit, offset)
+
+
+PaginationDep = Annotated[Pagination, Depends(_pagination)]
 
 
 class Problem(Exception):

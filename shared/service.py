@@ -143,7 +143,14 @@ def build_service(
         )
     )
     app.include_router(api, dependencies=[Depends(current_principal)])
-    FastAPIInstrumentor.instrument_app(app, tracer_provider=tracer_provider, excluded_urls="healthz,readyz")
+    # A span per request; the two more the ASGI layer would make, for reading the body and for
+    # sending the response, say nothing the request's span does not.
+    FastAPIInstrumentor.instrument_app(
+        app,
+        tracer_provider=tracer_provider,
+        excluded_urls="healthz,readyz",
+        exclude_spans=["receive", "send"],
+    )
     return app
 
 

@@ -32,7 +32,7 @@ from .store import EducationStore
 StoreDep = Annotated[EducationStore, store_dependency(EducationStore)]
 
 
-def _absence_policy(request: Request) -> handlers.AbsencePolicy:
+async def _absence_policy(request: Request) -> handlers.AbsencePolicy:
     settings: EducationSettings = request.app.state.settings
     return handlers.AbsencePolicy(settings.absence_alert_threshold, settings.absence_alert_min_sessions)
 

@@ -1,13 +1,26 @@
 """Services are assembled without connecting to anything, and stay apart from each other."""
 
+import re
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
+
+import anyio.to_thread
+import httpx
+import pytest
 
 from services.education.config import EducationSettings
 from services.education.main import create_app as create_education
+from services.employment.config import EmploymentSettings
+from services.employment.main import create_app as create_employment
 from services.settlement.config import SettlementSettings
 from services.settlement.main import create_app as create_settlement
+from services.volunteering.config import VolunteeringSettings
+from services.volunteering.main import create_app as create_volunteering
+from shared.devtools.stack import tokens
+
+SECRET = "x" * 40
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -38,3 +51,47 @@ def test_import_contracts_hold() -> None:
     lint_imports = Path(sys.executable).with_name("lint-imports")
     result = subprocess.run([str(lint_imports)], cwd=ROOT, capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+SERVICES = {
+    "settlement": (create_settlement, SettlementSettings),
+    "education": (create_education, EducationSettings),
+    "employment": (create_employment, EmploymentSettings),
+    "volunteering": (create_volunteering, VolunteeringSettings),
+}
+
+
+@pytest.mark.parametrize("service", sorted(SERVICES))
+async def test_no_request_waits_for_a_worker_thread(
+    service: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # FastAPI runs a plain `def` endpoint or dependency in a thread pool: a hop to a thread
+    # and back on every request, which measured about a quarter of a settle's CPU.
+    create, settings = SERVICES[service]
+    app = create(settings(auth_secret=SECRET, kafka_bootstrap_servers="127.0.0.1:1", data_dir=str(tmp_path)))
+    await app.state.database.create_schema()
+    in_threads: list[str] = []
+    answered: set[int] = set()
+    run_sync = anyio.to_thread.run_sync
+
+    async def noted(function: Any, *args: Any, **kwargs: Any) -> Any:
+        called = getattr(function, "func", function)  # FastAPI hands a partial over
+        in_threads.append(getattr(called, "__qualname__", repr(called)))
+        return await run_sync(function, *args, **kwargs)
+
+    monkeypatch.setattr(anyio.to_thread, "run_sync", noted)
+    token = {"Authorization": f"Bearer {tokens(SECRET)[service]}"}
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://test", headers=token) as client:
+        for path, operations in app.openapi()["paths"].items():
+            if path in ("/healthz", "/readyz"):  # these ask the broker, which is not there
+                continue
+            url = re.sub(r"\{[^}]+\}", "00000000-0000-0000-0000-000000000000", path)
+            for method in operations:
+                # Whatever the answer (missing rows, an empty body), the route's
+                # dependencies ran first: the token check, the store, settings.
+                answered.add((await client.request(method, url, json={})).status_code)
+                assert not in_threads, f"{method.upper()} {path} ran {in_threads} in a worker thread"
+    await app.state.database.dispose()
+    assert 401 not in answered, answered  # the token held
+    assert answered & {200, 201}, answered  # and some routes ran through to the store

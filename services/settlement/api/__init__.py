@@ -49,7 +49,7 @@ from .coordination import router as coordination_router
 StoreDep = Annotated[SettlementStore, store_dependency(SettlementStore)]
 
 
-def _spread_guard(request: Request) -> SpreadGuard:
+async def _spread_guard(request: Request) -> SpreadGuard:
     settings: SettlementSettings = request.app.state.settings
     return SpreadGuard(settings.district_max_share, settings.district_guard_min_settlements)
 

@@ -21,7 +21,7 @@ COORDINATOR = "coordinator"
 router = APIRouter(prefix="/coordination", tags=["coordination"], dependencies=[require_role(COORDINATOR)])
 
 
-def _coordination(request: Request) -> handlers.Coordination:
+async def _coordination(request: Request) -> handlers.Coordination:
     return request.app.state.coordination  # type: ignore[no-any-return]
 
 
