@@ -123,20 +123,22 @@ def processes(
         needed = [int(rate * duration_s) for rate in rates]
         newcomers = asyncio.run(latency.register(stack["settlement"], sum(needed)))
         e2e: dict[str, Any] = {}
+        settled: list[str] = []
         with latency.peak_rss(stack) as peaks:
             start = 0
             for rate, count in zip(rates, needed, strict=True):
                 asyncio.run(latency.drained(bootstrap, prefix))  # each rate starts from idle agencies
                 step(f"  {rate:g} settlements/s for {duration_s:g}s")
-                e2e[f"{rate:g}/s"] = asyncio.run(
+                e2e[f"{rate:g}/s"], settled_now = asyncio.run(
                     latency.latency_at(
                         stack["settlement"], bootstrap, prefix, newcomers[start : start + count], rate
                     )
                 )
+                settled += settled_now
                 start += count
             asyncio.run(latency.drained(bootstrap, prefix))
             step(f"  single-record reads at {read_rate:g}/s")
-            paths = [f"/learners/{newcomer}" for newcomer in newcomers]
+            paths = [f"/learners/{newcomer}" for newcomer in settled]  # a dropped settle made no learner
             reads = asyncio.run(latency.api_reads(stack["education"], paths, read_rate, 5))
         return {
             "e2e_latency_ms": e2e,

@@ -67,11 +67,13 @@ async def register(settlement: RunningService, count: int) -> list[str]:
 
 async def latency_at(
     settlement: RunningService, bootstrap: str, prefix: str, newcomers: list[str], rate: float
-) -> dict[str, Any]:
+) -> tuple[dict[str, Any], list[str]]:
     """Open-loop settlements at `rate`/s; ms from each API response to each agency's reaction on Kafka.
 
     A reaction is written in the same transaction as the agency's record, so
     its arrival on Kafka is an upper bound on when the record became visible.
+    Returns the figures and the newcomers settled (an overloaded server may
+    drop some requests).
     """
     responded: dict[str, float] = {}
     arrived: dict[str, dict[str, float]] = {service: {} for service in ("settlement", *REACTING)}
@@ -146,7 +148,7 @@ async def latency_at(
         ]
     )
     result["errors"] = errors
-    return result
+    return result, list(responded)
 
 
 async def api_reads(service: RunningService, paths: list[str], rate: float, seconds: float) -> dict[str, Any]:
