@@ -64,16 +64,23 @@ def matching_keys(columns: Sequence[Any], keys: Iterable[Any], chunk: int = 500)
 
 
 class _OneTripConnection(aiosqlite.Connection):
-    """aiosqlite's connection, running each statement in one trip to its thread.
+    """aiosqlite's connection, going to its thread only for what may wait on another process.
 
     aiosqlite runs every call on a thread of its own, and SQLAlchemy makes
     four calls a statement (open a cursor, execute, fetch, close): four trips,
     each waking that thread and then the event loop. On two virtual cores a
-    trip costs ~0.3 ms, more than SQLite spends on a small statement. Here a
-    statement's cursor executes, fetches and closes in one trip; a
-    transaction's BEGIN goes with its first statement; a commit takes one
-    trip; a rollback takes one only if a transaction is open (the pool rolls
-    back every connection it takes back, most of them just committed).
+    trip costs ~0.2-0.3 ms, more than SQLite spends on a small statement.
+
+    Only a write transaction's BEGIN IMMEDIATE can wait — for another
+    process's writer, up to the busy timeout — and it goes to the thread
+    with the transaction's first statement, so the event loop never waits
+    on a lock. Everything else runs on the event loop, a statement's cursor
+    executed, fetched and closed at once: in WAL mode a read never waits for
+    a writer, and once a transaction holds the write lock its statements and
+    its commit wait for no one (this process's writers take turns before
+    BEGIN, see `Database.writing`). A rollback runs only if a transaction is
+    open (the pool rolls back every connection it takes back, most of them
+    just committed).
     """
 
     _begin: str | None = None  # the BEGIN to run with the next statement
@@ -90,11 +97,11 @@ class _OneTripConnection(aiosqlite.Connection):
 
     async def commit(self) -> None:
         if self.take_begin() is None:  # else no statement ran: nothing began
-            await super().commit()
+            self._conn.commit()
 
     async def rollback(self) -> None:
         if self.take_begin() is None and self._connection is not None and self._connection.in_transaction:
-            await super().rollback()
+            self._conn.rollback()
 
 
 class _OneTripCursor:
@@ -124,7 +131,7 @@ class _OneTripCursor:
     async def _run(self, method: str, sql: str, parameters: Any) -> "_OneTripCursor":
         begin = self._connection.take_begin()
 
-        def run() -> tuple[Any, int, int | None, list[Any]]:  # on the connection's thread
+        def run() -> tuple[Any, int, int | None, list[Any]]:
             cursor = self._connection._conn.cursor()
             try:
                 if begin is not None:
@@ -138,7 +145,11 @@ class _OneTripCursor:
             finally:
                 cursor.close()
 
-        self.description, self.rowcount, self.lastrowid, self._rows = await self._connection._execute(run)  # type: ignore[no-untyped-call]
+        if begin is not None and not begin.endswith("DEFERRED"):  # may wait for another process's writer
+            outcome = await self._connection._execute(run)  # type: ignore[no-untyped-call]
+        else:
+            outcome = run()  # waits for nothing: no trip to the thread
+        self.description, self.rowcount, self.lastrowid, self._rows = outcome
         return self
 
     async def fetchone(self) -> Any:
