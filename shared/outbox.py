@@ -243,5 +243,4 @@ class OutboxRelay:
 
 async def _delete(session: AsyncSession, rows: Sequence[OutboxMessage]) -> None:
     positions = [row.position for row in rows]
-    table = OutboxMessage.__table__  # type: ignore[attr-defined]
-    await session.exec(delete(table).where(table.c.position.in_(positions)))
+    await session.exec(delete(OutboxMessage).where(col(OutboxMessage.position).in_(positions)))
