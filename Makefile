@@ -34,10 +34,10 @@ postgres:
 	bash deploy/local/ensure-postgres.sh
 
 run: install
-	$(PY) deploy/local/run.py
+	$(PY) -m deploy.local.run
 
 kafka: install
-	$(PY) deploy/local/kafka.py
+	$(PY) -m deploy.local.kafka
 
 test: install postgres
 	$(PY) -m pytest $(PYTEST_ARGS)

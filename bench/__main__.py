@@ -16,9 +16,9 @@ from pathlib import Path
 from typing import Any
 from uuid import uuid4
 
-from shared.devtools.kafka import provide_kafka
-from shared.devtools.postgres import provide_postgres
-from shared.devtools.stack import run_stack
+from deploy.local.broker import provide_kafka
+from deploy.local.postgres import provide_postgres
+from deploy.local.stack import run_stack
 
 from . import latency, throughput
 

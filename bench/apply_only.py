@@ -19,7 +19,8 @@ from pathlib import Path
 from aiokafka import ConsumerRecord
 from sqlmodel import func, select
 
-from shared.inbox import EventConsumer, InboxEntry
+from shared.runtime.inbox import InboxEntry
+from shared.service import service_of
 
 from . import throughput
 
@@ -27,9 +28,10 @@ from . import throughput
 async def apply_only(events: int, batch: int, database_url: str, service: str = "education") -> float:
     work = Path(tempfile.mkdtemp(prefix="samvirke-apply-"))
     app = throughput.consumer(service, "127.0.0.1:9", "", work, database_url)
-    database = app.state.database
-    await database.migrate(app.state.migrations)
-    consumer: EventConsumer = app.state.consumer
+    parts = service_of(app)
+    database, consumer = parts.database, parts.consumer
+    assert consumer is not None
+    await database.migrate(parts.migrations)
     records = [
         ConsumerRecord("settlement.events", n % 3, n, 0, 0, key, value, None, len(key), len(value), headers)
         for n, (key, value, headers) in enumerate(throughput.settlement_records(events))

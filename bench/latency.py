@@ -13,7 +13,7 @@ import httpx
 from aiokafka import AIOKafkaConsumer
 from aiokafka.admin import AIOKafkaAdminClient
 
-from shared.devtools.stack import RunningService, tokens
+from deploy.local.stack import RunningService, tokens
 
 from .throughput import SECRET, partitions_of
 

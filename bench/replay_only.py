@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 from uuid import uuid4
 
-from shared.devtools.kafka import provide_kafka
+from deploy.local.broker import provide_kafka
 
 from . import throughput
 

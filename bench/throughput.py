@@ -22,12 +22,13 @@ from services.settlement.main import create_app as create_settlement
 from services.volunteering.config import VolunteeringSettings
 from services.volunteering.main import create_app as create_volunteering
 from shared.config import ServiceSettings
-from shared.envelope import Envelope
-from shared.events.settlement import AgeGroup, NewcomerSettled
-from shared.inbox import InboxEntry
-from shared.outbox import OutboxMessage, stage
-from shared.replay import replay
-from shared.topics import ensure_topics
+from shared.contracts.envelope import Envelope
+from shared.contracts.events.settlement import AgeGroup, NewcomerSettled
+from shared.runtime.inbox import InboxEntry
+from shared.runtime.outbox import OutboxMessage, stage
+from shared.runtime.topics import ensure_topics
+from shared.service import service_of
+from shared.service.replay import replay
 
 SECRET = "bench-secret-not-for-production-0123456789"
 
@@ -130,7 +131,7 @@ async def apply_rate(app: FastAPI, count: int) -> float:
     """
 
     async def applied() -> int:
-        async with app.state.database.session() as session:
+        async with service_of(app).database.session() as session:
             return int((await session.exec(select(func.count()).select_from(InboxEntry))).one())
 
     async with serving(app):
@@ -143,7 +144,7 @@ async def apply_rate(app: FastAPI, count: int) -> float:
 
 
 async def replay_rate(app: FastAPI) -> tuple[float, int]:
-    report = await replay(app, from_scratch=True)
+    report = await replay(service_of(app), from_scratch=True)
     return report.per_second, report.records
 
 
@@ -157,9 +158,9 @@ async def relay_rate(bootstrap: str, prefix: str, data_dir: Path, count: int) ->
             data_dir=str(data_dir),
         )
     )
-    database, relay, broker = app.state.database, app.state.relay, app.state.broker
+    database, relay, broker = service_of(app).database, service_of(app).relay, service_of(app).broker
     await ensure_topics(bootstrap, [f"{prefix}settlement.events"], partitions=3)
-    await database.migrate(app.state.migrations)
+    await database.migrate(service_of(app).migrations)
     for start in range(0, count, 1000):
         async with database.session() as session, session.begin():
             for _ in range(min(1000, count - start)):

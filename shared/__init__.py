@@ -1,10 +1,11 @@
-"""Samvirke's common library: contracts and plumbing every agency service shares.
+"""Samvirke's common library: what every agency service shares, in parts that say what they are.
 
-- `events`: the event catalogue, the one definition of every cross-agency event.
-- `envelope`: CloudEvents 1.0 in Kafka binary mode.
-- `outbox` / `inbox`: exactly-once effects between a service's store and Kafka.
-- `messaging`, `telemetry`, `auth`, `http`, `config`, `db`: service wiring.
-- `devtools`: a real Kafka broker and PostgreSQL for development and tests.
+- `contracts`: the event catalogue and the CloudEvents envelope, what other agencies rely on.
+- `runtime`: the store, outbox, inbox, consumer routing, broker wiring, telemetry, replay.
+- `web`: the HTTP edge: problem+json, bearer tokens, pagination, health and AsyncAPI.
+- `domain`: helpers of the domain more than one agency uses (dates, contacts).
+- `service`: one service assembled from these (`build_service`) and run as a process.
+- `errors`: what a use case raises when it refuses; `config`: the settings every service shares.
 
 Nothing here imports a service, and nothing connects to anything at import time.
 """

@@ -8,8 +8,8 @@ from typing import TypeVar
 
 import pytest
 
-from shared.devtools.kafka import KafkaEndpoint, provide_kafka
-from shared.devtools.postgres import PostgresServer, provide_postgres
+from deploy.local.broker import KafkaEndpoint, provide_kafka
+from deploy.local.postgres import PostgresServer, provide_postgres
 
 AUTH_SECRET = "test-secret-not-for-production-0123456789"
 

@@ -6,8 +6,8 @@ from typing import Any
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 
-from shared.envelope import Envelope
-from shared.events import Event
+from shared.contracts.envelope import Envelope
+from shared.contracts.events import Event
 
 
 async def produce(

@@ -3,7 +3,7 @@
 import logging
 import time
 
-from shared.devtools.kafka import provide_kafka
+from deploy.local.broker import provide_kafka
 
 
 def main() -> None:

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import httpx
 
-from shared.devtools.kafka import provide_kafka
-from shared.devtools.stack import RunningService, coordinator_token, run_stack, tokens
+from deploy.local.broker import provide_kafka
+from deploy.local.stack import RunningService, coordinator_token, run_stack, tokens
 
 ROOT = Path(__file__).resolve().parents[2]
 PREFERRED_PORTS = {"settlement": 8001, "education": 8002, "employment": 8003, "volunteering": 8004}

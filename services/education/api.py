@@ -6,9 +6,10 @@ from uuid import UUID
 
 from fastapi import APIRouter, Depends, Request
 
-from shared.events.education import Track
-from shared.http import NotFound, Page, PaginationDep
-from shared.service import store_dependency
+from shared.contracts.events.education import Track
+from shared.errors import NotFound
+from shared.service import service_of, store_dependency
+from shared.web.pagination import Page, PaginationDep
 
 from . import handlers
 from .config import EducationSettings
@@ -33,7 +34,7 @@ StoreDep = Annotated[EducationStore, store_dependency(EducationStore)]
 
 
 async def _absence_policy(request: Request) -> handlers.AbsencePolicy:
-    settings: EducationSettings = request.app.state.settings
+    settings: EducationSettings = service_of(request.app).settings
     return handlers.AbsencePolicy(settings.absence_alert_threshold, settings.absence_alert_min_sessions)
 
 

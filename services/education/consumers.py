@@ -2,18 +2,17 @@
 
 from typing import Any
 
-from shared.contacts import Contact, forget_contact, keep_contact
-from shared.events.employment import EmploymentStarted, PlacementEnded, PlacementStarted
-from shared.events.settlement import (
+from shared.contracts.events.employment import EmploymentStarted, PlacementEnded, PlacementStarted
+from shared.contracts.events.settlement import (
     HandoverCompleted,
     HouseholdMemberAdded,
     NewcomerDeparted,
     NewcomerSettled,
     PersonalDetails,
 )
-from shared.events.volunteering import LanguageMentorMatched
-from shared.inbox import Forget, Handler
-from shared.store import loading_for_newcomers, on_store
+from shared.contracts.events.volunteering import LanguageMentorMatched
+from shared.domain.contacts import Contact, forget_contact, keep_contact
+from shared.runtime.routing import Forget, Handler, loading_for_newcomers, on_store
 
 from . import handlers
 from .models import Learner

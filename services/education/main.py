@@ -5,8 +5,8 @@ from pathlib import Path
 from fastapi import FastAPI
 from opentelemetry.sdk.trace import TracerProvider
 
-from shared.auth import Agency
-from shared.events import education
+from shared.contracts.agencies import Agency
+from shared.contracts.events import education
 from shared.service import build_service
 
 from .api import router

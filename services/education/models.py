@@ -9,8 +9,8 @@ from pydantic import StringConstraints, model_validator
 from sqlalchemy import UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from shared.events.education import Skill, Track, WithdrawalReason
-from shared.events.settlement import CefrLevel
+from shared.contracts.events.education import Skill, Track, WithdrawalReason
+from shared.contracts.events.settlement import CefrLevel
 
 CEFR_ORDER = list(CefrLevel)
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]

@@ -7,10 +7,10 @@ from uuid import UUID
 from sqlalchemy import case, func
 from sqlmodel import col, select
 
-from shared.contacts import Contact, contact_of
-from shared.events.education import Skill, Track
-from shared.events.settlement import CefrLevel
-from shared.store import Store
+from shared.contracts.events.education import Skill, Track
+from shared.contracts.events.settlement import CefrLevel
+from shared.domain.contacts import Contact, contact_of
+from shared.runtime.store import Store
 
 from .models import (
     AbsenceRate,

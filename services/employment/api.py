@@ -6,8 +6,9 @@ from uuid import UUID
 
 from fastapi import APIRouter, Body
 
-from shared.http import NotFound, Page, PaginationDep
+from shared.errors import NotFound
 from shared.service import store_dependency
+from shared.web.pagination import Page, PaginationDep
 
 from . import handlers
 from .models import (

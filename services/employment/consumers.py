@@ -3,12 +3,16 @@
 from functools import partial
 from typing import Any
 
-from shared.contacts import Contact, forget_contact, keep_contact
-from shared.events.education import CourseCompleted, LevelAssessed, UnexplainedAbsenceAlert
-from shared.events.settlement import HandoverCompleted, NewcomerDeparted, NewcomerSettled, PersonalDetails
-from shared.events.volunteering import LanguageMentorMatched
-from shared.inbox import Forget, Handler
-from shared.store import loading_for_newcomers, on_store
+from shared.contracts.events.education import CourseCompleted, LevelAssessed, UnexplainedAbsenceAlert
+from shared.contracts.events.settlement import (
+    HandoverCompleted,
+    NewcomerDeparted,
+    NewcomerSettled,
+    PersonalDetails,
+)
+from shared.contracts.events.volunteering import LanguageMentorMatched
+from shared.domain.contacts import Contact, forget_contact, keep_contact
+from shared.runtime.routing import Forget, Handler, loading_for_newcomers, on_store
 
 from . import handlers
 from .config import EmploymentSettings

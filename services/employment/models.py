@@ -9,8 +9,8 @@ from pydantic import StringConstraints, model_validator
 from sqlalchemy import JSON, Column
 from sqlmodel import Field, SQLModel
 
-from shared.events.employment import EndReason, PlacementKind
-from shared.events.settlement import CefrLevel
+from shared.contracts.events.employment import EndReason, PlacementKind
+from shared.contracts.events.settlement import CefrLevel
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 OccupationCode = Annotated[str, StringConstraints(pattern=r"^[0-9]{4}$")]  # ISCO-08 unit group / STYRK-08

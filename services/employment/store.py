@@ -7,8 +7,8 @@ from uuid import UUID
 from sqlalchemy import func
 from sqlmodel import col, select
 
-from shared.contacts import Contact, contact_of
-from shared.store import Store
+from shared.domain.contacts import Contact, contact_of
+from shared.runtime.store import Store
 
 from .models import (
     Case,

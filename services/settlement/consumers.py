@@ -9,18 +9,18 @@ from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from shared.envelope import Envelope
-from shared.events import Event
-from shared.inbox import AnyHandler, WithEnvelope
+from shared.contracts.envelope import Envelope
+from shared.contracts.events import Event
+from shared.runtime.routing import AnyHandler, WithEnvelope
 
-from . import handlers
 from .coordination import JOURNEY_EVENTS
+from .coordination.handlers import record_in_journey
 from .models import JourneyEntry
 from .store import SettlementStore
 
 
 async def _into_journey(session: AsyncSession, event: Event, envelope: Envelope) -> None:
-    await handlers.record_in_journey(SettlementStore(session), event, envelope)
+    await record_in_journey(SettlementStore(session), event, envelope)
 
 
 CONSUMES: dict[type[Any], AnyHandler] = {event: WithEnvelope(_into_journey) for event in JOURNEY_EVENTS}

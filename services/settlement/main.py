@@ -1,33 +1,25 @@
 """Assembles the settlement service."""
 
-import asyncio
-import logging
-from collections.abc import Callable, Coroutine
-from datetime import date
 from pathlib import Path
-from typing import Any
 
 from fastapi import FastAPI
 from opentelemetry.sdk.trace import TracerProvider
 
-from shared.auth import Agency
-from shared.db import Database
-from shared.events import settlement
+from shared.contracts.agencies import Agency
+from shared.contracts.events import settlement
 from shared.service import build_service
 
-from . import handlers
 from .api import router
 from .config import SettlementSettings
 from .consumers import CONSUMES, prepare
 from .coordination import Thresholds, load_rule_sets
+from .coordination.handlers import Coordination, sweeping
 from .coordination.rules import BUILT_IN
-from .store import TABLES, SettlementStore
-
-log = logging.getLogger(__name__)
+from .store import TABLES
 
 
 def create_app(settings: SettlementSettings, *, tracer_provider: TracerProvider | None = None) -> FastAPI:
-    coordination = handlers.Coordination(
+    coordination = Coordination(
         rule_sets=load_rule_sets(settings.coordination_rules_dir or BUILT_IN),
         thresholds=Thresholds(
             record_within_days=settings.gap_record_within_days,
@@ -36,7 +28,7 @@ def create_app(settings: SettlementSettings, *, tracer_provider: TracerProvider 
     )
     sweeps = []
     if settings.coordination_sweep_interval_s > 0:
-        sweeps.append(_sweeping(coordination, settings.coordination_sweep_interval_s))
+        sweeps.append(sweeping(coordination, settings.coordination_sweep_interval_s))
     app = build_service(
         settings,
         agency=Agency.SETTLEMENT,
@@ -54,23 +46,3 @@ def create_app(settings: SettlementSettings, *, tracer_provider: TracerProvider 
     )
     app.state.coordination = coordination
     return app
-
-
-def _sweeping(
-    coordination: handlers.Coordination, interval_s: float
-) -> Callable[[Database], Coroutine[Any, Any, None]]:
-    """Publishes new clock breaches and gaps now and then, so agency systems can react."""
-
-    async def run(database: Database) -> None:
-        while True:
-            # Wait first: after a restart the consumer catches up on what agencies did meanwhile,
-            # so a duty done while this service was down is not published as a breach.
-            await asyncio.sleep(interval_s)
-            try:
-                async with database.transaction() as session:
-                    report = await handlers.sweep(SettlementStore(session), coordination, date.today())
-                log.info("coordination sweep: %s", report)
-            except Exception:  # the store may be down for a while; the next sweep tries again
-                log.exception("coordination sweep failed")
-
-    return run

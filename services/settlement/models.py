@@ -10,7 +10,7 @@ from pydantic import StringConstraints, field_validator, model_validator
 from sqlalchemy import JSON, Column, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from shared.events.settlement import (
+from shared.contracts.events.settlement import (
     AgeGroup,
     ArrivalRoute,
     CefrLevel,

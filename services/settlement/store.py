@@ -6,8 +6,8 @@ from uuid import UUID
 from sqlalchemy import func, or_, text
 from sqlmodel import col, select
 
-from shared.events.settlement import ConsentPurpose
-from shared.store import Store
+from shared.contracts.events.settlement import ConsentPurpose
+from shared.runtime.store import Store
 
 from .models import (
     Consent,

@@ -1,4 +1,4 @@
-from shared.serve import main
+from shared.service.serve import main
 
 from .config import VolunteeringSettings
 from .main import create_app

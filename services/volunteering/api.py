@@ -6,9 +6,9 @@ from uuid import UUID
 
 from fastapi import APIRouter
 
-from shared.events.volunteering import MatchKind
-from shared.http import Page, PaginationDep
+from shared.contracts.events.volunteering import MatchKind
 from shared.service import store_dependency
+from shared.web.pagination import Page, PaginationDep
 
 from . import handlers
 from .models import (

@@ -10,9 +10,9 @@ from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from shared.envelope import Envelope
-from shared.events.employment import LanguageMentorRequested, PlacementEnded
-from shared.events.settlement import (
+from shared.contracts.envelope import Envelope
+from shared.contracts.events.employment import LanguageMentorRequested, PlacementEnded
+from shared.contracts.events.settlement import (
     ConsentGiven,
     ConsentWithdrawn,
     HandoverCompleted,
@@ -21,8 +21,7 @@ from shared.events.settlement import (
     NewcomerSettled,
     VolunteerContact,
 )
-from shared.inbox import AnyHandler, Forget, Only
-from shared.store import loading_for_newcomers, on_store
+from shared.runtime.routing import AnyHandler, Forget, Only, loading_for_newcomers, on_store
 
 from . import handlers
 from .models import Newcomer

@@ -14,8 +14,8 @@ from pydantic import StringConstraints
 from sqlalchemy import JSON, Column
 from sqlmodel import Field, Relationship, SQLModel
 
-from shared.events.settlement import AgeGroup
-from shared.events.volunteering import MatchKind
+from shared.contracts.events.settlement import AgeGroup
+from shared.contracts.events.volunteering import MatchKind
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 LanguageCode = Annotated[str, StringConstraints(pattern=r"^[a-z]{2,3}$")]

@@ -7,9 +7,9 @@ from uuid import UUID
 from sqlalchemy import func, inspect
 from sqlmodel import col, select
 
-from shared.events.volunteering import MatchKind
-from shared.outbox import OutboxMessage
-from shared.store import Store
+from shared.contracts.events.volunteering import MatchKind
+from shared.runtime.outbox import OutboxMessage
+from shared.runtime.store import Store
 
 from .models import (
     Activity,

@@ -9,8 +9,8 @@ from uuid import uuid4
 import httpx
 import pytest
 
-from shared.devtools.kafka import KafkaEndpoint
-from shared.devtools.stack import SERVICES, run_stack, tokens
+from deploy.local.broker import KafkaEndpoint
+from deploy.local.stack import SERVICES, run_stack, tokens
 from tests import scenario
 from tests.conftest import AUTH_SECRET
 
@@ -101,7 +101,7 @@ def _ok(response: httpx.Response) -> dict | None:
 
 def test_make_run_settles_newcomers_and_shows_every_agency(kafka: KafkaEndpoint) -> None:
     result = subprocess.run(
-        [sys.executable, str(ROOT / "deploy" / "local" / "run.py"), "--once"],
+        [sys.executable, "-m", "deploy.local.run", "--once"],
         env={**__import__("os").environ, "KAFKA_BOOTSTRAP_SERVERS": kafka.bootstrap_servers},
         capture_output=True,
         text=True,

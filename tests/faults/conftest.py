@@ -12,8 +12,8 @@ import psycopg
 import pytest
 from sqlalchemy.engine import make_url
 
-from shared.devtools.kafka import KafkaEndpoint, LocalKafka
-from shared.devtools.postgres import PostgresServer
+from deploy.local.broker import KafkaEndpoint, LocalKafka
+from deploy.local.postgres import PostgresServer
 
 
 @dataclass

@@ -10,8 +10,8 @@ from uuid import uuid4
 
 import httpx
 
-from shared.devtools.stack import RunningService, run_stack, tokens
-from shared.events.settlement import AgeGroup, NewcomerSettled
+from deploy.local.stack import RunningService, run_stack, tokens
+from shared.contracts.events.settlement import AgeGroup, NewcomerSettled
 from tests.conftest import AUTH_SECRET
 from tests.faults.conftest import Stores
 from tests.kafka_tools import headers_of, produce, read_topic, record_of

@@ -13,8 +13,8 @@ from uuid import uuid4
 import httpx
 import pytest
 
-from shared.devtools.kafka import KafkaEndpoint
-from shared.devtools.stack import tokens
+from deploy.local.broker import KafkaEndpoint
+from deploy.local.stack import tokens
 from tests.conftest import AUTH_SECRET
 from tests.faults.conftest import Stores
 from tests.faults.load import RECORDS, services_running, settlements

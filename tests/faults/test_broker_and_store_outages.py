@@ -11,7 +11,7 @@ from uuid import uuid4
 
 import pytest
 
-from shared.devtools.kafka import KafkaEndpoint, LocalKafka
+from deploy.local.broker import KafkaEndpoint, LocalKafka
 from tests.faults.conftest import Stores
 from tests.faults.load import (
     CONSUMERS,

@@ -6,8 +6,8 @@ from uuid import uuid4
 
 import pytest
 
-from shared.devtools.kafka import KafkaEndpoint
-from shared.events.settlement import NewcomerSettled
+from deploy.local.broker import KafkaEndpoint
+from shared.contracts.events.settlement import NewcomerSettled
 from tests.faults.conftest import Stores
 from tests.faults.load import (
     CONSUMERS,

@@ -9,7 +9,7 @@ from uuid import uuid4
 import httpx
 import pytest
 
-from shared.devtools.kafka import KafkaEndpoint
+from deploy.local.broker import KafkaEndpoint
 from tests import scenario
 from tests.faults.conftest import Stores
 from tests.faults.load import (

@@ -14,6 +14,8 @@ from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
+from deploy.local.broker import KafkaEndpoint
+from deploy.local.stack import coordinator_token, tokens
 from services.education.config import EducationSettings
 from services.education.main import create_app as create_education
 from services.employment.config import EmploymentSettings
@@ -22,8 +24,6 @@ from services.settlement.config import SettlementSettings
 from services.settlement.main import create_app as create_settlement
 from services.volunteering.config import VolunteeringSettings
 from services.volunteering.main import create_app as create_volunteering
-from shared.devtools.kafka import KafkaEndpoint
-from shared.devtools.stack import coordinator_token, tokens
 from tests.conftest import AUTH_SECRET
 
 

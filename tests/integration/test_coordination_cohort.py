@@ -32,6 +32,8 @@ from uuid import uuid4
 import httpx
 import pytest
 
+from deploy.local.broker import KafkaEndpoint
+from deploy.local.stack import coordinator_token, tokens
 from services.education.config import EducationSettings
 from services.education.main import create_app as create_education
 from services.employment.config import EmploymentSettings
@@ -40,9 +42,7 @@ from services.settlement.config import SettlementSettings
 from services.settlement.main import create_app as create_settlement
 from services.volunteering.config import VolunteeringSettings
 from services.volunteering.main import create_app as create_volunteering
-from shared.devtools.kafka import KafkaEndpoint
-from shared.devtools.stack import coordinator_token, tokens
-from shared.events.settlement import ClockBreached, RegistrationGapFound
+from shared.contracts.events.settlement import ClockBreached, RegistrationGapFound
 from tests import scenario
 from tests.conftest import AUTH_SECRET, eventually
 from tests.integration.conftest import running

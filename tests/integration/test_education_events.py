@@ -6,10 +6,10 @@ from uuid import uuid4
 
 import pytest
 
-from shared.events import education
-from shared.events.employment import EmploymentStarted, PlacementEnded, PlacementStarted
-from shared.events.settlement import PersonalDetails
-from shared.events.volunteering import LanguageMentorMatched
+from shared.contracts.events import education
+from shared.contracts.events.employment import EmploymentStarted, PlacementEnded, PlacementStarted
+from shared.contracts.events.settlement import PersonalDetails
+from shared.contracts.events.volunteering import LanguageMentorMatched
 from tests.conftest import eventually
 from tests.integration.conftest import Platform
 from tests.integration.test_first_flow import settle

@@ -6,10 +6,10 @@ from uuid import uuid4
 
 import pytest
 
-from shared.events import employment
-from shared.events.education import LevelAssessed, UnexplainedAbsenceAlert
-from shared.events.settlement import HandoverCompleted
-from shared.events.volunteering import LanguageMentorMatched
+from shared.contracts.events import employment
+from shared.contracts.events.education import LevelAssessed, UnexplainedAbsenceAlert
+from shared.contracts.events.settlement import HandoverCompleted
+from shared.contracts.events.volunteering import LanguageMentorMatched
 from tests.conftest import eventually
 from tests.integration.conftest import Platform
 from tests.integration.test_first_flow import settle

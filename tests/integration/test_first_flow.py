@@ -8,7 +8,7 @@ import httpx
 import pytest
 from cloudevents.core.bindings import kafka as cloudevents_kafka
 
-from shared.events.settlement import AgeGroup, NewcomerSettled
+from shared.contracts.events.settlement import AgeGroup, NewcomerSettled
 from tests import scenario
 from tests.conftest import eventually
 from tests.integration.conftest import Platform

@@ -6,7 +6,8 @@ import httpx
 import pytest
 import yaml
 
-from shared.auth import Agency, issue_token
+from shared.contracts.agencies import Agency
+from shared.web.auth import issue_token
 from tests import scenario
 from tests.conftest import AUTH_SECRET, eventually
 from tests.integration.conftest import Platform

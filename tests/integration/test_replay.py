@@ -7,12 +7,13 @@ from uuid import uuid4
 import pytest
 from sqlmodel import func, select
 
+from deploy.local.broker import KafkaEndpoint
 from services.education.config import EducationSettings
 from services.education.main import create_app
 from services.education.models import Learner
-from shared.devtools.kafka import KafkaEndpoint
-from shared.events.settlement import AgeGroup, NewcomerSettled
-from shared.replay import ServiceRunning, replay
+from shared.contracts.events.settlement import AgeGroup, NewcomerSettled
+from shared.service import service_of
+from shared.service.replay import ServiceRunning, replay
 from tests.conftest import AUTH_SECRET, eventually
 from tests.integration.conftest import running
 from tests.kafka_tools import committed, produce, read_topic, record_of
@@ -46,15 +47,15 @@ async def test_replay_rebuilds_lost_state_without_doubling_anything(
         pass
     await produce(kafka.bootstrap_servers, f"{prefix}settlement.events", [record_of(e) for e in events])
 
-    first = await replay(create_app(settings))
+    first = await replay(service_of(create_app(settings)))
     assert (first.records, first.published) == (30, 30)  # one reaction (waitlisted) per newcomer
     assert await learners(settings) == 30
 
-    again = await replay(create_app(settings))
+    again = await replay(service_of(create_app(settings)))
     assert (again.records, again.published) == (30, 0), "the inbox skips what was applied"
 
     await forget_learners(settings, 10)  # a restored backup that lost ten records
-    rebuilt = await replay(create_app(settings), from_scratch=True)
+    rebuilt = await replay(service_of(create_app(settings)), from_scratch=True)
     assert await learners(settings) == 30
     assert rebuilt.published == 10, "only the rebuilt records react again"
     reactions = await read_topic(kafka.bootstrap_servers, f"{prefix}education.events")
@@ -70,14 +71,14 @@ async def test_replay_rebuilds_lost_state_without_doubling_anything(
 
 async def _refused(settings: EducationSettings) -> bool:
     try:
-        await replay(create_app(settings))
+        await replay(service_of(create_app(settings)))
     except ServiceRunning:
         raise
     return False
 
 
 async def learners(settings: EducationSettings) -> int:
-    database = create_app(settings).state.database
+    database = service_of(create_app(settings)).database
     try:
         async with database.session() as session:
             return (await session.exec(select(func.count()).select_from(Learner))).one()
@@ -86,7 +87,7 @@ async def learners(settings: EducationSettings) -> int:
 
 
 async def forget_learners(settings: EducationSettings, how_many: int) -> None:
-    database = create_app(settings).state.database
+    database = service_of(create_app(settings)).database
     try:
         async with database.transaction() as session:
             for learner in (await session.exec(select(Learner).limit(how_many))).all():

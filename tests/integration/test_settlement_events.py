@@ -8,8 +8,8 @@ from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 from cloudevents.core.bindings import kafka as cloudevents_kafka
 
-from shared.events import settlement as events
-from shared.events.employment import CaseClosed
+from shared.contracts.events import settlement as events
+from shared.contracts.events.employment import CaseClosed
 from tests import scenario
 from tests.conftest import eventually
 from tests.integration.conftest import Platform

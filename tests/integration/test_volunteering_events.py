@@ -6,8 +6,8 @@ from uuid import uuid4
 
 import pytest
 
-from shared.events import volunteering
-from shared.events.employment import LanguageMentorRequested
+from shared.contracts.events import volunteering
+from shared.contracts.events.employment import LanguageMentorRequested
 from tests.conftest import eventually
 from tests.integration.conftest import Platform
 from tests.integration.test_first_flow import settle

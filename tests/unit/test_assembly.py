@@ -10,6 +10,7 @@ import anyio.to_thread
 import httpx
 import pytest
 
+from deploy.local.stack import tokens
 from services.education.config import EducationSettings
 from services.education.main import create_app as create_education
 from services.employment.config import EmploymentSettings
@@ -18,7 +19,7 @@ from services.settlement.config import SettlementSettings
 from services.settlement.main import create_app as create_settlement
 from services.volunteering.config import VolunteeringSettings
 from services.volunteering.main import create_app as create_volunteering
-from shared.devtools.stack import tokens
+from shared.service import service_of
 
 SECRET = "x" * 40
 
@@ -69,7 +70,7 @@ async def test_no_request_waits_for_a_worker_thread(
     # and back on every request, which measured about a quarter of a settle's CPU.
     create, settings = SERVICES[service]
     app = create(settings(auth_secret=SECRET, kafka_bootstrap_servers="127.0.0.1:1", data_dir=str(tmp_path)))
-    await app.state.database.create_schema()
+    await service_of(app).database.create_schema()
     in_threads: list[str] = []
     answered: set[int] = set()
     run_sync = anyio.to_thread.run_sync
@@ -92,6 +93,6 @@ async def test_no_request_waits_for_a_worker_thread(
                 # dependencies ran first: the token check, the store, settings.
                 answered.add((await client.request(method, url, json={})).status_code)
                 assert not in_threads, f"{method.upper()} {path} ran {in_threads} in a worker thread"
-    await app.state.database.dispose()
+    await service_of(app).database.dispose()
     assert 401 not in answered, answered  # the token held
     assert answered & {200, 201}, answered  # and some routes ran through to the store

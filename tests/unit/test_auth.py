@@ -4,8 +4,9 @@ from datetime import timedelta
 
 import pytest
 
-from shared.auth import Agency, Authenticator, issue_token
-from shared.http import Problem
+from shared.contracts.agencies import Agency
+from shared.web.auth import Authenticator, issue_token
+from shared.web.problems import Problem
 
 SECRET = "unit-test-secret-0123456789abcdefghij"
 

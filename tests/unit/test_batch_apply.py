@@ -19,10 +19,11 @@ from services.volunteering.config import VolunteeringSettings
 from services.volunteering.main import create_app as create_volunteering
 from services.volunteering.models import MatchRequest, Newcomer
 from shared.config import ServiceSettings
-from shared.envelope import Envelope
-from shared.events.education import LearnerWaitlisted, Track
-from shared.inbox import EventConsumer, InboxEntry
-from shared.outbox import OutboxMessage
+from shared.contracts.envelope import Envelope
+from shared.contracts.events.education import LearnerWaitlisted, Track
+from shared.runtime.inbox import EventConsumer, InboxEntry
+from shared.runtime.outbox import OutboxMessage
+from shared.service import service_of
 from tests.unit.test_inbox import record, settled
 
 SETTLEMENT = "/samvirke/settlement"
@@ -32,25 +33,25 @@ SETTLEMENT = "/samvirke/settlement"
 async def education(database_url: str, tmp_path: Any) -> AsyncIterator[FastAPI]:
     app = await migrated(create_app, EducationSettings, database_url, tmp_path)
     yield app
-    await app.state.database.dispose()
+    await service_of(app).database.dispose()
 
 
 class Statements:
     def __init__(self, app: FastAPI) -> None:
         self.count = 0
-        event.listen(app.state.database.engine.sync_engine, "before_cursor_execute", self.seen)
+        event.listen(service_of(app).database.engine.sync_engine, "before_cursor_execute", self.seen)
 
     def seen(self, *_: Any) -> None:
         self.count += 1
 
 
 async def count(app: FastAPI, table: Any) -> int:
-    async with app.state.database.session() as session:
+    async with service_of(app).database.session() as session:
         return int((await session.exec(select(func.count()).select_from(table))).one())
 
 
 async def test_settlements_apply_in_the_same_few_statements_for_10_or_300(education: FastAPI) -> None:
-    consumer: EventConsumer = education.state.consumer
+    consumer: EventConsumer = service_of(education).consumer
     statements = Statements(education)
     per_batch = []
     offset = 0
@@ -69,7 +70,7 @@ async def test_settlements_apply_in_the_same_few_statements_for_10_or_300(educat
 
 
 async def test_a_batch_sees_its_own_records_and_those_of_earlier_batches(education: FastAPI) -> None:
-    consumer: EventConsumer = education.state.consumer
+    consumer: EventConsumer = service_of(education).consumer
     first = settled()
     again = first.model_copy()  # settlement told twice, as two events
     later = first.model_copy()
@@ -84,7 +85,7 @@ async def test_a_batch_sees_its_own_records_and_those_of_earlier_batches(educati
         == {}
     )
 
-    async with education.state.database.session() as session:
+    async with service_of(education).database.session() as session:
         learners = (await session.exec(select(Learner))).all()
         waitlisted = (await session.exec(select(OutboxMessage.type))).all()
     assert [(x.newcomer_id, x.status) for x in learners] == [(first.newcomer_id, LearnerStatus.WAITLISTED)]
@@ -104,7 +105,7 @@ async def migrated(
             database_url=database_url,
         )
     )
-    await app.state.database.migrate(app.state.migrations)
+    await service_of(app).database.migrate(service_of(app).migrations)
     return app
 
 
@@ -116,7 +117,7 @@ async def test_journeys_take_each_event_once_in_as_few_statements_when_applied_a
     database_url: str, tmp_path: Any
 ) -> None:
     settlement = await migrated_settlement(database_url, tmp_path)
-    database = settlement.state.database
+    database = service_of(settlement).database
     try:
         events = [settled() for _ in range(40)]
         reactions = [
@@ -135,12 +136,12 @@ async def test_journeys_take_each_event_once_in_as_few_statements_when_applied_a
             record(Envelope.wrap(e, source="/samvirke/education"), offset=i) for i, e in enumerate(reactions)
         ]
         statements = Statements(settlement)
-        assert await settlement.state.consumer.consume_batch(records) == {}
+        assert await service_of(settlement).consumer.consume_batch(records) == {}
         first = statements.count
         async with database.transaction() as session:  # as replay --from-scratch does
             await session.exec(delete(InboxEntry))
         before = statements.count
-        assert await settlement.state.consumer.consume_batch(records) == {}
+        assert await service_of(settlement).consumer.consume_batch(records) == {}
 
         again = statements.count - before
         # again: nothing to insert but the inbox rows; lookups take one statement per source (two here)
@@ -166,7 +167,7 @@ async def test_volunteering_applies_settlements_half_without_consent_in_the_same
                 records.append(record(Envelope.wrap(event, source=SETTLEMENT), offset=offset))
                 offset += 1
             before = statements.count
-            assert await volunteering.state.consumer.consume_batch(records) == {}
+            assert await service_of(volunteering).consumer.consume_batch(records) == {}
             per_batch.append(statements.count - before)
 
         assert per_batch[0] == per_batch[1] <= 12, per_batch
@@ -175,7 +176,7 @@ async def test_volunteering_applies_settlements_half_without_consent_in_the_same
         assert await count(volunteering, InboxEntry) == 155  # not even the others' event ids
         assert await count(volunteering, OutboxMessage) == 155
     finally:
-        await volunteering.state.database.dispose()
+        await service_of(volunteering).database.dispose()
 
 
 async def test_volunteering_opens_one_request_whether_told_twice_in_a_batch_or_across_batches(
@@ -183,7 +184,7 @@ async def test_volunteering_opens_one_request_whether_told_twice_in_a_batch_or_a
 ) -> None:
     volunteering = await migrated(create_volunteering, VolunteeringSettings, database_url, tmp_path)
     try:
-        consumer: EventConsumer = volunteering.state.consumer
+        consumer: EventConsumer = service_of(volunteering).consumer
         first = settled()
         told = [first, first.model_copy(), settled()]  # the first newcomer twice, as two events
         batch = [record(Envelope.wrap(e, source=SETTLEMENT), offset=n) for n, e in enumerate(told)]
@@ -191,12 +192,12 @@ async def test_volunteering_opens_one_request_whether_told_twice_in_a_batch_or_a
         again = record(Envelope.wrap(first.model_copy(), source=SETTLEMENT), offset=3)
         assert await consumer.consume_batch([again]) == {}
 
-        async with volunteering.state.database.session() as session:
+        async with service_of(volunteering).database.session() as session:
             requests = (await session.exec(select(MatchRequest.newcomer_id))).all()
         assert sorted(requests) == sorted([first.newcomer_id, told[2].newcomer_id])
         assert await count(volunteering, InboxEntry) == 4
     finally:
-        await volunteering.state.database.dispose()
+        await service_of(volunteering).database.dispose()
 
 
 async def test_looking_up_a_batch_uses_the_primary_keys_on_sqlite(tmp_path: Any) -> None:
@@ -206,7 +207,7 @@ async def test_looking_up_a_batch_uses_the_primary_keys_on_sqlite(tmp_path: Any)
     """
     database_url = f"sqlite+aiosqlite:///{tmp_path / 'store.db'}"
     settlement = await migrated_settlement(database_url, tmp_path)
-    database = settlement.state.database
+    database = service_of(settlement).database
     selects: list[tuple[str, Any]] = []
 
     def seen(_connection: Any, _cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
@@ -219,7 +220,7 @@ async def test_looking_up_a_batch_uses_the_primary_keys_on_sqlite(tmp_path: Any)
             record(Envelope.wrap(e, source="/samvirke/settlement"), offset=i) for i, e in enumerate(events)
         ]
         event.listen(database.engine.sync_engine, "before_cursor_execute", seen)
-        assert await settlement.state.consumer.consume_batch(records) == {}
+        assert await service_of(settlement).consumer.consume_batch(records) == {}
     finally:
         await database.dispose()
 

@@ -24,10 +24,9 @@ from services.settlement.coordination import (
 )
 from services.settlement.coordination.rules import BUILT_IN
 from services.settlement.models import Country, JourneyEntry, Sex
-from shared.dates import end_of_first_full_month_after
-from shared.envelope import Envelope
-from shared.events import Event
-from shared.events.education import (
+from shared.contracts.envelope import Envelope
+from shared.contracts.events import Event
+from shared.contracts.events.education import (
     LearnerEnrolled,
     LearnerWaitlisted,
     LearnerWithdrawn,
@@ -36,7 +35,7 @@ from shared.events.education import (
     Track,
     WithdrawalReason,
 )
-from shared.events.employment import (
+from shared.contracts.events.employment import (
     CaseClosed,
     CaseOpened,
     EmploymentStarted,
@@ -46,7 +45,7 @@ from shared.events.employment import (
     PlacementKind,
     PlacementStarted,
 )
-from shared.events.settlement import (
+from shared.contracts.events.settlement import (
     AgeGroup,
     ArrivalRoute,
     CefrLevel,
@@ -57,7 +56,8 @@ from shared.events.settlement import (
     NewcomerDeparted,
     NewcomerSettled,
 )
-from shared.events.volunteering import FriendMatched, MatchKind
+from shared.contracts.events.volunteering import FriendMatched, MatchKind
+from shared.domain.dates import end_of_first_full_month_after
 
 RULES = load_rule_sets()
 NO, DK = RULES[Country.NO], RULES[Country.DK]

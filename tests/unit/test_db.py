@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import exc as sa_exc
 from sqlalchemy import text
 
-from shared.db import Database
+from shared.runtime.db import Database
 
 NAMES = ["first", "second", "third", "fourth", "fifth", "sixth", "seventh"]
 

@@ -21,19 +21,19 @@ from services.education.models import (
     Withdrawal,
 )
 from services.education.store import TABLES, EducationStore
-from shared.contacts import forget_contact, keep_contact
-from shared.db import Database
-from shared.events.employment import EmploymentStarted, PlacementEnded, PlacementStarted
-from shared.events.settlement import (
+from shared.contracts.events.employment import EmploymentStarted, PlacementEnded, PlacementStarted
+from shared.contracts.events.settlement import (
     AgeGroup,
     HandoverCompleted,
     NewcomerDeparted,
     NewcomerSettled,
     PersonalDetails,
 )
-from shared.events.volunteering import LanguageMentorMatched
-from shared.http import Conflict, Invalid, NotFound
-from shared.outbox import OutboxMessage
+from shared.contracts.events.volunteering import LanguageMentorMatched
+from shared.domain.contacts import forget_contact, keep_contact
+from shared.errors import Conflict, Invalid, NotFound
+from shared.runtime.db import Database
+from shared.runtime.outbox import OutboxMessage
 
 T = TypeVar("T")
 TODAY = date.today()

@@ -23,12 +23,12 @@ from services.employment.models import (
     PlacementEnd,
 )
 from services.employment.store import TABLES, EmploymentStore
-from shared.db import Database
-from shared.events.education import LevelAssessed, UnexplainedAbsenceAlert
-from shared.events.settlement import AgeGroup, HandoverCompleted, NewcomerDeparted, NewcomerSettled
-from shared.events.volunteering import LanguageMentorMatched
-from shared.http import Conflict, Invalid
-from shared.outbox import OutboxMessage
+from shared.contracts.events.education import LevelAssessed, UnexplainedAbsenceAlert
+from shared.contracts.events.settlement import AgeGroup, HandoverCompleted, NewcomerDeparted, NewcomerSettled
+from shared.contracts.events.volunteering import LanguageMentorMatched
+from shared.errors import Conflict, Invalid
+from shared.runtime.db import Database
+from shared.runtime.outbox import OutboxMessage
 
 T = TypeVar("T")
 TODAY = date.today()

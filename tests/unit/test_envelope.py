@@ -6,9 +6,9 @@ from uuid import uuid4
 
 import pytest
 
-from shared.envelope import Envelope, InvalidEvent
-from shared.events import CATALOGUE, COMPACTED_TOPICS, TOPICS
-from shared.events.settlement import AgeGroup, NewcomerSettled
+from shared.contracts.envelope import Envelope, InvalidEvent
+from shared.contracts.events import CATALOGUE, COMPACTED_TOPICS, TOPICS
+from shared.contracts.events.settlement import AgeGroup, NewcomerSettled
 
 
 def settled() -> NewcomerSettled:

@@ -12,12 +12,13 @@ from sqlalchemy.exc import OperationalError
 from sqlmodel import func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from shared.db import Database
-from shared.envelope import Envelope
-from shared.events.employment import CaseOpened
-from shared.events.settlement import AgeGroup, NewcomerSettled
-from shared.inbox import EventConsumer, InboxEntry, NotForUs, Only
-from shared.outbox import OutboxMessage, stage
+from shared.contracts.envelope import Envelope
+from shared.contracts.events.employment import CaseOpened
+from shared.contracts.events.settlement import AgeGroup, NewcomerSettled
+from shared.runtime.db import Database
+from shared.runtime.inbox import EventConsumer, InboxEntry
+from shared.runtime.outbox import OutboxMessage, stage
+from shared.runtime.routing import NotForUs, Only
 
 NOW = datetime.now(UTC)
 

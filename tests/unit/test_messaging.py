@@ -14,8 +14,8 @@ from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
-from shared.messaging import _parse_batch, outbox_sender
-from shared.outbox import OutboxMessage
+from shared.runtime.messaging import _parse_batch, outbox_sender
+from shared.runtime.outbox import OutboxMessage
 
 
 def record(headers: list[tuple[str, bytes | None]]) -> ConsumerRecord:  # type: ignore[type-arg]

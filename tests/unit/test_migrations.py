@@ -9,10 +9,10 @@ import pytest
 from alembic import command
 from sqlmodel import col, select
 
-from shared.db import Database
-from shared.inbox import InboxEntry
-from shared.migrations import config_for, differences
-from shared.outbox import OutboxMessage
+from shared.runtime.db import Database
+from shared.runtime.inbox import InboxEntry
+from shared.runtime.migrations import config_for, differences
+from shared.runtime.outbox import OutboxMessage
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -74,7 +74,7 @@ async def test_settlements_made_before_the_tally_are_counted_into_it(database_ur
 
 def newcomer_row(n: int) -> Any:
     from services.settlement.models import EducationLevel, Newcomer, NewcomerStatus, Sex
-    from shared.events.settlement import ArrivalRoute
+    from shared.contracts.events.settlement import ArrivalRoute
 
     return Newcomer(
         given_name="Amira",

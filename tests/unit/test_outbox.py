@@ -6,9 +6,10 @@ from uuid import uuid4
 
 import pytest
 
-from shared.db import Database
-from shared.events.employment import CaseOpened
-from shared.outbox import OutboxMessage, OutboxRelay, pending_count, stage, write_staged
+from shared.contracts.events.employment import CaseOpened
+from shared.runtime.db import Database
+from shared.runtime.outbox import OutboxMessage, pending_count, stage, write_staged
+from shared.runtime.relay import OutboxRelay
 
 
 def opened(newcomer_id=None) -> CaseOpened:  # type: ignore[no-untyped-def]
@@ -133,7 +134,7 @@ async def test_a_broker_outage_delays_events_but_loses_none(database: Database) 
 async def test_relay_publishes_promptly_when_notified_after_commit(database: Database) -> None:
     kafka = FakeKafka()
     relay = OutboxRelay(database, kafka.send, poll_interval_s=60)
-    database.after_commit(relay.on_commit)
+    database.outbox.after_commit(relay.notify)
     task = asyncio.create_task(relay.run())
     try:
         await asyncio.sleep(0.1)
@@ -194,7 +195,7 @@ async def test_two_relays_on_postgresql_publish_each_event_once_and_in_order(pos
 async def test_an_idle_relay_sleeps_instead_of_waking_itself(database: Database) -> None:
     kafka = FakeKafka()
     relay = OutboxRelay(database, kafka.send, poll_interval_s=60)
-    database.after_commit(relay.on_commit)
+    database.outbox.after_commit(relay.notify)
     cycles = 0
     publish = relay.publish_pending
 
@@ -214,7 +215,7 @@ async def test_a_commit_that_staged_nothing_does_not_wake_the_relay(database: Da
     woken: list[bool] = []
     relay = OutboxRelay(database, FakeKafka().send)
     relay.notify = lambda: woken.append(True)  # type: ignore[method-assign]
-    database.after_commit(relay.on_commit)
+    database.outbox.after_commit(relay.notify)
     async with database.transaction():
         pass  # a read-only request, or an event this service does nothing with
     assert woken == []

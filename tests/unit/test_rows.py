@@ -10,10 +10,10 @@ from sqlmodel import select
 from services.education.models import Course, Learner, LearnerStatus
 from services.employment.models import Case, CaseStatus
 from services.volunteering.models import MatchRequest, Newcomer
-from shared.db import Database
-from shared.events.education import Track
-from shared.events.volunteering import MatchKind
-from shared.store import new_row
+from shared.contracts.events.education import Track
+from shared.contracts.events.volunteering import MatchKind
+from shared.runtime.db import Database
+from shared.runtime.store import new_row
 
 
 def learner_values() -> dict[str, Any]:

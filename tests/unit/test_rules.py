@@ -16,10 +16,10 @@ from services.employment.store import TABLES as EMPLOYMENT_TABLES
 from services.employment.store import EmploymentStore
 from services.settlement.models import Newcomer, NewcomerCreate
 from services.settlement.store import TABLES as SETTLEMENT_TABLES
-from shared.dates import add_months
-from shared.db import Database
-from shared.events.settlement import AgeGroup, NewcomerSettled
-from shared.outbox import OutboxMessage
+from shared.contracts.events.settlement import AgeGroup, NewcomerSettled
+from shared.domain.dates import add_months
+from shared.runtime.db import Database
+from shared.runtime.outbox import OutboxMessage
 
 
 @pytest.fixture

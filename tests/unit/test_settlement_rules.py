@@ -13,6 +13,7 @@ from sqlmodel import select
 
 from services.settlement import handlers
 from services.settlement.coordination import Thresholds, load_rule_sets
+from services.settlement.coordination import handlers as coordination_handlers
 from services.settlement.handlers.settle import SpreadGuard
 from services.settlement.models import (
     DepartureCreate,
@@ -30,11 +31,11 @@ from services.settlement.models import (
     SettlementCreate,
 )
 from services.settlement.store import TABLES, SettlementStore
-from shared.db import Database
-from shared.envelope import Envelope
-from shared.events.settlement import ConsentPurpose, NewcomerSettled
-from shared.http import Conflict, Invalid, NotFound
-from shared.outbox import OutboxMessage
+from shared.contracts.envelope import Envelope
+from shared.contracts.events.settlement import ConsentPurpose, NewcomerSettled
+from shared.errors import Conflict, Invalid, NotFound
+from shared.runtime.db import Database
+from shared.runtime.outbox import OutboxMessage
 
 T = TypeVar("T")
 GUARD = SpreadGuard(max_share=0.5, from_count=4)
@@ -540,8 +541,8 @@ async def test_an_event_applied_again_is_kept_once_in_the_journey(office: Office
     settled = _settled_event(newcomer_id)
     envelope = Envelope.wrap(settled, source="/samvirke/settlement")
     for _ in range(2):  # redelivered, or replayed from scratch
-        await office(handlers.record_in_journey, settled, envelope)
-    [entry] = await office(handlers.journey_of, newcomer_id)
+        await office(coordination_handlers.record_in_journey, settled, envelope)
+    [entry] = await office(coordination_handlers.journey_of, newcomer_id)
     assert (entry.agency, entry.occurred_on, entry.facts["district"]) == (
         "settlement",
         date(2025, 1, 15),
@@ -554,10 +555,14 @@ async def test_the_sweep_publishes_each_breach_and_gap_once(office: Office) -> N
     await office.municipality()
     newcomer_id = uuid4()
     settled = _settled_event(newcomer_id)
-    await office(handlers.record_in_journey, settled, Envelope.wrap(settled, source="/samvirke/settlement"))
-    coordination = handlers.Coordination(load_rule_sets(), Thresholds())
+    await office(
+        coordination_handlers.record_in_journey,
+        settled,
+        Envelope.wrap(settled, source="/samvirke/settlement"),
+    )
+    coordination = coordination_handlers.Coordination(load_rule_sets(), Thresholds())
     later = date.today() + timedelta(days=30)  # 14 days after it was recorded, gaps count
-    report = await office(handlers.sweep, coordination, later)
+    report = await office(coordination_handlers.sweep, coordination, later)
     assert (report.clock_breaches_published, report.gaps_published) == (2, 2)
     published = [(t.rsplit(".", 1)[0], data) for t, _, data in await office.published(newcomer_id)]
     assert sorted(data["rule_id"] for t, data in published if t.endswith("clock.breached")) == [
@@ -568,7 +573,7 @@ async def test_the_sweep_publishes_each_breach_and_gap_once(office: Office) -> N
         "no_employment_case",
         "no_learner_record",
     ]
-    again = await office(handlers.sweep, coordination, later + timedelta(days=1))
+    again = await office(coordination_handlers.sweep, coordination, later + timedelta(days=1))
     assert (again.clock_breaches_published, again.gaps_published) == (0, 0)
 
 
@@ -587,9 +592,15 @@ async def test_sweeps_running_at_once_publish_each_notice_once(office: Office) -
     await office.municipality()
     for _ in range(3):
         event = _settled_event(uuid4())
-        await office(handlers.record_in_journey, event, Envelope.wrap(event, source="/samvirke/settlement"))
-    coordination = handlers.Coordination(load_rule_sets(), Thresholds())
+        await office(
+            coordination_handlers.record_in_journey,
+            event,
+            Envelope.wrap(event, source="/samvirke/settlement"),
+        )
+    coordination = coordination_handlers.Coordination(load_rule_sets(), Thresholds())
     later = date.today() + timedelta(days=30)
-    reports = await asyncio.gather(*(office(handlers.sweep, coordination, later) for _ in range(2)))
+    reports = await asyncio.gather(
+        *(office(coordination_handlers.sweep, coordination, later) for _ in range(2))
+    )
     assert sorted(r.clock_breaches_published + r.gaps_published for r in reports) == [0, 12]
     assert len(await office.published()) == 12  # 3 newcomers × (2 clocks + 2 gaps)

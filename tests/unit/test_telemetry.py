@@ -2,7 +2,7 @@
 
 import pytest
 
-from shared.telemetry import exports_spans_from_env, tracer_provider_from_env
+from shared.runtime.telemetry import exports_spans_from_env, tracer_provider_from_env
 
 
 @pytest.mark.parametrize(

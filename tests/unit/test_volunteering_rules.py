@@ -22,10 +22,9 @@ from services.volunteering.models import (
     VolunteerCreate,
 )
 from services.volunteering.store import TABLES, VolunteeringStore
-from shared.db import Database
-from shared.envelope import Envelope
-from shared.events.employment import LanguageMentorRequested, PlacementEnded
-from shared.events.settlement import (
+from shared.contracts.envelope import Envelope
+from shared.contracts.events.employment import LanguageMentorRequested, PlacementEnded
+from shared.contracts.events.settlement import (
     AgeGroup,
     ConsentWithdrawn,
     HouseholdMemberAdded,
@@ -33,9 +32,10 @@ from shared.events.settlement import (
     NewcomerSettled,
     VolunteerContact,
 )
-from shared.http import Conflict, Invalid
-from shared.inbox import EventConsumer, InboxEntry
-from shared.outbox import OutboxMessage
+from shared.errors import Conflict, Invalid
+from shared.runtime.db import Database
+from shared.runtime.inbox import EventConsumer, InboxEntry
+from shared.runtime.outbox import OutboxMessage
 
 T = TypeVar("T")
 TODAY = date.today()

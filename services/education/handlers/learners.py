@@ -2,15 +2,15 @@
 
 from datetime import date
 
-from shared.events.education import LearnerWithdrawn, WithdrawalReason
-from shared.events.settlement import (
+from shared.contracts.events.education import LearnerWithdrawn, WithdrawalReason
+from shared.contracts.events.settlement import (
     AgeGroup,
     HandoverCompleted,
     HouseholdMemberAdded,
     NewcomerDeparted,
     NewcomerSettled,
 )
-from shared.store import new_row
+from shared.runtime.store import new_row
 
 from ..models import Learner, LearnerStatus
 from ..store import EducationStore

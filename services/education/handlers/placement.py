@@ -8,7 +8,7 @@ the earliest start. Capacity is never exceeded.
 
 from datetime import UTC, date, datetime
 
-from shared.events.education import LearnerEnrolled, LearnerWaitlisted
+from shared.contracts.events.education import LearnerEnrolled, LearnerWaitlisted
 
 from ..models import Course, Enrolment, Learner, LearnerStatus
 from ..store import EducationStore

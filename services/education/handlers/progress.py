@@ -4,9 +4,9 @@ from dataclasses import dataclass
 from datetime import date
 from uuid import UUID
 
-from shared.events.education import CourseCompleted, LevelAssessed, UnexplainedAbsenceAlert
-from shared.events.settlement import CefrLevel
-from shared.http import Conflict, Invalid, NotFound
+from shared.contracts.events.education import CourseCompleted, LevelAssessed, UnexplainedAbsenceAlert
+from shared.contracts.events.settlement import CefrLevel
+from shared.errors import Conflict, Invalid, NotFound
 
 from ..models import (
     CEFR_ORDER,

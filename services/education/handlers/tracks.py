@@ -3,9 +3,9 @@
 from datetime import date
 from uuid import UUID
 
-from shared.events.education import Track, TrackChanged
-from shared.events.employment import EmploymentStarted, PlacementEnded, PlacementStarted
-from shared.events.volunteering import LanguageMentorMatched
+from shared.contracts.events.education import Track, TrackChanged
+from shared.contracts.events.employment import EmploymentStarted, PlacementEnded, PlacementStarted
+from shared.contracts.events.volunteering import LanguageMentorMatched
 
 from ..models import Learner
 from ..store import EducationStore

@@ -1,5 +1,5 @@
 from alembic import context
 
-from shared.migrations import run_migrations
+from shared.runtime.migrations import run_migrations
 
 run_migrations(context)

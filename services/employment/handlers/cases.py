@@ -2,8 +2,7 @@
 
 from uuid import UUID
 
-from shared.dates import add_months
-from shared.events.employment import (
+from shared.contracts.events.employment import (
     CaseClosed,
     CaseOpened,
     CaseTransferred,
@@ -12,9 +11,10 @@ from shared.events.employment import (
     EndReason,
     PlacementEnded,
 )
-from shared.events.settlement import AgeGroup, HandoverCompleted, NewcomerDeparted, NewcomerSettled
-from shared.http import Conflict, Invalid, NotFound
-from shared.store import new_row
+from shared.contracts.events.settlement import AgeGroup, HandoverCompleted, NewcomerDeparted, NewcomerSettled
+from shared.domain.dates import add_months
+from shared.errors import Conflict, Invalid, NotFound
+from shared.runtime.store import new_row
 
 from ..models import Case, CaseStatus, Closure, Outcome, OutcomeKind, PlacementStatus
 from ..store import EmploymentStore

@@ -3,10 +3,10 @@
 from datetime import UTC, date, datetime, timedelta
 from uuid import UUID
 
-from shared.dates import add_months
-from shared.events.education import CourseCompleted, LevelAssessed, UnexplainedAbsenceAlert
-from shared.events.employment import FollowUpHeld
-from shared.http import Conflict, Invalid, NotFound
+from shared.contracts.events.education import CourseCompleted, LevelAssessed, UnexplainedAbsenceAlert
+from shared.contracts.events.employment import FollowUpHeld
+from shared.domain.dates import add_months
+from shared.errors import Conflict, Invalid, NotFound
 
 from ..models import (
     FOLLOW_UP_WINDOW_MONTHS,

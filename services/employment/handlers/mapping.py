@@ -2,7 +2,7 @@
 
 from uuid import UUID
 
-from shared.events.employment import MappingCompleted
+from shared.contracts.events.employment import MappingCompleted
 
 from ..models import JobPlan, JobPlanSet, Mapping, MappingSet
 from ..store import EmploymentStore

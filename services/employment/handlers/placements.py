@@ -3,11 +3,16 @@
 from datetime import UTC, datetime
 from uuid import UUID, uuid4
 
-from shared.dates import add_months
-from shared.events.employment import LanguageMentorRequested, PlacementEnded, PlacementKind, PlacementStarted
-from shared.events.settlement import CefrLevel
-from shared.events.volunteering import LanguageMentorMatched
-from shared.http import Conflict, Invalid, NotFound
+from shared.contracts.events.employment import (
+    LanguageMentorRequested,
+    PlacementEnded,
+    PlacementKind,
+    PlacementStarted,
+)
+from shared.contracts.events.settlement import CefrLevel
+from shared.contracts.events.volunteering import LanguageMentorMatched
+from shared.domain.dates import add_months
+from shared.errors import Conflict, Invalid, NotFound
 
 from ..models import (
     IGU_MIN_HOURS,

@@ -1,8 +1,13 @@
-"""Cross-agency coordination, built only from the events agencies publish.
+"""Settlement's coordination wing: the view across agencies, built only from the events they publish.
 
 The municipality's refugee office coordinates, so this lives in settlement:
-each newcomer's journey, statutory clocks (rule sets per country, as data),
-registration gaps between agencies, and key figures per municipality and year.
+each newcomer's journey, statutory clocks (rule sets per country, as data in
+`rules/*.toml`), registration gaps between agencies, and key figures per
+municipality and year.
+
+- `journey`, `clocks`, `gaps`, `kpis`, `rules`: pure functions over events, rules as data.
+- `handlers`: the wing's use cases (journeys kept, clocks and gaps read, sweeps published).
+- `api`: the coordinator's routes, under `/coordination`.
 """
 
 from .clocks import Clock, ClockStatus, clocks_of

@@ -11,10 +11,10 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict
 
-from shared.events import Event, education, employment, settlement
-from shared.events.education import WithdrawalReason
-from shared.events.employment import EndReason
-from shared.events.settlement import CefrLevel
+from shared.contracts.events import Event, education, employment, settlement
+from shared.contracts.events.education import WithdrawalReason
+from shared.contracts.events.employment import EndReason
+from shared.contracts.events.settlement import CefrLevel
 
 from ..models import JourneyEntry
 from .journey import Journey

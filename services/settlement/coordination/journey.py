@@ -6,9 +6,9 @@ from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
-from shared.envelope import Envelope
-from shared.events import Event, education, employment, settlement, volunteering
-from shared.store import new_row
+from shared.contracts.envelope import Envelope
+from shared.contracts.events import Event, education, employment, settlement, volunteering
+from shared.runtime.store import new_row
 
 from ..models import JourneyEntry
 

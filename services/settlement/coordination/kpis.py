@@ -9,10 +9,10 @@ from uuid import UUID
 
 from pydantic import BaseModel
 
-from shared.dates import add_months
-from shared.events import Event, education, employment, volunteering
-from shared.events.employment import EndReason
-from shared.events.settlement import ArrivalRoute
+from shared.contracts.events import Event, education, employment, volunteering
+from shared.contracts.events.employment import EndReason
+from shared.contracts.events.settlement import ArrivalRoute
+from shared.domain.dates import add_months
 
 from ..models import JourneyEntry, Sex
 from .journey import Journey

@@ -17,10 +17,10 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from shared.auth import Agency
-from shared.dates import add_months, end_of_first_full_month_after
-from shared.events import CATALOGUE
-from shared.events.settlement import AgeGroup
+from shared.contracts.agencies import Agency
+from shared.contracts.events import CATALOGUE
+from shared.contracts.events.settlement import AgeGroup
+from shared.domain.dates import add_months, end_of_first_full_month_after
 
 from ..models import Country
 

@@ -1,15 +1,5 @@
 """Settlement use cases, one module per part of the refugee office's work."""
 
-from .coordination import (
-    Coordination,
-    SweepReport,
-    clocks,
-    gaps,
-    journey_of,
-    key_figures,
-    record_in_journey,
-    sweep,
-)
 from .handover import accept_handover, complete_handover, reject_handover, request_handover, revoke_handover
 from .households import add_household_member, create_household
 from .register import (
@@ -23,30 +13,22 @@ from .register import (
 from .settle import agree_integration_plan, depart, district_report, quota_report, settle_newcomer
 
 __all__ = [
-    "Coordination",
-    "SweepReport",
     "accept_handover",
     "add_household_member",
     "agree_integration_plan",
-    "clocks",
     "complete_handover",
     "create_household",
     "create_municipality",
     "depart",
     "district_report",
-    "gaps",
     "give_consent",
-    "journey_of",
-    "key_figures",
     "quota_report",
-    "record_in_journey",
     "register_newcomer",
     "reject_handover",
     "request_handover",
     "revoke_handover",
     "set_quota",
     "settle_newcomer",
-    "sweep",
     "update_newcomer",
     "withdraw_consent",
 ]

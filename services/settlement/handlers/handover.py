@@ -8,14 +8,14 @@ the receiving municipality, and every agency transfers or closes its record.
 from datetime import UTC, datetime
 from uuid import UUID
 
-from shared.events.settlement import (
+from shared.contracts.events.settlement import (
     HandoverAccepted,
     HandoverCompleted,
     HandoverRejected,
     HandoverRequested,
     HandoverRevoked,
 )
-from shared.http import Conflict, Invalid, NotFound
+from shared.errors import Conflict, Invalid, NotFound
 
 from ..models import (
     Handover,

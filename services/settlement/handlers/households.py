@@ -3,8 +3,8 @@
 from datetime import date
 from uuid import UUID
 
-from shared.events.settlement import ArrivalRoute, ConsentPurpose, HouseholdMemberAdded
-from shared.http import Conflict, NotFound
+from shared.contracts.events.settlement import ArrivalRoute, ConsentPurpose, HouseholdMemberAdded
+from shared.errors import Conflict, NotFound
 
 from ..models import Household, HouseholdCreate, MemberAdd, Newcomer
 from ..store import SettlementStore

@@ -4,7 +4,7 @@ import unicodedata
 from datetime import UTC, date, datetime
 from uuid import UUID
 
-from shared.events.settlement import (
+from shared.contracts.events.settlement import (
     ConsentGiven,
     ConsentPurpose,
     ConsentWithdrawn,
@@ -12,7 +12,7 @@ from shared.events.settlement import (
     PersonalDetails,
     VolunteerContact,
 )
-from shared.http import Conflict, Invalid, NotFound
+from shared.errors import Conflict, Invalid, NotFound
 
 from ..models import (
     Consent,

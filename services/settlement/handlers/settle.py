@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from uuid import UUID
 
-from shared.events.settlement import (
+from shared.contracts.events.settlement import (
     ArrivalRoute,
     ConsentPurpose,
     HandoverRevoked,
@@ -13,7 +13,7 @@ from shared.events.settlement import (
     NewcomerSettled,
     VolunteerContact,
 )
-from shared.http import Conflict, Invalid
+from shared.errors import Conflict, Invalid
 
 from ..models import (
     DepartureCreate,

@@ -3,9 +3,9 @@
 from datetime import date, timedelta
 from uuid import UUID
 
-from shared.events.employment import PlacementEnded
-from shared.events.volunteering import FriendMatched, LanguageMentorMatched, MatchEnded, MatchKind
-from shared.http import Conflict, Invalid, NotFound
+from shared.contracts.events.employment import PlacementEnded
+from shared.contracts.events.volunteering import FriendMatched, LanguageMentorMatched, MatchEnded, MatchKind
+from shared.errors import Conflict, Invalid, NotFound
 
 from ..models import (
     BACKGROUND_CHECK_VALID_YEARS,

@@ -1,6 +1,6 @@
 """Organisations, their volunteers, and activities counted without personal data."""
 
-from shared.http import Invalid, NotFound
+from shared.errors import Invalid, NotFound
 
 from ..models import Activity, ActivityCreate, Organisation, OrganisationCreate, Volunteer, VolunteerCreate
 from ..store import VolunteeringStore

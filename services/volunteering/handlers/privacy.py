@@ -4,14 +4,14 @@ import hashlib
 from datetime import date
 from uuid import UUID
 
-from shared.events.settlement import (
+from shared.contracts.events.settlement import (
     ConsentGiven,
     ConsentWithdrawn,
     HandoverCompleted,
     NewcomerDeparted,
     VolunteerContact,
 )
-from shared.inbox import NotForUs
+from shared.runtime.routing import NotForUs
 
 from ..models import Erasure, MatchStatus, Newcomer, PrivacyReport, RequestStatus
 from ..store import VolunteeringStore

@@ -1,11 +1,11 @@
 """Match requests from three sources: a consenting newcomer's settlement, a consenting
 household's child, and the job centre asking for a language mentor for a placement."""
 
-from shared.events.employment import LanguageMentorRequested
-from shared.events.settlement import AgeGroup, HouseholdMemberAdded, NewcomerSettled
-from shared.events.volunteering import MatchKind, MatchRequestOpened
-from shared.inbox import NotForUs
-from shared.store import new_row
+from shared.contracts.events.employment import LanguageMentorRequested
+from shared.contracts.events.settlement import AgeGroup, HouseholdMemberAdded, NewcomerSettled
+from shared.contracts.events.volunteering import MatchKind, MatchRequestOpened
+from shared.runtime.routing import NotForUs
+from shared.runtime.store import new_row
 
 from ..models import MatchRequest, Newcomer
 from ..store import VolunteeringStore

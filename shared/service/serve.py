@@ -10,7 +10,7 @@ from typing import TypeVar
 import uvicorn
 from fastapi import FastAPI
 
-from .config import ServiceSettings
+from shared.config import ServiceSettings
 
 SettingsT = TypeVar("SettingsT", bound=ServiceSettings)
 
@@ -27,10 +27,11 @@ def main(create_app: Callable[[SettingsT], FastAPI], settings: SettingsT) -> Non
     )
     args = parser.parse_args()
     if args.command == "replay":
-        from .replay import replay
+        from shared.service.app import service_of
+        from shared.service.replay import replay
 
         _configure_logging(settings)
-        report = asyncio.run(replay(create_app(settings), from_scratch=args.from_scratch))
+        report = asyncio.run(replay(service_of(create_app(settings)), from_scratch=args.from_scratch))
         print(
             f"replayed {report.records} records in {report.seconds:.1f}s ({report.per_second:.0f}/s), "
             f"published {report.published} reactions"

@@ -17,12 +17,12 @@ from faststream.message import StreamMessage
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.trace import SpanKind, Tracer
 
-from .config import ServiceSettings
-from .envelope import Envelope
-from .events import COMPACTED_TOPICS, Event
-from .inbox import EventConsumer, dead_letter_headers
-from .outbox import OutboxMessage
-from .telemetry import context_from_traceparent
+from shared.config import ServiceSettings
+from shared.contracts.envelope import Envelope
+from shared.contracts.events import COMPACTED_TOPICS, Event
+from shared.runtime.inbox import EventConsumer, dead_letter_headers
+from shared.runtime.outbox import OutboxMessage
+from shared.runtime.telemetry import context_from_traceparent
 
 
 def create_broker(settings: ServiceSettings) -> KafkaBroker:

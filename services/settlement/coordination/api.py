@@ -7,13 +7,13 @@ from uuid import UUID
 from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import PlainTextResponse
 
-from shared.auth import Agency, require_role
+from shared.contracts.agencies import Agency
 from shared.service import store_dependency
+from shared.web.auth import require_role
 
-from .. import handlers
-from ..coordination import Clock, ClockStatus, Gap, GapKind, KpiReport, RuleSet
 from ..models import JourneyEntryPublic
 from ..store import SettlementStore
+from . import Clock, ClockStatus, Gap, GapKind, KpiReport, RuleSet, handlers
 
 StoreDep = Annotated[SettlementStore, store_dependency(SettlementStore)]
 

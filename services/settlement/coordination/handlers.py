@@ -4,19 +4,25 @@ Built only from the events agencies publish (the journey) and this office's
 own register; never from another agency's store.
 """
 
-from collections.abc import Collection, Mapping
+import asyncio
+import logging
+from collections.abc import Callable, Collection, Coroutine, Mapping
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 from uuid import UUID
 
 from pydantic import BaseModel
 
-from shared.envelope import Envelope
-from shared.events import Event
-from shared.events.settlement import ClockBreached, RegistrationGapFound
-from shared.http import NotFound
+from shared.contracts.envelope import Envelope
+from shared.contracts.events import Event
+from shared.contracts.events.settlement import ClockBreached, RegistrationGapFound
+from shared.errors import NotFound
+from shared.runtime.db import Database
 
-from ..coordination import (
+from ..models import CoordinationNotice, Country, JourneyEntry
+from ..store import SettlementStore
+from . import (
     Clock,
     ClockStatus,
     Gap,
@@ -30,8 +36,8 @@ from ..coordination import (
     gaps_of,
     kpis,
 )
-from ..models import CoordinationNotice, Country, JourneyEntry
-from ..store import SettlementStore
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -185,3 +191,23 @@ async def _journeys(store: SettlementStore, newcomer_id: UUID | None = None) -> 
     if newcomer_id is not None:
         return [Journey(newcomer_id, await journey_of(store, newcomer_id))]
     return [Journey(newcomer, entries) for newcomer, entries in (await store.journeys()).items()]
+
+
+def sweeping(
+    coordination: Coordination, interval_s: float
+) -> Callable[[Database], Coroutine[Any, Any, None]]:
+    """Publishes new clock breaches and gaps now and then, so agency systems can react."""
+
+    async def run(database: Database) -> None:
+        while True:
+            # Wait first: after a restart the consumer catches up on what agencies did meanwhile,
+            # so a duty done while this service was down is not published as a breach.
+            await asyncio.sleep(interval_s)
+            try:
+                async with database.transaction() as session:
+                    report = await sweep(SettlementStore(session), coordination, date.today())
+                log.info("coordination sweep: %s", report)
+            except Exception:  # the store may be down for a while; the next sweep tries again
+                log.exception("coordination sweep failed")
+
+    return run

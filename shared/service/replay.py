@@ -22,11 +22,11 @@ from typing import Any
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.errors import GroupCoordinatorNotAvailableError
-from fastapi import FastAPI
 from sqlalchemy import delete
 
-from .config import ServiceSettings
-from .inbox import EventConsumer, InboxEntry
+from shared.config import ServiceSettings
+from shared.runtime.inbox import InboxEntry
+from shared.service.handle import Service
 
 log = logging.getLogger(__name__)
 
@@ -47,20 +47,18 @@ class ServiceRunning(RuntimeError):
     """The service's consumer group has live members: stop the service before replaying."""
 
 
-async def replay(app: FastAPI, *, from_scratch: bool = False, batch: int = 500) -> ReplayReport:
-    settings: ServiceSettings = app.state.settings
-    consumer: EventConsumer | None = app.state.consumer
-    topics: list[str] = app.state.consumed_topics
+async def replay(service: Service[Any], *, from_scratch: bool = False, batch: int = 500) -> ReplayReport:
+    settings, consumer, topics = service.settings, service.consumer, list(service.topics.consumed)
     if consumer is None or not topics:
         return ReplayReport(topics=[], records=0, seconds=0.0, published=0)
     await _refuse_while_running(settings)
-    database = app.state.database
-    await database.migrate(app.state.migrations)
+    database = service.database
+    await database.migrate(service.migrations)
     if from_scratch:
         async with database.transaction() as session:
             await session.exec(delete(InboxEntry))
-    await app.state.create_topics()  # a new cluster: what the replay publishes needs its topics
-    broker = app.state.broker
+    await service.create_topics()  # a new cluster: what the replay publishes needs its topics
+    broker = service.broker
     await broker.connect()  # publishing only: no subscriber starts
     # "earliest", or assigning partitions starts a reset to the end that races the seek to the start.
     reader = AIOKafkaConsumer(
@@ -91,7 +89,7 @@ async def replay(app: FastAPI, *, from_scratch: bool = False, batch: int = 500) 
             remaining = {tp for tp in remaining if await reader.position(tp) < ends[tp]}
         seconds = time.perf_counter() - started
         published = 0
-        while sent := await app.state.relay.publish_pending():
+        while sent := await service.relay.publish_pending():
             published += sent
         await _resume_group_at(settings, ends)
     finally:

@@ -6,14 +6,16 @@ from uuid import UUID
 
 from fastapi import APIRouter, Depends, Path, Query, Request
 
-from shared.events.settlement import ConsentPurpose
-from shared.http import NotFound, Page, PaginationDep
-from shared.service import store_dependency
+from shared.contracts.events.settlement import ConsentPurpose
+from shared.errors import NotFound
+from shared.service import service_of, store_dependency
+from shared.web.pagination import Page, PaginationDep
 
-from .. import handlers
-from ..config import SettlementSettings
-from ..handlers.settle import SpreadGuard
-from ..models import (
+from . import handlers
+from .config import SettlementSettings
+from .coordination.api import router as coordination_router
+from .handlers.settle import SpreadGuard
+from .models import (
     ConsentGive,
     ConsentPublic,
     DepartureCreate,
@@ -43,14 +45,13 @@ from ..models import (
     SettlementCreate,
     public,
 )
-from ..store import SettlementStore
-from .coordination import router as coordination_router
+from .store import SettlementStore
 
 StoreDep = Annotated[SettlementStore, store_dependency(SettlementStore)]
 
 
 async def _spread_guard(request: Request) -> SpreadGuard:
-    settings: SettlementSettings = request.app.state.settings
+    settings: SettlementSettings = service_of(request.app).settings
     return SpreadGuard(settings.district_max_share, settings.district_guard_min_settlements)
 
 

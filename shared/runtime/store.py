@@ -1,7 +1,7 @@
 """What every service's store shares: a session, and events staged in its transaction."""
 
 import functools
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from enum import Enum
 from typing import Any, ClassVar, TypeVar
 
@@ -11,16 +11,16 @@ from sqlmodel import SQLModel, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 from sqlmodel.sql.expression import SelectOfScalar
 
-from .db import matching_keys
-from .envelope import Envelope
-from .events import Event
-from .outbox import stage, stage_tombstone
+from shared.contracts.envelope import Envelope
+from shared.contracts.events import Event
+from shared.errors import NotFound
+from shared.runtime.db import matching_keys
+from shared.runtime.outbox import stage, stage_tombstone
+from shared.runtime.transaction import Memo, state_of
 
 RowT = TypeVar("RowT")
 ModelT = TypeVar("ModelT", bound=SQLModel)
-
-_MISSING = "samvirke.store.missing"  # session info: per model, the keys `load` found no row for
-_LOADED = "samvirke.store.loaded"  # session info: the rows `load` found, kept for the transaction
+T = TypeVar("T")
 
 
 class Store:
@@ -30,11 +30,12 @@ class Store:
 
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
+        self._transaction = state_of(session)
 
     def add_row(self, row: SQLModel) -> None:
         """Adds `row` to the transaction; `find` then finds it."""
         self.session.add(row)
-        if missing := self.session.info.get(_MISSING, {}).get(type(row)):
+        if missing := self._transaction.lookups.missing.get(type(row)):
             missing.discard(_key_of(row))
 
     async def load(self, model: type[SQLModel], keys: Iterable[Any]) -> None:
@@ -48,24 +49,38 @@ class Store:
         wanted = set(keys)
         columns = list(model.__table__.primary_key.columns)  # type: ignore[attr-defined]
         found: set[Any] = set()
+        lookups = self._transaction.lookups
         for matches in matching_keys(columns, wanted):  # bounded statements that use the key's index
             rows = (await self.session.exec(select(model).where(matches))).all()
-            self.session.info.setdefault(_LOADED, []).extend(rows)  # the session holds rows weakly
+            lookups.loaded.extend(rows)  # the session holds rows weakly
             found.update(_key_of(row) for row in rows)
-        self.session.info.setdefault(_MISSING, {}).setdefault(model, set()).update(wanted - found)
+        lookups.missing.setdefault(model, set()).update(wanted - found)
 
     async def find(self, model: type[ModelT], key: Any) -> ModelT | None:
         """The row with primary key `key`: from the session if loaded, with no query if known missing."""
-        if key in self.session.info.get(_MISSING, {}).get(model, ()):
+        if key in self._transaction.lookups.missing.get(model, ()):
             return None
         return await self.session.get(model, key)
+
+    def memo(self, memo: Memo[T]) -> T:
+        """What this transaction keeps under `memo`, made the first time it is asked for."""
+        memos = self._transaction.memos
+        if memo not in memos:
+            memos[memo] = memo.make()
+        return memos[memo]  # type: ignore[no-any-return]
+
+    def memo_if_made(self, memo: Memo[T]) -> T | None:
+        return self._transaction.memos.get(memo)
+
+    def drop_memo(self, memo: Memo[Any]) -> None:
+        self._transaction.memos.pop(memo, None)
 
     async def flush(self) -> None:
         """Writes pending rows now, so rows that refer to them can follow in the same transaction."""
         await self.session.flush()
 
     def emit(self, event: Event) -> Envelope:
-        """Stages `event` to be published once the current transaction commits."""
+        """Stages `event` in this transaction's outbox: written as it commits, then relayed to Kafka."""
         return stage(self.session, event, source=self.source)
 
     def forget(self, event_type: type[Event], key: str) -> None:
@@ -130,29 +145,8 @@ def _key_of(row: SQLModel) -> Any:
     return key[0] if len(key) == 1 else tuple(key)
 
 
-StoreT = TypeVar("StoreT", bound=Store)
-EventT = TypeVar("EventT")
-
-
-def loading_for_newcomers(
-    make_store: Callable[[AsyncSession], Store], *models: type[SQLModel]
-) -> Callable[[AsyncSession, Sequence[tuple[Any, Envelope]]], Awaitable[None]]:
-    """A consumer's `prepare`: each model's rows (keyed by newcomer id) for a batch's newcomers, at once."""
-
-    async def prepare(session: AsyncSession, batch: Sequence[tuple[Any, Envelope]]) -> None:
-        store, newcomers = make_store(session), {event.newcomer_id for event, _ in batch}
-        for model in models:
-            await store.load(model, newcomers)
-
-    return prepare
-
-
-def on_store(
-    make_store: Callable[[AsyncSession], StoreT], use_case: Callable[[StoreT, EventT], Awaitable[Any]]
-) -> Callable[[AsyncSession, EventT], Awaitable[None]]:
-    """Adapts a use case on a store into a consumer handler on the inbox's session."""
-
-    async def handle(session: AsyncSession, event: EventT) -> None:
-        await use_case(make_store(session), event)
-
-    return handle
+def existing(row: ModelT | None, what: str, key: object) -> ModelT:
+    """`row`, which a use case needs to exist: NotFound names `what` and `key` when it does not."""
+    if row is None:
+        raise NotFound(what, key)
+    return row

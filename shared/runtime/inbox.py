@@ -19,7 +19,7 @@ and the batch's rows are written together when it commits.
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol
@@ -32,10 +32,11 @@ from sqlalchemy import insert
 from sqlmodel import Field, SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from .db import Database, matching_keys
-from .envelope import Envelope, InvalidEvent
-from .events import Event
-from .telemetry import context_from_traceparent
+from shared.contracts.envelope import Envelope, InvalidEvent
+from shared.contracts.events import Event
+from shared.runtime.db import Database, matching_keys
+from shared.runtime.routing import AnyHandler, Apply, Forget, NotForUs, Only, Prepare, WithEnvelope
+from shared.runtime.telemetry import context_from_traceparent
 
 log = logging.getLogger(__name__)
 
@@ -47,47 +48,6 @@ class InboxEntry(SQLModel, table=True):
     event_id: str = Field(primary_key=True, max_length=64)
     type: str = Field(max_length=255)
     applied_at: datetime
-
-
-Handler = Callable[[AsyncSession, Any], Awaitable[None]]
-EnvelopeHandler = Callable[[AsyncSession, Any, Envelope], Awaitable[None]]
-Forget = Callable[[AsyncSession, UUID], Awaitable[None]]  # a tombstone: erase what is held on the newcomer
-Apply = Callable[[AsyncSession], Awaitable[None]]
-Prepare = Callable[
-    [AsyncSession, Sequence[tuple[Any, Envelope]]], Awaitable[None]
-]  # a batch, before it applies
-
-
-@dataclass(frozen=True)
-class WithEnvelope:
-    """A handler that also needs the event's envelope (its id, source and time), e.g. to keep a journal."""
-
-    handle: EnvelopeHandler
-
-
-@dataclass(frozen=True)
-class Only:
-    """A handler for the events `wanted` accepts; any other is dropped as `NotForUs` drops it.
-
-    The event itself decides (the newcomer's consent in it, say): nothing is
-    written, not even the inbox row, and the offset is committed. Deciding
-    before the batch's transaction spares the rollback and the per-event
-    savepoints that a `NotForUs` raised inside it costs the whole batch.
-    """
-
-    wanted: Callable[[Any], bool]
-    handler: Handler | WithEnvelope
-
-
-AnyHandler = Handler | WithEnvelope | Only
-
-
-class NotForUs(Exception):
-    """Raised by a handler when the event concerns someone this service may hold nothing about.
-
-    The event's savepoint is rolled back, inbox row included, and the offset
-    is committed: not even the event's id is kept.
-    """
 
 
 class DeadLetters(Protocol):

@@ -12,7 +12,7 @@ from uuid import uuid4
 
 from pydantic import ValidationError
 
-from .events import CATALOGUE, Event
+from shared.contracts.events import CATALOGUE, Event
 
 SPEC_VERSION = "1.0"
 CONTENT_TYPE = "application/json"

@@ -11,7 +11,8 @@ from subprocess import Popen
 
 import httpx
 
-from shared.auth import Agency, issue_token
+from shared.contracts.agencies import Agency
+from shared.web.auth import issue_token
 
 from ._process import free_port, spawn, stop, tail
 

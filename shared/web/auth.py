@@ -6,7 +6,6 @@ with (`SAMVIRKE_AUTH_SECRET`). Claims: `sub` (the staff member or system),
 """
 
 from datetime import UTC, datetime, timedelta
-from enum import StrEnum
 from typing import Annotated, Any
 
 import jwt
@@ -14,16 +13,10 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, ValidationError
 
-from .http import Problem
+from shared.contracts.agencies import Agency
+from shared.web.problems import Problem
 
 ALGORITHM = "HS256"
-
-
-class Agency(StrEnum):
-    SETTLEMENT = "settlement"
-    EDUCATION = "education"
-    EMPLOYMENT = "employment"
-    VOLUNTEERING = "volunteering"
 
 
 class Principal(BaseModel):

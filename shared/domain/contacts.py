@@ -11,8 +11,8 @@ from uuid import UUID
 from sqlmodel import Field, SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from .events.settlement import PersonalDetails
-from .store import Store
+from shared.contracts.events.settlement import PersonalDetails
+from shared.runtime.store import Store
 
 
 class Contact(SQLModel, table=True):

@@ -1,0 +1,1 @@
+"""Deployment: compose, Kubernetes, and `local/`, the tools that run the platform on one machine."""

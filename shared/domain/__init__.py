@@ -1,0 +1,1 @@
+"""Domain helpers more than one agency uses: calendar arithmetic, contact details from settlement."""

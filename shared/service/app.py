@@ -1,0 +1,126 @@
+"""Assembles one agency service as an HTTP app: its `Service`, the API, health, docs and telemetry.
+
+Each service's `create_app(settings)` calls `build_service` with its own
+tables, router, published events and event handlers. Nothing connects until
+the app's lifespan starts.
+"""
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Callable, Coroutine, Mapping, Sequence
+from pathlib import Path
+from typing import Any, TypeVar
+
+from fastapi import APIRouter, Depends, FastAPI, Request
+from faststream.specification import AsyncAPI
+from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
+from opentelemetry.sdk.trace import TracerProvider
+from sqlalchemy import Table
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from shared.contracts.agencies import Agency
+from shared.contracts.events import Event
+from shared.runtime.db import Database
+from shared.runtime.routing import AnyHandler, Forget, Prepare
+from shared.service.handle import Service, SettingsT, assemble
+from shared.web.auth import Authenticator, current_principal
+from shared.web.operations import operations_router
+from shared.web.problems import install_problem_handlers
+
+StoreT = TypeVar("StoreT")
+Background = Callable[[Database], Coroutine[Any, Any, None]]  # runs while the service does
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})  # reads: they change nothing
+
+
+def build_service(
+    settings: SettingsT,
+    *,
+    agency: Agency,
+    title: str,
+    description: str,
+    tables: Sequence[Table],
+    migrations: Path,
+    api: APIRouter,
+    publishes: tuple[type[Event], ...],
+    consumes: Mapping[type[Event], AnyHandler] | None = None,
+    forgets: Mapping[type[Event], Forget] | None = None,
+    prepare: Prepare | None = None,
+    background: Sequence[Background] = (),
+    tracer_provider: TracerProvider | None = None,
+) -> FastAPI:
+    service = assemble(
+        settings,
+        tables=tables,
+        migrations=migrations,
+        publishes=publishes,
+        consumes=consumes,
+        forgets=forgets,
+        prepare=prepare,
+        tracer_provider=tracer_provider,
+    )
+    app = FastAPI(
+        title=title, description=description, version="1.0.0", lifespan=_lifespan(service, background)
+    )
+    app.state.service = service
+    app.state.authenticator = Authenticator(settings.auth_secret.get_secret_value(), agency)
+    install_problem_handlers(app)
+    asyncapi = AsyncAPI(service.broker, title=f"{title} events", version="1.0.0", description=description)
+    app.include_router(
+        operations_router(
+            {"database": service.database.ping, "broker": lambda: _ping(service)},
+            asyncapi.to_specification,
+        )
+    )
+    app.include_router(api, dependencies=[Depends(current_principal)])
+    # A span per request; the two more the ASGI layer would make, for reading the body and for
+    # sending the response, say nothing the request's span does not.
+    FastAPIInstrumentor.instrument_app(
+        app,
+        tracer_provider=service.tracer_provider,
+        excluded_urls="healthz,readyz",
+        exclude_spans=["receive", "send"],
+    )
+    return app
+
+
+def service_of(app: FastAPI) -> Service[Any]:
+    """The `Service` an app built by `build_service` runs."""
+    service = app.state.service
+    assert isinstance(service, Service)
+    return service
+
+
+def _lifespan(
+    service: Service[Any], background: Sequence[Background]
+) -> Callable[[FastAPI], contextlib.AbstractAsyncContextManager[None]]:
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        await service.start()
+        tasks = [asyncio.create_task(run(service.database)) for run in background]
+        try:
+            yield
+        finally:
+            for task in tasks:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+            await service.stop()
+
+    return lifespan
+
+
+async def _ping(service: Service[Any]) -> None:
+    if not await service.broker.ping(timeout=2.0):
+        raise ConnectionError("Kafka broker does not answer")
+
+
+def store_dependency(make_store: Callable[[AsyncSession], StoreT]) -> Any:
+    """A dependency giving a route a store in one transaction, committed before the response."""
+
+    async def transactional_store(request: Request) -> AsyncIterator[StoreT]:
+        database = service_of(request.app).database
+        async with database.transaction(read_only=request.method in SAFE_METHODS) as session:
+            yield make_store(session)
+
+    return Depends(transactional_store, scope="function")
