@@ -7,7 +7,6 @@ from uuid import UUID
 from fastapi import APIRouter, Depends, Request
 
 from shared.contracts.events.education import Track
-from shared.errors import NotFound
 from shared.service import service_of, store_dependency
 from shared.web.pagination import Page, PaginationDep
 
@@ -76,9 +75,7 @@ async def list_courses(
 
 @router.get("/courses/{course_id}", tags=["courses"], summary="One course with its seats")
 async def get_course(course_id: UUID, store: StoreDep) -> CoursePublic:
-    course = await store.get_course(course_id)
-    if course is None:
-        raise NotFound("course", course_id)
+    course = await store.existing(Course, course_id)
     return await _course(store, course)
 
 
@@ -120,7 +117,7 @@ async def list_learners(
 
 @router.get("/learners/{newcomer_id}", tags=["learners"], summary="A learner's overview")
 async def get_learner(newcomer_id: UUID, store: StoreDep) -> LearnerOverview:
-    learner = await handlers.existing_learner(store, newcomer_id)
+    learner = await store.existing(Learner, newcomer_id)
     absence = (
         await store.absence_rates(course_id=learner.course_id, newcomer_id=newcomer_id)
         if learner.course_id
@@ -143,7 +140,7 @@ async def assess(newcomer_id: UUID, data: AssessmentCreate, store: StoreDep) -> 
 
 @router.get("/learners/{newcomer_id}/assessments", tags=["learners"], summary="A learner's test results")
 async def assessments(newcomer_id: UUID, store: StoreDep) -> list[Assessment]:
-    await handlers.existing_learner(store, newcomer_id)
+    await store.existing(Learner, newcomer_id)
     return await store.assessments_of(newcomer_id)
 
 

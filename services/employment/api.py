@@ -6,7 +6,6 @@ from uuid import UUID
 
 from fastapi import APIRouter, Body
 
-from shared.errors import NotFound
 from shared.service import store_dependency
 from shared.web.pagination import Page, PaginationDep
 
@@ -67,7 +66,7 @@ async def list_cases(
 
 @router.get("/cases/{newcomer_id}", tags=["cases"], summary="One newcomer's case")
 async def get_case(newcomer_id: UUID, store: StoreDep) -> CasePublic:
-    return await _case(store, await handlers.existing_case(store, newcomer_id))
+    return await _case(store, await store.existing(Case, newcomer_id))
 
 
 @router.post(
@@ -91,8 +90,7 @@ async def complete_mapping(newcomer_id: UUID, data: MappingSet, store: StoreDep)
 
 @router.get("/cases/{newcomer_id}/mapping", tags=["mapping and plan"], summary="The competence mapping")
 async def get_mapping(newcomer_id: UUID, store: StoreDep) -> Mapping:
-    if (mapping := await store.get_mapping(newcomer_id)) is None:
-        raise NotFound("competence mapping for newcomer", newcomer_id)
+    mapping = await store.existing(Mapping, newcomer_id)
     return mapping
 
 
@@ -103,8 +101,7 @@ async def agree_job_plan(newcomer_id: UUID, data: JobPlanSet, store: StoreDep) -
 
 @router.get("/cases/{newcomer_id}/plan", tags=["mapping and plan"], summary="The job plan")
 async def get_job_plan(newcomer_id: UUID, store: StoreDep) -> JobPlan:
-    if (plan := await store.get_plan(newcomer_id)) is None:
-        raise NotFound("job plan for newcomer", newcomer_id)
+    plan = await store.existing(JobPlan, newcomer_id)
     return plan
 
 
@@ -132,13 +129,13 @@ async def start_placement(newcomer_id: UUID, data: PlacementCreate, store: Store
 
 @router.get("/cases/{newcomer_id}/placements", tags=["placements"], summary="A newcomer's placements")
 async def placements_of(newcomer_id: UUID, store: StoreDep) -> list[Placement]:
-    await handlers.existing_case(store, newcomer_id)
+    await store.existing(Case, newcomer_id)
     return await store.placements_of(newcomer_id)
 
 
 @router.get("/placements/{placement_id}", tags=["placements"], summary="One placement")
 async def get_placement(placement_id: UUID, store: StoreDep) -> Placement:
-    return await handlers.existing_placement(store, placement_id)
+    return await store.existing(Placement, placement_id)
 
 
 @router.post("/placements/{placement_id}/end", tags=["placements"], summary="End a placement")
@@ -164,7 +161,7 @@ async def record_follow_up(newcomer_id: UUID, data: FollowUpCreate, store: Store
 
 @router.get("/cases/{newcomer_id}/follow-ups", tags=["follow-up"], summary="Follow-ups held")
 async def follow_ups_of(newcomer_id: UUID, store: StoreDep) -> list[FollowUp]:
-    await handlers.existing_case(store, newcomer_id)
+    await store.existing(Case, newcomer_id)
     return await store.follow_ups_of(newcomer_id)
 
 
@@ -172,7 +169,7 @@ async def follow_ups_of(newcomer_id: UUID, store: StoreDep) -> list[FollowUp]:
     "/cases/{newcomer_id}/follow-up-compliance", tags=["follow-up"], summary="Denmark's 4-in-6-months rule"
 )
 async def follow_up_compliance(newcomer_id: UUID, store: StoreDep) -> FollowUpCompliance:
-    return await handlers.compliance(store, await handlers.existing_case(store, newcomer_id), date.today())
+    return await handlers.compliance(store, await store.existing(Case, newcomer_id), date.today())
 
 
 @router.get("/tasks", tags=["follow-up"], summary="Case workers' tasks")

@@ -2,7 +2,7 @@
 
 from datetime import UTC, date, datetime
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import Annotated, Any, ClassVar
 from uuid import UUID, uuid4
 
 from pydantic import StringConstraints, model_validator
@@ -61,6 +61,8 @@ class PlacementStatus(StrEnum):
 
 
 class Case(SQLModel, table=True):
+    called: ClassVar[str] = "case for newcomer"  # in errors: "No case for newcomer …"
+
     newcomer_id: UUID = Field(primary_key=True)
     municipality_code: str = Field(max_length=4, index=True)
     district: str | None = Field(default=None, max_length=200)
@@ -140,6 +142,10 @@ class MappingSet(SQLModel):
 
 
 class Mapping(SQLModel, table=True):
+    called: ClassVar[str] = (
+        "competence mapping for newcomer"  # in errors: "No competence mapping for newcomer …"
+    )
+
     newcomer_id: UUID = Field(foreign_key="case.newcomer_id", primary_key=True)
     education_level: str = Field(max_length=20)
     work_experience: list[dict[str, Any]] = Field(
@@ -171,6 +177,8 @@ class JobPlanSet(SQLModel):
 
 
 class JobPlan(SQLModel, table=True):
+    called: ClassVar[str] = "job plan for newcomer"  # in errors: "No job plan for newcomer …"
+
     __tablename__ = "job_plan"
 
     newcomer_id: UUID = Field(foreign_key="case.newcomer_id", primary_key=True)

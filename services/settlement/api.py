@@ -7,7 +7,6 @@ from uuid import UUID
 from fastapi import APIRouter, Depends, Path, Query, Request
 
 from shared.contracts.events.settlement import ConsentPurpose
-from shared.errors import NotFound
 from shared.service import service_of, store_dependency
 from shared.web.pagination import Page, PaginationDep
 
@@ -80,9 +79,7 @@ async def list_municipalities(store: StoreDep) -> list[Municipality]:
 
 @router.get("/municipalities/{code}", tags=["municipalities"], summary="One municipality")
 async def get_municipality(code: str, store: StoreDep) -> Municipality:
-    municipality = await store.get_municipality(code)
-    if municipality is None:
-        raise NotFound("municipality", code)
+    municipality = await store.existing(Municipality, code)
     return municipality
 
 
@@ -137,9 +134,7 @@ async def list_newcomers(
 
 @router.get("/newcomers/{newcomer_id}", tags=["newcomers"], summary="One newcomer")
 async def get_newcomer(newcomer_id: UUID, store: StoreDep) -> NewcomerPublic:
-    newcomer = await store.get_newcomer(newcomer_id)
-    if newcomer is None:
-        raise NotFound("newcomer", newcomer_id)
+    newcomer = await store.existing(Newcomer, newcomer_id)
     return await _public(store, newcomer)
 
 
@@ -171,9 +166,7 @@ async def agree_integration_plan(
 
 @router.get("/newcomers/{newcomer_id}/integration-plan", tags=["settlement"], summary="The agreed plan")
 async def get_integration_plan(newcomer_id: UUID, store: StoreDep) -> IntegrationPlan:
-    plan = await store.get_plan(newcomer_id)
-    if plan is None:
-        raise NotFound("integration plan for newcomer", newcomer_id)
+    plan = await store.existing(IntegrationPlan, newcomer_id)
     return plan
 
 
@@ -223,9 +216,7 @@ async def create_household(data: HouseholdCreate, store: StoreDep) -> HouseholdP
 
 @router.get("/households/{household_id}", tags=["households"], summary="A household and its members")
 async def get_household(household_id: UUID, store: StoreDep) -> HouseholdPublic:
-    household = await store.get_household(household_id)
-    if household is None:
-        raise NotFound("household", household_id)
+    household = await store.existing(Household, household_id)
     return await _household(store, household)
 
 
@@ -256,9 +247,7 @@ async def handovers_of(newcomer_id: UUID, store: StoreDep) -> list[Handover]:
 
 @router.get("/handovers/{handover_id}", tags=["handover"], summary="One handover")
 async def get_handover(handover_id: UUID, store: StoreDep) -> Handover:
-    handover = await store.get_handover(handover_id)
-    if handover is None:
-        raise NotFound("handover", handover_id)
+    handover = await store.existing(Handover, handover_id)
     return handover
 
 

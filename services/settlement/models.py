@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import Annotated, Any, ClassVar
 from uuid import UUID, uuid4
 
 from pydantic import StringConstraints, field_validator, model_validator
@@ -365,6 +365,8 @@ class IntegrationPlanSet(SQLModel):
 
 
 class IntegrationPlan(IntegrationPlanSet, table=True):
+    called: ClassVar[str] = "integration plan for newcomer"  # in errors: "No integration plan for newcomer …"
+
     __tablename__ = "integration_plan"
 
     newcomer_id: UUID = Field(foreign_key="newcomer.id", primary_key=True)

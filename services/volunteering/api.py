@@ -88,14 +88,14 @@ async def list_requests(
 
 @router.get("/match-requests/{request_id}", tags=["requests"], summary="One match request")
 async def get_request(request_id: UUID, store: StoreDep) -> MatchRequestPublic:
-    return await _request(store, await handlers.existing_request(store, request_id))
+    return await _request(store, await store.existing(MatchRequest, request_id))
 
 
 @router.patch(
     "/match-requests/{request_id}", tags=["requests"], summary="Add interests or a preferred age band"
 )
 async def update_request(request_id: UUID, data: RequestUpdate, store: StoreDep) -> MatchRequestPublic:
-    request = await handlers.existing_request(store, request_id)
+    request = await store.existing(MatchRequest, request_id)
     request.sqlmodel_update(data.model_dump(exclude_unset=True))
     return await _request(store, request)
 
@@ -106,7 +106,7 @@ async def update_request(request_id: UUID, data: RequestUpdate, store: StoreDep)
     summary="Volunteers ranked for the request, each score explained part by part",
 )
 async def candidates(request_id: UUID, store: StoreDep) -> list[Candidate]:
-    return await handlers.rank(store, await handlers.existing_request(store, request_id), date.today())
+    return await handlers.rank(store, await store.existing(MatchRequest, request_id), date.today())
 
 
 @router.post(
@@ -131,7 +131,7 @@ async def list_matches(
 
 @router.get("/matches/{match_id}", tags=["matching"], summary="One match")
 async def get_match(match_id: UUID, store: StoreDep) -> Match:
-    return await handlers.existing_match(store, match_id)
+    return await store.existing(Match, match_id)
 
 
 @router.post("/matches/{match_id}/accept", tags=["matching"], summary="Both sides said yes")

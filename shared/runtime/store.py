@@ -1,6 +1,7 @@
 """What every service's store shares: a session, and events staged in its transaction."""
 
 import functools
+import re
 from collections.abc import Callable, Iterable
 from enum import Enum
 from typing import Any, ClassVar, TypeVar
@@ -61,6 +62,20 @@ class Store:
         if key in self._transaction.lookups.missing.get(model, ()):
             return None
         return await self.session.get(model, key)
+
+    async def existing(self, model: type[ModelT], key: Any, *, for_update: bool = False) -> ModelT:
+        """The row a use case needs: `model`'s with primary key `key`, or NotFound naming both.
+
+        `for_update` locks the row for the transaction (PostgreSQL), to serialise
+        what depends on it, such as the seats of a course.
+        """
+        if for_update:
+            row = await self.session.get(model, key, with_for_update=True)
+        else:
+            row = await self.find(model, key)
+        if row is None:
+            raise NotFound(called(model), key)
+        return row
 
     def memo(self, memo: Memo[T]) -> T:
         """What this transaction keeps under `memo`, made the first time it is asked for."""
@@ -145,8 +160,6 @@ def _key_of(row: SQLModel) -> Any:
     return key[0] if len(key) == 1 else tuple(key)
 
 
-def existing(row: ModelT | None, what: str, key: object) -> ModelT:
-    """`row`, which a use case needs to exist: NotFound names `what` and `key` when it does not."""
-    if row is None:
-        raise NotFound(what, key)
-    return row
+def called(model: type[SQLModel]) -> str:
+    """What staff call a row of `model`: its `called`, or its name in words (match request)."""
+    return getattr(model, "called", None) or re.sub(r"(?<!^)(?=[A-Z])", " ", model.__name__).lower()

@@ -168,7 +168,7 @@ async def test_children_get_no_learner_record(school: School) -> None:
     await school.course()
     child = await school.settle(age_group=AgeGroup.CHILD)
     with pytest.raises(NotFound):
-        await school(handlers.existing_learner, child)
+        await school(EducationStore.existing, Learner, child)
     assert await school.published() == []
 
 

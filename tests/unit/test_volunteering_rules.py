@@ -17,6 +17,7 @@ from services.volunteering.consumers import CONSUMES, FORGETS
 from services.volunteering.models import (
     ActivityCreate,
     HoursCreate,
+    Match,
     MatchRequest,
     OrganisationCreate,
     VolunteerCreate,
@@ -342,7 +343,7 @@ async def test_the_job_centres_mentor_request_is_matched_by_occupation_and_ends_
         PlacementEnded(newcomer_id=newcomer, placement_id=placement, ended_on=TODAY, reason="done"),
         source="/samvirke/employment",
     )
-    assert (await red_cross(handlers.existing_match, match.id)).end_reason == "placement ended"
+    assert (await red_cross(VolunteeringStore.existing, Match, match.id)).end_reason == "placement ended"
 
 
 async def test_withdrawal_ends_matches_and_erases_the_newcomer_provably(red_cross: RedCross) -> None:
@@ -387,7 +388,7 @@ async def test_withdrawal_ends_matches_and_erases_the_newcomer_provably(red_cros
         assert [e.reason for e in report.erasures] == (
             ["consent withdrawn"] if person == parent else ["household consent withdrawn"]
         )
-    anonymous = await red_cross(handlers.existing_match, match.id)
+    anonymous = await red_cross(VolunteeringStore.existing, Match, match.id)
     assert (anonymous.newcomer_id, anonymous.status, anonymous.end_reason) == (
         None,
         "ended",

@@ -8,7 +8,7 @@ from .learners import (
     transfer_learner,
 )
 from .placement import seats_left
-from .progress import AbsencePolicy, assess, complete_course, existing_learner, record_session, withdraw
+from .progress import AbsencePolicy, assess, complete_course, record_session, withdraw
 from .tracks import back_from_placement, record_language_mentor, to_evening_track, to_work_integrated_track
 
 __all__ = [
@@ -18,7 +18,6 @@ __all__ = [
     "close_learner_record",
     "complete_course",
     "create_course",
-    "existing_learner",
     "note_household",
     "open_learner_record",
     "record_language_mentor",

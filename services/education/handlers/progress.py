@@ -6,7 +6,7 @@ from uuid import UUID
 
 from shared.contracts.events.education import CourseCompleted, LevelAssessed, UnexplainedAbsenceAlert
 from shared.contracts.events.settlement import CefrLevel
-from shared.errors import Conflict, Invalid, NotFound
+from shared.errors import Conflict, Invalid
 
 from ..models import (
     CEFR_ORDER,
@@ -15,6 +15,7 @@ from ..models import (
     Attendance,
     AttendanceMark,
     Completion,
+    Course,
     Learner,
     LearnerStatus,
     Withdrawal,
@@ -34,7 +35,7 @@ class AbsencePolicy:
 
 
 async def assess(store: EducationStore, newcomer_id: UUID, data: AssessmentCreate) -> Learner:
-    learner = await existing_learner(store, newcomer_id)
+    learner = await store.existing(Learner, newcomer_id)
     store.add(Assessment(newcomer_id=newcomer_id, **data.model_dump()))
     await store.flush()
     levels = await store.latest_levels(newcomer_id)
@@ -61,9 +62,7 @@ async def record_session(
     policy: AbsencePolicy,
 ) -> int:
     """Records a session's register (a repeated mark corrects the earlier one); returns alerts raised."""
-    course = await store.get_course(course_id)
-    if course is None:
-        raise NotFound("course", course_id)
+    course = await store.existing(Course, course_id)
     if not course.starts_on <= session_on <= course.ends_on:
         raise Invalid(
             f"The course runs {course.starts_on} to {course.ends_on}; there is no session on {session_on}."
@@ -72,7 +71,7 @@ async def record_session(
         raise Invalid("Each learner appears once in a session's register.")
     learners = []
     for mark in marks:
-        learner = await existing_learner(store, mark.newcomer_id)
+        learner = await store.existing(Learner, mark.newcomer_id)
         if learner.course_id != course_id:
             raise Conflict(f"Newcomer {mark.newcomer_id} is not enrolled in course {course_id}.")
         existing = await store.get_attendance(mark.newcomer_id, course_id, session_on)
@@ -117,7 +116,7 @@ async def _check_absence(
 
 
 async def complete_course(store: EducationStore, newcomer_id: UUID, data: Completion) -> Learner:
-    learner = await existing_learner(store, newcomer_id)
+    learner = await store.existing(Learner, newcomer_id)
     if learner.status is not LearnerStatus.ENROLLED or learner.course_id is None:
         raise Conflict(
             f"Newcomer {newcomer_id} is {learner.status}; only enrolled learners complete a course."
@@ -138,17 +137,10 @@ async def complete_course(store: EducationStore, newcomer_id: UUID, data: Comple
 
 
 async def withdraw(store: EducationStore, newcomer_id: UUID, data: Withdrawal) -> Learner:
-    learner = await existing_learner(store, newcomer_id)
+    learner = await store.existing(Learner, newcomer_id)
     if learner.status not in ACTIVE:
         raise Conflict(
             f"Newcomer {newcomer_id} is {learner.status}; only waiting or enrolled learners withdraw."
         )
     await end(store, learner, data.reason, data.note, data.withdrawn_on)
-    return learner
-
-
-async def existing_learner(store: EducationStore, newcomer_id: UUID) -> Learner:
-    learner = await store.get_learner(newcomer_id)
-    if learner is None:
-        raise NotFound("learner record for newcomer", newcomer_id)
     return learner

@@ -1,6 +1,6 @@
 """Job-centre use cases: cases, mapping and plans, placements, follow-up."""
 
-from .cases import close_case, close_on_departure, existing_case, open_case, record_outcome, transfer_case
+from .cases import close_case, close_on_departure, open_case, record_outcome, transfer_case
 from .follow_up import (
     complete_task,
     compliance,
@@ -12,7 +12,6 @@ from .follow_up import (
 from .mapping import agree_job_plan, complete_mapping
 from .placements import (
     end_placement,
-    existing_placement,
     record_language_mentor,
     register_employer,
     request_language_mentor,
@@ -27,8 +26,6 @@ __all__ = [
     "complete_task",
     "compliance",
     "end_placement",
-    "existing_case",
-    "existing_placement",
     "note_course_completed",
     "note_language_level",
     "open_case",

@@ -136,15 +136,8 @@ async def close(store: EmploymentStore, case: Case, data: Closure) -> None:
     )
 
 
-async def existing_case(store: EmploymentStore, newcomer_id: UUID) -> Case:
-    case = await store.get_case(newcomer_id)
-    if case is None:
-        raise NotFound("case for newcomer", newcomer_id)
-    return case
-
-
 async def open_case_of(store: EmploymentStore, newcomer_id: UUID) -> Case:
-    case = await existing_case(store, newcomer_id)
+    case = await store.existing(Case, newcomer_id)
     if case.status is not CaseStatus.OPEN:
         raise Conflict(f"The case of newcomer {newcomer_id} closed on {case.closed_on} ({case.end_reason}).")
     return case

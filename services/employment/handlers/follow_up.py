@@ -6,7 +6,7 @@ from uuid import UUID
 from shared.contracts.events.education import CourseCompleted, LevelAssessed, UnexplainedAbsenceAlert
 from shared.contracts.events.employment import FollowUpHeld
 from shared.domain.dates import add_months
-from shared.errors import Conflict, Invalid, NotFound
+from shared.errors import Conflict, Invalid
 
 from ..models import (
     FOLLOW_UP_WINDOW_MONTHS,
@@ -79,9 +79,7 @@ async def task_for_absence(store: EmploymentStore, event: UnexplainedAbsenceAler
 
 
 async def complete_task(store: EmploymentStore, task_id: UUID) -> Task:
-    task = await store.get_task(task_id)
-    if task is None:
-        raise NotFound("task", task_id)
+    task = await store.existing(Task, task_id)
     if task.status is TaskStatus.DONE:
         raise Conflict(f"Task {task_id} is done already.")
     task.status = TaskStatus.DONE

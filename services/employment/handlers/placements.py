@@ -12,7 +12,7 @@ from shared.contracts.events.employment import (
 from shared.contracts.events.settlement import CefrLevel
 from shared.contracts.events.volunteering import LanguageMentorMatched
 from shared.domain.dates import add_months
-from shared.errors import Conflict, Invalid, NotFound
+from shared.errors import Conflict, Invalid
 
 from ..models import (
     IGU_MIN_HOURS,
@@ -43,9 +43,7 @@ async def register_employer(store: EmploymentStore, data: EmployerCreate) -> Emp
 
 async def start_placement(store: EmploymentStore, newcomer_id: UUID, data: PlacementCreate) -> Placement:
     case = await open_case_of(store, newcomer_id)
-    employer = await store.get_employer(data.employer_id)
-    if employer is None:
-        raise NotFound("employer", data.employer_id)
+    employer = await store.existing(Employer, data.employer_id)
     if await store.placements_of(newcomer_id, active_only=True):
         raise Conflict(f"Newcomer {newcomer_id} has an active placement; end it first.")
     required_level = _check_language(data, employer, case.language_level)
@@ -97,7 +95,7 @@ def _check_igu(data: PlacementCreate, municipality_code: str) -> None:
 
 
 async def end_placement(store: EmploymentStore, placement_id: UUID, data: PlacementEnd) -> Placement:
-    placement = await existing_placement(store, placement_id)
+    placement = await store.existing(Placement, placement_id)
     if placement.status is not PlacementStatus.ACTIVE:
         raise Conflict(f"Placement {placement_id} ended on {placement.ended_on} already.")
     if data.ended_on < placement.starts_on:
@@ -119,7 +117,7 @@ async def end_placement(store: EmploymentStore, placement_id: UUID, data: Placem
 async def request_language_mentor(
     store: EmploymentStore, placement_id: UUID, languages: list[str]
 ) -> Placement:
-    placement = await existing_placement(store, placement_id)
+    placement = await store.existing(Placement, placement_id)
     if placement.status is not PlacementStatus.ACTIVE:
         raise Conflict(f"Placement {placement_id} has ended.")
     if placement.language_mentor_request_id is not None:
@@ -146,11 +144,4 @@ async def record_language_mentor(store: EmploymentStore, event: LanguageMentorMa
     placement = await store.get_placement(event.placement_id)
     if placement is not None:
         placement.language_mentor_match_id = event.match_id
-    return placement
-
-
-async def existing_placement(store: EmploymentStore, placement_id: UUID) -> Placement:
-    placement = await store.get_placement(placement_id)
-    if placement is None:
-        raise NotFound("placement", placement_id)
     return placement

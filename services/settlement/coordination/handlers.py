@@ -20,7 +20,7 @@ from shared.contracts.events.settlement import ClockBreached, RegistrationGapFou
 from shared.errors import NotFound
 from shared.runtime.db import Database
 
-from ..models import CoordinationNotice, Country, JourneyEntry
+from ..models import CoordinationNotice, Country, JourneyEntry, Municipality
 from ..store import SettlementStore
 from . import (
     Clock,
@@ -105,9 +105,7 @@ async def gaps(
 async def key_figures(
     store: SettlementStore, coordination: Coordination, *, municipality_code: str, year: int, as_of: date
 ) -> KpiReport:
-    municipality = await store.get_municipality(municipality_code)
-    if municipality is None:
-        raise NotFound("municipality", municipality_code)
+    municipality = await store.existing(Municipality, municipality_code)
     quota = await store.get_quota(municipality_code, year)
     rule_set = coordination.rule_sets.get(municipality.country)
     return kpis(

@@ -15,7 +15,7 @@ from shared.contracts.events.settlement import (
     HandoverRequested,
     HandoverRevoked,
 )
-from shared.errors import Conflict, Invalid, NotFound
+from shared.errors import Conflict, Invalid
 
 from ..models import (
     Handover,
@@ -23,21 +23,23 @@ from ..models import (
     HandoverComplete,
     HandoverCreate,
     HandoverStatus,
+    Municipality,
+    Newcomer,
     NewcomerStatus,
 )
 from ..store import SettlementStore
-from .register import existing_municipality, existing_newcomer, share_personal_data
+from .register import share_personal_data
 
 
 async def request_handover(store: SettlementStore, newcomer_id: UUID, data: HandoverCreate) -> Handover:
-    newcomer = await existing_newcomer(store, newcomer_id)
+    newcomer = await store.existing(Newcomer, newcomer_id)
     if newcomer.status is not NewcomerStatus.SETTLED or newcomer.municipality_code is None:
         raise Conflict(
             f"Newcomer {newcomer_id} is {newcomer.status}; only settled newcomers are handed over."
         )
     if data.to_municipality_code == newcomer.municipality_code:
         raise Invalid(f"Newcomer {newcomer_id} lives in {newcomer.municipality_code} already.")
-    await existing_municipality(store, data.to_municipality_code)
+    await store.existing(Municipality, data.to_municipality_code)
     if any(h.status.is_open for h in await store.handovers_of(newcomer_id)):
         raise Conflict(f"Newcomer {newcomer_id} has an open handover; complete or revoke it first.")
     handover = Handover(
@@ -60,7 +62,7 @@ async def request_handover(store: SettlementStore, newcomer_id: UUID, data: Hand
 
 async def accept_handover(store: SettlementStore, handover_id: UUID, data: HandoverAccept) -> Handover:
     handover = await _in_status(store, handover_id, HandoverStatus.REQUESTED, "accept")
-    receiver = await existing_municipality(store, handover.to_municipality_code)
+    receiver = await store.existing(Municipality, handover.to_municipality_code)
     if data.to_district not in receiver.districts:
         raise Invalid(f"{receiver.name} has no district {data.to_district!r}.")
     _decide(handover, HandoverStatus.ACCEPTED)
@@ -85,7 +87,7 @@ async def reject_handover(store: SettlementStore, handover_id: UUID, reason: str
 
 async def complete_handover(store: SettlementStore, handover_id: UUID, data: HandoverComplete) -> Handover:
     handover = await _in_status(store, handover_id, HandoverStatus.ACCEPTED, "complete")
-    newcomer = await existing_newcomer(store, handover.newcomer_id)
+    newcomer = await store.existing(Newcomer, handover.newcomer_id)
     if newcomer.settled_on and data.completed_on < newcomer.settled_on:
         raise Invalid("completed_on must not be before the settlement date.")
     assert handover.to_district is not None  # set when accepted
@@ -123,9 +125,7 @@ def _decide(handover: Handover, status: HandoverStatus, reason: str | None = Non
 
 
 async def _existing(store: SettlementStore, handover_id: UUID) -> Handover:
-    handover = await store.get_handover(handover_id)
-    if handover is None:
-        raise NotFound("handover", handover_id)
+    handover = await store.existing(Handover, handover_id)
     return handover
 
 

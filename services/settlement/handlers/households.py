@@ -4,11 +4,10 @@ from datetime import date
 from uuid import UUID
 
 from shared.contracts.events.settlement import ArrivalRoute, ConsentPurpose, HouseholdMemberAdded
-from shared.errors import Conflict, NotFound
+from shared.errors import Conflict
 
 from ..models import Household, HouseholdCreate, MemberAdd, Newcomer
 from ..store import SettlementStore
-from .register import existing_newcomer
 
 
 async def create_household(store: SettlementStore, data: HouseholdCreate) -> Household:
@@ -23,15 +22,13 @@ async def create_household(store: SettlementStore, data: HouseholdCreate) -> Hou
 
 
 async def add_household_member(store: SettlementStore, household_id: UUID, member: MemberAdd) -> Household:
-    household = await store.get_household(household_id)
-    if household is None:
-        raise NotFound("household", household_id)
+    household = await store.existing(Household, household_id)
     await _join(store, household, member)
     return household
 
 
 async def _join(store: SettlementStore, household: Household, member: MemberAdd) -> Newcomer:
-    newcomer = await existing_newcomer(store, member.newcomer_id)
+    newcomer = await store.existing(Newcomer, member.newcomer_id)
     if newcomer.household_id is not None:
         raise Conflict(
             f"Newcomer {newcomer.id} belongs to household {newcomer.household_id} already.",

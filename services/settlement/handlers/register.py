@@ -12,7 +12,7 @@ from shared.contracts.events.settlement import (
     PersonalDetails,
     VolunteerContact,
 )
-from shared.errors import Conflict, Invalid, NotFound
+from shared.errors import Conflict, Invalid
 
 from ..models import (
     Consent,
@@ -40,7 +40,7 @@ async def create_municipality(store: SettlementStore, data: MunicipalityCreate) 
 
 
 async def set_quota(store: SettlementStore, code: str, year: int, data: QuotaSet) -> Quota:
-    municipality = await existing_municipality(store, code)
+    municipality = await store.existing(Municipality, code)
     if municipality.country is Country.NO and 0 < data.requested < NORWAY_MINIMUM_REQUEST:
         raise Invalid(f"Norway asks no municipality to settle fewer than {NORWAY_MINIMUM_REQUEST}.")
     quota = await store.get_quota(code, year)
@@ -72,7 +72,7 @@ async def register_newcomer(store: SettlementStore, data: NewcomerCreate) -> New
 
 
 async def update_newcomer(store: SettlementStore, newcomer_id: UUID, data: NewcomerUpdate) -> Newcomer:
-    newcomer = await existing_newcomer(store, newcomer_id)
+    newcomer = await store.existing(Newcomer, newcomer_id)
     changes = data.model_dump(exclude_unset=True)
     for field, value in changes.items():
         setattr(newcomer, field, value)
@@ -87,7 +87,7 @@ async def update_newcomer(store: SettlementStore, newcomer_id: UUID, data: Newco
 
 
 async def give_consent(store: SettlementStore, newcomer_id: UUID, purpose: ConsentPurpose) -> Consent:
-    newcomer = await existing_newcomer(store, newcomer_id)
+    newcomer = await store.existing(Newcomer, newcomer_id)
     if await store.consent_in_force(newcomer_id, purpose) is not None:
         raise Conflict(f"Consent to {purpose} is already in force.")
     consent = Consent(newcomer_id=newcomer_id, purpose=purpose, given_at=datetime.now(UTC))
@@ -98,7 +98,7 @@ async def give_consent(store: SettlementStore, newcomer_id: UUID, purpose: Conse
 
 
 async def withdraw_consent(store: SettlementStore, newcomer_id: UUID, purpose: ConsentPurpose) -> Consent:
-    await existing_newcomer(store, newcomer_id)
+    await store.existing(Newcomer, newcomer_id)
     consent = await store.consent_in_force(newcomer_id, purpose)
     if consent is None:
         raise Conflict(f"No consent to {purpose} is in force.")
@@ -160,19 +160,3 @@ def identity_key(given_name: str, family_name: str, birth_date: date, country: s
     folded = unicodedata.normalize("NFKD", f"{given_name} {family_name}".lower())
     letters = "".join(c if c.isalnum() else " " for c in folded if not unicodedata.combining(c))
     return f"{' '.join(sorted(letters.split()))}|{birth_date.isoformat()}|{country.upper()}"
-
-
-async def existing_newcomer(store: SettlementStore, newcomer_id: UUID) -> Newcomer:
-    newcomer = await store.get_newcomer(newcomer_id)
-    if newcomer is None:
-        raise NotFound("newcomer", newcomer_id)
-    return newcomer
-
-
-async def existing_municipality(
-    store: SettlementStore, code: str, *, for_update: bool = False
-) -> Municipality:
-    municipality = await store.get_municipality(code, for_update=for_update)
-    if municipality is None:
-        raise NotFound("municipality", code)
-    return municipality

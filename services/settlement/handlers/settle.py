@@ -30,7 +30,7 @@ from ..models import (
     YearTally,
 )
 from ..store import SettlementStore
-from .register import existing_municipality, existing_newcomer, share_personal_data
+from .register import share_personal_data
 
 
 @dataclass(frozen=True)
@@ -44,13 +44,13 @@ class SpreadGuard:
 async def settle_newcomer(
     store: SettlementStore, newcomer_id: UUID, data: SettlementCreate, guard: SpreadGuard
 ) -> Newcomer:
-    newcomer = await existing_newcomer(store, newcomer_id)
+    newcomer = await store.existing(Newcomer, newcomer_id)
     if newcomer.status is not NewcomerStatus.REGISTERED:
         where = f" in {newcomer.municipality_code} on {newcomer.settled_on}" if newcomer.settled_on else ""
         raise Conflict(
             f"Newcomer {newcomer_id} is {newcomer.status}{where}; only registered newcomers are settled."
         )
-    municipality = await existing_municipality(store, data.municipality_code, for_update=True)
+    municipality = await store.existing(Municipality, data.municipality_code, for_update=True)
     if data.district not in municipality.districts:
         raise Invalid(
             f"{municipality.name} has no district {data.district!r}; "
@@ -150,7 +150,7 @@ def _within_spread(
 
 
 async def depart(store: SettlementStore, newcomer_id: UUID, data: DepartureCreate) -> Newcomer:
-    newcomer = await existing_newcomer(store, newcomer_id)
+    newcomer = await store.existing(Newcomer, newcomer_id)
     if newcomer.status is NewcomerStatus.DEPARTED:
         raise Conflict(f"Newcomer {newcomer_id} departed on {newcomer.departed_on} already.")
     if newcomer.settled_on and data.departed_on < newcomer.settled_on:
@@ -173,7 +173,7 @@ async def depart(store: SettlementStore, newcomer_id: UUID, data: DepartureCreat
 async def agree_integration_plan(
     store: SettlementStore, newcomer_id: UUID, data: IntegrationPlanSet
 ) -> IntegrationPlan:
-    newcomer = await existing_newcomer(store, newcomer_id)
+    newcomer = await store.existing(Newcomer, newcomer_id)
     if newcomer.status is not NewcomerStatus.SETTLED:
         raise Conflict(
             f"Newcomer {newcomer_id} is {newcomer.status}; plans are agreed with settled newcomers."
@@ -211,7 +211,7 @@ async def quota_report(store: SettlementStore, year: int) -> list[QuotaLine]:
 
 
 async def district_report(store: SettlementStore, code: str, year: int, guard: SpreadGuard) -> DistrictReport:
-    municipality = await existing_municipality(store, code)
+    municipality = await store.existing(Municipality, code)
     counts = (await store.year_tally(code, year)).by_district
     total = sum(counts.values())
     return DistrictReport(

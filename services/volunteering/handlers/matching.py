@@ -95,7 +95,7 @@ def _score(request: MatchRequest, volunteer: Volunteer, load: int) -> list[Score
 
 
 async def propose(store: VolunteeringStore, request_id: UUID, volunteer_id: UUID, on: date) -> Match:
-    request = await existing_request(store, request_id)
+    request = await store.existing(MatchRequest, request_id)
     if request.status is not RequestStatus.OPEN:
         raise Conflict(f"Request {request_id} is {request.status}.")
     volunteer = await store.get_volunteer(volunteer_id)
@@ -154,7 +154,7 @@ async def activate(store: VolunteeringStore, match_id: UUID, on: date) -> Match:
 
 
 async def end(store: VolunteeringStore, match_id: UUID, reason: str, on: date) -> Match:
-    match = await existing_match(store, match_id)
+    match = await store.existing(Match, match_id)
     if match.status is MatchStatus.ENDED:
         raise Conflict(f"Match {match_id} ended on {match.ended_on} already.")
     await end_match(store, match, reason, on)
@@ -197,22 +197,8 @@ async def on_placement_ended(store: VolunteeringStore, event: PlacementEnded) ->
         await end_match(store, match, "placement ended", event.ended_on)
 
 
-async def existing_request(store: VolunteeringStore, request_id: UUID) -> MatchRequest:
-    request = await store.get_request(request_id)
-    if request is None:
-        raise NotFound("match request", request_id)
-    return request
-
-
-async def existing_match(store: VolunteeringStore, match_id: UUID) -> Match:
-    match = await store.get_match(match_id)
-    if match is None:
-        raise NotFound("match", match_id)
-    return match
-
-
 async def _in_status(store: VolunteeringStore, match_id: UUID, status: MatchStatus, action: str) -> Match:
-    match = await existing_match(store, match_id)
+    match = await store.existing(Match, match_id)
     if match.status is not status:
         raise Conflict(f"Match {match_id} is {match.status}; only a {status} match can {action}.")
     return match

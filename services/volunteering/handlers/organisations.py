@@ -1,6 +1,6 @@
 """Organisations, their volunteers, and activities counted without personal data."""
 
-from shared.errors import Invalid, NotFound
+from shared.errors import Invalid
 
 from ..models import Activity, ActivityCreate, Organisation, OrganisationCreate, Volunteer, VolunteerCreate
 from ..store import VolunteeringStore
@@ -13,16 +13,14 @@ async def create_organisation(store: VolunteeringStore, data: OrganisationCreate
 
 
 async def register_volunteer(store: VolunteeringStore, data: VolunteerCreate) -> Volunteer:
-    if await store.get_organisation(data.organisation_id) is None:
-        raise NotFound("organisation", data.organisation_id)
+    await store.existing(Organisation, data.organisation_id)
     volunteer = Volunteer.model_validate(data)
     store.add(volunteer)
     return volunteer
 
 
 async def record_activity(store: VolunteeringStore, data: ActivityCreate) -> Activity:
-    if await store.get_organisation(data.organisation_id) is None:
-        raise NotFound("organisation", data.organisation_id)
+    await store.existing(Organisation, data.organisation_id)
     if data.newcomer_participants > data.participants:
         raise Invalid("newcomer_participants cannot exceed participants.")
     activity = Activity.model_validate(data)
