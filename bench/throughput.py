@@ -4,10 +4,8 @@ import asyncio
 import contextlib
 import time
 from collections.abc import AsyncIterator, Callable
-from datetime import date
 from pathlib import Path
 from typing import Any
-from uuid import uuid4
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from fastapi import FastAPI
@@ -23,25 +21,14 @@ from services.volunteering.config import VolunteeringSettings
 from services.volunteering.main import create_app as create_volunteering
 from shared.config import ServiceSettings
 from shared.contracts.envelope import Envelope
-from shared.contracts.events.settlement import AgeGroup, NewcomerSettled
 from shared.runtime.inbox import InboxEntry
 from shared.runtime.outbox import OutboxMessage, stage
 from shared.runtime.topics import ensure_topics
 from shared.service import service_of
 from shared.service.replay import replay
+from tests.factories import settled
 
 SECRET = "bench-secret-not-for-production-0123456789"
-
-
-def settled() -> NewcomerSettled:
-    return NewcomerSettled(
-        newcomer_id=uuid4(),
-        municipality_code="0301",
-        district="Alna",
-        settled_on=date(2026, 3, 1),
-        age_group=AgeGroup.ADULT,
-        volunteer_contact_consent=True,
-    )
 
 
 def settlement_records(count: int) -> list[tuple[bytes, bytes, list[tuple[str, bytes]]]]:

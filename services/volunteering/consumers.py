@@ -34,7 +34,7 @@ CONSUMES: dict[type[Any], AnyHandler] = {
     HouseholdMemberAdded: on_store(VolunteeringStore, handlers.on_household_member),
     HandoverCompleted: on_store(VolunteeringStore, handlers.on_relocation),
     NewcomerDeparted: on_store(VolunteeringStore, handlers.on_departure),
-    VolunteerContact: on_store(VolunteeringStore, handlers.keep_contact),
+    VolunteerContact: on_store(VolunteeringStore, handlers.keep_volunteer_contact),
     LanguageMentorRequested: on_store(VolunteeringStore, handlers.on_mentor_requested),
     PlacementEnded: on_store(VolunteeringStore, handlers.on_placement_ended),
 }

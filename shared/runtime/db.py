@@ -56,16 +56,16 @@ class Database:
         self.engine = engine
         self.tables = list(dict.fromkeys(tables))  # a shared table may come from several modules
         # A session class of this database's own, so the outbox listens to its transactions only.
-        session_class = type("StoreSession", (TransactionSession,), {})
+        self.session_class: type[TransactionSession] = type("StoreSession", (TransactionSession,), {})
         self.outbox = Outbox()
-        self.outbox.listen(session_class)
+        self.outbox.listen(self.session_class)
         self._sessions = async_sessionmaker(
-            engine, class_=AsyncSession, sync_session_class=session_class, expire_on_commit=False
+            engine, class_=AsyncSession, sync_session_class=self.session_class, expire_on_commit=False
         )
         # Reads take no write lock on SQLite; PostgreSQL ignores the option.
         self._reading = engine.execution_options(**{SQLITE_BEGIN: "DEFERRED"})
         self._read_sessions = async_sessionmaker(
-            self._reading, class_=AsyncSession, sync_session_class=session_class, expire_on_commit=False
+            self._reading, class_=AsyncSession, sync_session_class=self.session_class, expire_on_commit=False
         )
         self._write_wait_s = write_wait_s
         self._writer: tuple[asyncio.AbstractEventLoop, asyncio.Lock] | None = None

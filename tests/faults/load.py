@@ -5,14 +5,13 @@ import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from datetime import date
-from uuid import uuid4
 
 import httpx
 
 from deploy.local.stack import RunningService, run_stack, tokens
-from shared.contracts.events.settlement import AgeGroup, NewcomerSettled
+from shared.contracts.events.settlement import NewcomerSettled
 from tests.conftest import AUTH_SECRET
+from tests.factories import settled
 from tests.faults.conftest import Stores
 from tests.kafka_tools import headers_of, produce, read_topic, record_of
 
@@ -22,17 +21,7 @@ CONSUMERS = tuple(RECORDS)
 
 
 def settlements(count: int) -> list[NewcomerSettled]:
-    return [
-        NewcomerSettled(
-            newcomer_id=uuid4(),
-            municipality_code="0301",
-            district="Alna",
-            settled_on=date(2026, 3, 1),
-            age_group=AgeGroup.ADULT,
-            volunteer_contact_consent=True,
-        )
-        for _ in range(count)
-    ]
+    return [settled() for _ in range(count)]
 
 
 @contextmanager

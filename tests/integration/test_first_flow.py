@@ -2,15 +2,15 @@
 
 import asyncio
 import json
-from uuid import uuid4
+from datetime import date
 
 import httpx
 import pytest
 from cloudevents.core.bindings import kafka as cloudevents_kafka
 
-from shared.contracts.events.settlement import AgeGroup, NewcomerSettled
 from tests import scenario
 from tests.conftest import eventually
+from tests.factories import settled
 from tests.integration.conftest import Platform
 from tests.kafka_tools import committed, headers_of, produce, read_topic, record_of
 
@@ -113,14 +113,7 @@ async def test_published_events_are_cloudevents_any_client_can_read(platform: Pl
 
 
 async def test_redelivered_event_changes_nothing(platform: Platform) -> None:
-    event = NewcomerSettled(
-        newcomer_id=uuid4(),
-        municipality_code="0301",
-        district="Stovner",
-        settled_on="2026-11-02",  # type: ignore[arg-type]
-        age_group=AgeGroup.ADULT,
-        volunteer_contact_consent=True,
-    )
+    event = settled(district="Stovner", settled_on=date(2026, 11, 2))
     record = record_of(event)
     topic = platform.topic("settlement.events")
     await produce(platform.bootstrap_servers, topic, [record])
@@ -180,14 +173,7 @@ async def test_one_trace_follows_the_settlement_into_every_agency(platform: Plat
 
 async def test_unreadable_events_are_dead_lettered_and_nothing_else_is_lost(platform: Platform) -> None:
     topic = platform.topic("settlement.events")
-    valid = NewcomerSettled(
-        newcomer_id=uuid4(),
-        municipality_code="0301",
-        district="Alna",
-        settled_on="2026-11-02",
-        age_group=AgeGroup.ADULT,
-        volunteer_contact_consent=False,  # type: ignore[arg-type]
-    )
+    valid = settled(settled_on=date(2026, 11, 2), volunteer_contact_consent=False)
     key, value, headers = record_of(valid)
     bad = [
         (key, b"{not json", headers),

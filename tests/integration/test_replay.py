@@ -1,6 +1,5 @@
 """Replay rebuilds what a service derived from other agencies' events, safely and idempotently."""
 
-from datetime import date
 from pathlib import Path
 from uuid import uuid4
 
@@ -11,10 +10,10 @@ from deploy.local.broker import KafkaEndpoint
 from services.education.config import EducationSettings
 from services.education.main import create_app
 from services.education.models import Learner
-from shared.contracts.events.settlement import AgeGroup, NewcomerSettled
 from shared.service import service_of
 from shared.service.replay import ServiceRunning, replay
 from tests.conftest import AUTH_SECRET, eventually
+from tests.factories import settled
 from tests.integration.conftest import running
 from tests.kafka_tools import committed, produce, read_topic, record_of
 
@@ -31,17 +30,7 @@ async def test_replay_rebuilds_lost_state_without_doubling_anything(
         kafka_topic_prefix=prefix,
         data_dir=str(tmp_path),
     )
-    events = [
-        NewcomerSettled(
-            newcomer_id=uuid4(),
-            municipality_code="0301",
-            district="Alna",
-            settled_on=date(2026, 3, 1),
-            age_group=AgeGroup.ADULT,
-            volunteer_contact_consent=False,
-        )
-        for _ in range(30)
-    ]
+    events = [settled(volunteer_contact_consent=False) for _ in range(30)]
     running_app = create_app(settings)
     async with running({"education": running_app}):  # creates the topics, then stops again
         pass

@@ -9,6 +9,7 @@ from typing import Any
 import anyio.to_thread
 import httpx
 import pytest
+from sqlalchemy.orm import Session
 
 from deploy.local.stack import tokens
 from services.education.config import EducationSettings
@@ -19,6 +20,7 @@ from services.settlement.config import SettlementSettings
 from services.settlement.main import create_app as create_settlement
 from services.volunteering.config import VolunteeringSettings
 from services.volunteering.main import create_app as create_volunteering
+from shared.runtime.db import Database
 from shared.service import service_of
 
 SECRET = "x" * 40
@@ -35,6 +37,32 @@ def test_creating_an_app_connects_to_nothing() -> None:
     }
     assert create_settlement(SettlementSettings(**settings)).title == "Samvirke settlement"
     assert create_education(EducationSettings(**settings)).title == "Samvirke education"
+
+
+def test_importing_every_module_registers_no_listener_on_every_session() -> None:
+    # A process-wide listener hides where a transaction's work goes: each Database
+    # registers the outbox for its own sessions when it is built, and only then.
+    code = (
+        "import pkgutil, importlib, shared, services\n"
+        "for package in (shared, services):\n"
+        "    for m in pkgutil.walk_packages(package.__path__, package.__name__ + '.'):\n"
+        "        if '.migrations' not in m.name and not m.name.endswith('__main__'):\n"
+        "            importlib.import_module(m.name)\n"
+        "from sqlalchemy.orm import Session\n"
+        "events = [n for n in dir(Session.dispatch) if not n.startswith('_')]\n"
+        "print(sorted(n for n in events if len(getattr(Session().dispatch, n))))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]", f"global Session listeners: {result.stdout}"
+
+
+def test_a_database_joins_its_outbox_to_its_own_sessions_only(tmp_path: Path) -> None:
+    first = Database.from_url(f"sqlite+aiosqlite:///{tmp_path / 'a.db'}", [])
+    second = Database.from_url(f"sqlite+aiosqlite:///{tmp_path / 'b.db'}", [])
+    one, other = first.session_class(), second.session_class()
+    assert len(one.dispatch.before_commit) == len(other.dispatch.before_commit) == 1
+    assert len(Session().dispatch.before_commit) == 0
 
 
 def test_each_service_exposes_the_same_layers() -> None:

@@ -1,14 +1,12 @@
 """The language school's rules, each checked against a real store through the handlers."""
 
-import json
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from datetime import date, timedelta
 from typing import Any, TypeVar
 from uuid import UUID, uuid4
 
 import pytest
 from pydantic import ValidationError
-from sqlmodel import select
 
 from services.education import handlers
 from services.education.models import (
@@ -26,35 +24,28 @@ from shared.contracts.events.settlement import (
     AgeGroup,
     HandoverCompleted,
     NewcomerDeparted,
-    NewcomerSettled,
     PersonalDetails,
 )
 from shared.contracts.events.volunteering import LanguageMentorMatched
 from shared.domain.contacts import forget_contact, keep_contact
 from shared.errors import Conflict, Invalid, NotFound
 from shared.runtime.db import Database
-from shared.runtime.outbox import OutboxMessage
+from tests.agency import AgencyOnStore, fresh_store
+from tests.factories import settled
 
 T = TypeVar("T")
 TODAY = date.today()
 POLICY = handlers.AbsencePolicy(threshold=0.25, min_sessions=4)
 
 
-class School:
+class School(AgencyOnStore[EducationStore]):
     def __init__(self, database: Database) -> None:
-        self.database = database
+        super().__init__(database, EducationStore)
 
-    async def __call__(self, use_case: Callable[..., Awaitable[T]], *args: Any) -> T:
-        async with self.database.transaction() as session:
-            return await use_case(EducationStore(session), *args)
-
-    async def published(self, newcomer_id: UUID | None = None) -> list[tuple[str, dict[str, Any]]]:
-        async with self.database.session() as session:
-            rows = (await session.exec(select(OutboxMessage).order_by(OutboxMessage.position))).all()
+    async def published(self, newcomer_id: UUID | None = None) -> list[tuple[str, Any]]:
         return [
-            (row.type.removeprefix("samvirke.education."), json.loads(row.data or b"null"))
-            for row in rows
-            if newcomer_id is None or row.key == str(newcomer_id)
+            (row.type.removeprefix("samvirke.education."), data)
+            for row, data in await self.outbox(newcomer_id)
         ]
 
     async def learner(self, newcomer_id: UUID) -> Learner:
@@ -91,8 +82,7 @@ class School:
     async def settle(
         self, district: str = "Grorud", *, age_group: AgeGroup = AgeGroup.ADULT, code: str = "0301"
     ) -> UUID:
-        event = NewcomerSettled(
-            newcomer_id=uuid4(),
+        event = settled(
             municipality_code=code,
             district=district,
             settled_on=TODAY,
@@ -105,10 +95,8 @@ class School:
 
 @pytest.fixture
 async def school(database_url: str) -> AsyncIterator[School]:
-    database = Database.from_url(database_url, [*TABLES, OutboxMessage.__table__])  # type: ignore[attr-defined]
-    await database.create_schema()
-    yield School(database)
-    await database.dispose()
+    async with fresh_store(database_url, TABLES) as database:
+        yield School(database)
 
 
 async def test_a_settled_adult_is_enrolled_in_the_next_course_in_their_district(school: School) -> None:

@@ -1,14 +1,12 @@
 """The job centre's rules, each checked against a real store through the handlers."""
 
-import json
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from datetime import date, timedelta
 from typing import Any, TypeVar
 from uuid import UUID, uuid4
 
 import pytest
 from pydantic import ValidationError
-from sqlmodel import select
 
 from services.employment import handlers
 from services.employment.models import (
@@ -24,31 +22,25 @@ from services.employment.models import (
 )
 from services.employment.store import TABLES, EmploymentStore
 from shared.contracts.events.education import LevelAssessed, UnexplainedAbsenceAlert
-from shared.contracts.events.settlement import AgeGroup, HandoverCompleted, NewcomerDeparted, NewcomerSettled
+from shared.contracts.events.settlement import HandoverCompleted, NewcomerDeparted, NewcomerSettled
 from shared.contracts.events.volunteering import LanguageMentorMatched
 from shared.errors import Conflict, Invalid
 from shared.runtime.db import Database
-from shared.runtime.outbox import OutboxMessage
+from tests.agency import AgencyOnStore, fresh_store
+from tests.factories import settled
 
 T = TypeVar("T")
 TODAY = date.today()
 
 
-class JobCentre:
+class JobCentre(AgencyOnStore[EmploymentStore]):
     def __init__(self, database: Database) -> None:
-        self.database = database
+        super().__init__(database, EmploymentStore)
 
-    async def __call__(self, use_case: Callable[..., Awaitable[T]], *args: Any) -> T:
-        async with self.database.transaction() as session:
-            return await use_case(EmploymentStore(session), *args)
-
-    async def published(self, newcomer_id: UUID) -> list[tuple[str, dict[str, Any]]]:
-        async with self.database.session() as session:
-            rows = (await session.exec(select(OutboxMessage).order_by(OutboxMessage.position))).all()
+    async def published(self, newcomer_id: UUID) -> list[tuple[str, Any]]:
         return [
-            (r.type.removeprefix("samvirke.employment."), json.loads(r.data or b"null"))
-            for r in rows
-            if r.key == str(newcomer_id)
+            (row.type.removeprefix("samvirke.employment."), data)
+            for row, data in await self.outbox(newcomer_id)
         ]
 
     async def case(self, newcomer_id: UUID) -> Case:
@@ -58,13 +50,8 @@ class JobCentre:
         return case
 
     async def open(self, *, code: str = "0301", settled_on: date = TODAY - timedelta(days=30)) -> UUID:
-        event = NewcomerSettled(
-            newcomer_id=uuid4(),
-            municipality_code=code,
-            district="Sentrum",
-            settled_on=settled_on,
-            age_group=AgeGroup.ADULT,
-            volunteer_contact_consent=False,
+        event = settled(
+            municipality_code=code, district="Sentrum", settled_on=settled_on, volunteer_contact_consent=False
         )
         await self(_open_case, event, 3)
         return event.newcomer_id
@@ -107,10 +94,8 @@ async def _open_case(store: EmploymentStore, event: NewcomerSettled, months: int
 
 @pytest.fixture
 async def centre(database_url: str) -> AsyncIterator[JobCentre]:
-    database = Database.from_url(database_url, [*TABLES, OutboxMessage.__table__])  # type: ignore[attr-defined]
-    await database.create_schema()
-    yield JobCentre(database)
-    await database.dispose()
+    async with fresh_store(database_url, TABLES) as database:
+        yield JobCentre(database)
 
 
 async def test_mapping_records_education_and_work_with_the_assessed_language_level(centre: JobCentre) -> None:

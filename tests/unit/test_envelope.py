@@ -1,25 +1,13 @@
 """The CloudEvents envelope: what we write, and what we refuse to read."""
 
 import re
-from datetime import date
 from uuid import uuid4
 
 import pytest
 
 from shared.contracts.envelope import Envelope, InvalidEvent
 from shared.contracts.events import CATALOGUE, COMPACTED_TOPICS, TOPICS
-from shared.contracts.events.settlement import AgeGroup, NewcomerSettled
-
-
-def settled() -> NewcomerSettled:
-    return NewcomerSettled(
-        newcomer_id=uuid4(),
-        municipality_code="530",
-        district="Billund",
-        settled_on=date(2017, 3, 1),
-        age_group=AgeGroup.ADULT,
-        volunteer_contact_consent=True,
-    )
+from tests.factories import settled
 
 
 def as_record(envelope: Envelope) -> list[tuple[str, bytes]]:

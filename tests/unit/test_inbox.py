@@ -14,11 +14,12 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from shared.contracts.envelope import Envelope
 from shared.contracts.events.employment import CaseOpened
-from shared.contracts.events.settlement import AgeGroup, NewcomerSettled
+from shared.contracts.events.settlement import NewcomerSettled
 from shared.runtime.db import Database
 from shared.runtime.inbox import EventConsumer, InboxEntry
 from shared.runtime.outbox import OutboxMessage, stage
 from shared.runtime.routing import NotForUs, Only
+from tests.factories import settled
 
 NOW = datetime.now(UTC)
 
@@ -29,17 +30,6 @@ async def database(database_url: str):  # type: ignore[no-untyped-def]
     await db.create_schema()
     yield db
     await db.dispose()
-
-
-def settled() -> NewcomerSettled:
-    return NewcomerSettled(
-        newcomer_id=uuid4(),
-        municipality_code="0301",
-        district="Alna",
-        settled_on=date(2026, 11, 2),
-        age_group=AgeGroup.ADULT,
-        volunteer_contact_consent=True,
-    )
 
 
 def record(

@@ -3,7 +3,6 @@
 from collections.abc import AsyncIterator
 from datetime import date
 from pathlib import Path
-from uuid import uuid4
 
 import pytest
 from sqlmodel import select
@@ -20,6 +19,7 @@ from shared.contracts.events.settlement import AgeGroup, NewcomerSettled
 from shared.domain.dates import add_months
 from shared.runtime.db import Database
 from shared.runtime.outbox import OutboxMessage
+from tests import factories
 
 
 @pytest.fixture
@@ -47,13 +47,8 @@ async def published(database: Database) -> list[str]:
 def settled(
     *, age_group: AgeGroup = AgeGroup.ADULT, consent: bool = True, on: date = date(2026, 1, 31)
 ) -> NewcomerSettled:
-    return NewcomerSettled(
-        newcomer_id=uuid4(),
-        municipality_code="0301",
-        district="Grorud",
-        settled_on=on,
-        age_group=age_group,
-        volunteer_contact_consent=consent,
+    return factories.settled(
+        district="Grorud", settled_on=on, age_group=age_group, volunteer_contact_consent=consent
     )
 
 

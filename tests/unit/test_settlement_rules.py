@@ -2,7 +2,7 @@
 
 import asyncio
 import json
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from datetime import date, timedelta
 from typing import Any, TypeVar
 from uuid import UUID, uuid4
@@ -35,33 +35,22 @@ from shared.contracts.envelope import Envelope
 from shared.contracts.events.settlement import ConsentPurpose, NewcomerSettled
 from shared.errors import Conflict, Invalid, NotFound
 from shared.runtime.db import Database
-from shared.runtime.outbox import OutboxMessage
+from tests import factories
+from tests.agency import AgencyOnStore, fresh_store
 
 T = TypeVar("T")
 GUARD = SpreadGuard(max_share=0.5, from_count=4)
 SETTLED = "samvirke.settlement.newcomer.settled.v1"
 
 
-class Office:
-    """A settlement office on a fresh store: runs each use case in its own transaction."""
+class Office(AgencyOnStore[SettlementStore]):
+    """A settlement office on a fresh store."""
 
     def __init__(self, database: Database) -> None:
-        self.database = database
+        super().__init__(database, SettlementStore)
 
-    async def __call__(self, use_case: Callable[..., Awaitable[T]], *args: Any) -> T:
-        async with self.database.transaction() as session:
-            return await use_case(SettlementStore(session), *args)
-
-    async def published(
-        self, newcomer_id: UUID | None = None
-    ) -> list[tuple[str, str, dict[str, Any] | None]]:
-        async with self.database.session() as session:
-            rows = (await session.exec(select(OutboxMessage).order_by(OutboxMessage.position))).all()
-        return [
-            (row.type, row.topic, json.loads(row.data) if row.data else None)
-            for row in rows
-            if newcomer_id is None or row.key == str(newcomer_id)
-        ]
+    async def published(self, newcomer_id: UUID | None = None) -> list[tuple[str, str, Any]]:
+        return [(row.type, row.topic, data) for row, data in await self.outbox(newcomer_id)]
 
     async def types(self, newcomer_id: UUID) -> list[str]:
         return [t.rsplit("settlement.", 1)[-1] for t, _, _ in await self.published(newcomer_id)]
@@ -110,10 +99,8 @@ class Office:
 
 @pytest.fixture
 async def office(database_url: str) -> AsyncIterator[Office]:
-    database = Database.from_url(database_url, [*TABLES, OutboxMessage.__table__])  # type: ignore[attr-defined]
-    await database.create_schema()
-    yield Office(database)
-    await database.dispose()
+    async with fresh_store(database_url, TABLES) as database:
+        yield Office(database)
 
 
 # municipalities and quotas
@@ -578,12 +565,10 @@ async def test_the_sweep_publishes_each_breach_and_gap_once(office: Office) -> N
 
 
 def _settled_event(newcomer_id: UUID) -> NewcomerSettled:
-    return NewcomerSettled(
+    return factories.settled(
         newcomer_id=newcomer_id,
-        municipality_code="0301",
         district="Grorud",
         settled_on=date(2025, 1, 15),
-        age_group="adult",
         volunteer_contact_consent=False,
     )
 

@@ -1,7 +1,6 @@
 """Volunteering's rules: consent first, explainable matching, limits, and provable erasure."""
 
-import json
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, TypeVar
 from uuid import UUID, uuid4
@@ -30,34 +29,25 @@ from shared.contracts.events.settlement import (
     ConsentWithdrawn,
     HouseholdMemberAdded,
     NewcomerDeparted,
-    NewcomerSettled,
     VolunteerContact,
 )
 from shared.errors import Conflict, Invalid
 from shared.runtime.db import Database
 from shared.runtime.inbox import EventConsumer, InboxEntry
-from shared.runtime.outbox import OutboxMessage
+from tests.agency import AgencyOnStore, fresh_store
+from tests.factories import settled
 
 T = TypeVar("T")
 TODAY = date.today()
 
 
-class RedCross:
+class RedCross(AgencyOnStore[VolunteeringStore]):
     def __init__(self, database: Database) -> None:
-        self.database = database
+        super().__init__(database, VolunteeringStore)
         self.organisation: UUID | None = None
 
-    async def __call__(self, use_case: Callable[..., Awaitable[T]], *args: Any) -> T:
-        async with self.database.transaction() as session:
-            return await use_case(VolunteeringStore(session), *args)
-
-    async def published(self) -> list[tuple[str, dict[str, Any] | None]]:
-        async with self.database.session() as session:
-            rows = (await session.exec(select(OutboxMessage).order_by(OutboxMessage.position))).all()
-        return [
-            (r.type.removeprefix("samvirke.volunteering."), json.loads(r.data) if r.data else None)
-            for r in rows
-        ]
+    async def published(self) -> list[tuple[str, Any]]:
+        return [(row.type.removeprefix("samvirke.volunteering."), data) for row, data in await self.outbox()]
 
     async def volunteer(self, name: str, **more: Any) -> UUID:
         if self.organisation is None:
@@ -82,9 +72,7 @@ class RedCross:
     async def settle(
         self, *, consent: bool = True, age_group: AgeGroup = AgeGroup.ADULT, household: UUID | None = None
     ) -> UUID:
-        event = NewcomerSettled(
-            newcomer_id=uuid4(),
-            municipality_code="0301",
+        event = settled(
             district="Grorud",
             settled_on=TODAY,
             age_group=age_group,
@@ -140,23 +128,20 @@ def _record(envelope: Envelope, value: bytes | None) -> ConsumerRecord[Any, Any]
 
 @pytest.fixture
 async def red_cross(database_url: str) -> AsyncIterator[RedCross]:
-    database = Database.from_url(database_url, [*TABLES, OutboxMessage.__table__, InboxEntry.__table__])  # type: ignore[attr-defined]
-    await database.create_schema()
-    office = RedCross(database)
-
     async def dead_letter(record: Any, reason: str) -> None:
         raise AssertionError(f"dead-lettered: {reason}")
 
-    office.consumer = EventConsumer(
-        name="volunteering",
-        database=database,
-        handlers=CONSUMES,
-        forget=FORGETS,  # type: ignore[attr-defined]
-        dead_letters=dead_letter,
-        tracer=TracerProvider().get_tracer("t"),
-    )
-    yield office
-    await database.dispose()
+    async with fresh_store(database_url, [*TABLES, InboxEntry.__table__]) as database:  # type: ignore[attr-defined]
+        office = RedCross(database)
+        office.consumer = EventConsumer(
+            name="volunteering",
+            database=database,
+            handlers=CONSUMES,
+            forget=FORGETS,  # type: ignore[attr-defined]
+            dead_letters=dead_letter,
+            tracer=TracerProvider().get_tracer("t"),
+        )
+        yield office
 
 
 async def test_nothing_about_a_newcomer_without_consent_lands_here_not_even_in_the_inbox(
@@ -444,14 +429,7 @@ async def test_contact_and_settlement_in_either_order_open_one_request_of_the_ri
     )
     await red_cross.deliver(contact)  # the per-person topic can be read before settlement.events
     await red_cross.deliver(
-        NewcomerSettled(
-            newcomer_id=child,
-            municipality_code="0301",
-            district="Grorud",
-            settled_on=TODAY,
-            age_group="child",
-            volunteer_contact_consent=True,
-        )
+        settled(newcomer_id=child, district="Grorud", settled_on=TODAY, age_group="child")
     )
     request = await red_cross.request_of(child)
     assert (request.kind, request.languages) == ("leisure_buddy", ["ar"])

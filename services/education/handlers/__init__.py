@@ -7,8 +7,8 @@ from .learners import (
     open_learner_record,
     transfer_learner,
 )
-from .placement import seats_left
 from .progress import AbsencePolicy, assess, complete_course, record_session, withdraw
+from .seats import seats_left
 from .tracks import back_from_placement, record_language_mentor, to_evening_track, to_work_integrated_track
 
 __all__ = [

@@ -4,7 +4,7 @@ from datetime import date
 
 from ..models import Course, CourseCreate
 from ..store import EducationStore
-from .placement import serve_waitlist
+from .seats import serve_waitlist
 
 
 async def create_course(store: EducationStore, data: CourseCreate) -> Course:

@@ -14,7 +14,7 @@ from shared.runtime.store import new_row
 
 from ..models import Learner, LearnerStatus
 from ..store import EducationStore
-from .placement import leave_course, place
+from .seats import leave_course, place
 
 ACTIVE = (LearnerStatus.WAITLISTED, LearnerStatus.ENROLLED)
 

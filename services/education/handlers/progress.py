@@ -23,7 +23,7 @@ from ..models import (
 )
 from ..store import EducationStore
 from .learners import ACTIVE, end
-from .placement import leave_course
+from .seats import leave_course
 
 
 @dataclass(frozen=True)

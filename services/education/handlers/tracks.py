@@ -10,7 +10,7 @@ from shared.contracts.events.volunteering import LanguageMentorMatched
 from ..models import Learner
 from ..store import EducationStore
 from .learners import ACTIVE
-from .placement import leave_course, place
+from .seats import leave_course, place
 
 
 async def to_work_integrated_track(store: EducationStore, event: PlacementStarted) -> Learner | None:

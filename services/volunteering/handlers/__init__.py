@@ -13,7 +13,7 @@ from .organisations import create_organisation, record_activity, register_volunt
 from .privacy import (
     erase,
     forget_contact,
-    keep_contact,
+    keep_volunteer_contact,
     note_consent,
     on_departure,
     on_relocation,
@@ -30,7 +30,7 @@ __all__ = [
     "end",
     "erase",
     "forget_contact",
-    "keep_contact",
+    "keep_volunteer_contact",
     "log_hours",
     "note_consent",
     "on_departure",

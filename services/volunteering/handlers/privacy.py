@@ -32,7 +32,7 @@ async def note_consent(store: VolunteeringStore, event: ConsentGiven) -> Newcome
     return newcomer
 
 
-async def keep_contact(store: VolunteeringStore, event: VolunteerContact) -> Newcomer:
+async def keep_volunteer_contact(store: VolunteeringStore, event: VolunteerContact) -> Newcomer:
     """Settlement sends contact data only while consent lasts.
 
     Contact and case events travel on separate topics, in either order: a
