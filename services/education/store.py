@@ -10,7 +10,7 @@ from sqlmodel import col, select
 from shared.contracts.events.education import Skill, Track
 from shared.contracts.events.settlement import CefrLevel
 from shared.domain.contacts import Contact, contact_of
-from shared.runtime.store import Store
+from shared.runtime.store import Memo, Store
 
 from .models import (
     AbsenceRate,
@@ -23,7 +23,7 @@ from .models import (
     LearnerStatus,
 )
 
-_COURSES_IN = "education.courses_in"  # session info: courses by (municipality, track)
+_COURSES_IN: Memo[dict[tuple[str, Track], list[Course]]] = Memo("courses by municipality and track", dict)
 
 TABLES = [
     model.__table__  # type: ignore[union-attr]
@@ -37,7 +37,7 @@ class EducationStore(Store):
     def add(self, row: Course | Learner | Enrolment | Assessment | Attendance) -> None:
         self.add_row(row)
         if isinstance(row, Course):
-            self.session.info.pop(_COURSES_IN, None)
+            self.drop_memo(_COURSES_IN)
 
     # courses
 
@@ -52,7 +52,7 @@ class EducationStore(Store):
         Applying events changes seats, never courses; a course added through
         `add` clears what was read.
         """
-        cached: dict[tuple[str, Track], list[Course]] = self.session.info.setdefault(_COURSES_IN, {})
+        cached = self.memo(_COURSES_IN)
         if (municipality_code, track) not in cached:
             query = (
                 select(Course)

@@ -7,7 +7,7 @@ from sqlalchemy import func, or_, text
 from sqlmodel import col, select
 
 from shared.contracts.events.settlement import ConsentPurpose
-from shared.runtime.store import Store
+from shared.runtime.store import Memo, Store
 
 from .models import (
     Consent,
@@ -27,8 +27,8 @@ from .models import (
     YearTally,
 )
 
-_TALLIES = "settlement.tallies"  # session info: the tally rows read in this transaction
-_CONSENTS = "settlement.consents"  # session info: each newcomer's consents, as read in this transaction
+_TALLIES: Memo[dict[tuple[str, int, str], SettlementTally]] = Memo("tally rows read", dict)
+_CONSENTS: Memo[dict[UUID, list[Consent]]] = Memo("each newcomer's consents, as read", dict)
 SWEEP_LOCK = 0x53574545505F4F4E  # "SWEEP_ON": held by the instance publishing breaches and gaps
 
 TABLES = [
@@ -54,8 +54,8 @@ class SettlementStore(Store):
 
     def add(self, row: Municipality | Quota | Household | Newcomer | Consent | Handover) -> None:
         self.add_row(row)
-        if isinstance(row, Consent) and row.newcomer_id in self.session.info.get(_CONSENTS, {}):
-            self.session.info[_CONSENTS][row.newcomer_id].append(row)
+        if isinstance(row, Consent) and row.newcomer_id in (consents := self.memo(_CONSENTS)):
+            consents[row.newcomer_id].append(row)
 
     # municipalities and quotas
 
@@ -76,7 +76,7 @@ class SettlementStore(Store):
         )
         tallies = (await self.session.exec(query)).all()
         # Held for add_settlement, which increments one of them (the session holds rows weakly).
-        read: dict[tuple[str, int, str], SettlementTally] = self.session.info.setdefault(_TALLIES, {})
+        read = self.memo(_TALLIES)
         read.update({(t.municipality_code, t.year, t.district): t for t in tallies})
         return YearTally(
             by_quota=sum(t.by_quota for t in tallies),
@@ -88,11 +88,11 @@ class SettlementStore(Store):
         """Adds `settlement` and counts it in its municipality's tally for the year."""
         self.add_row(settlement)
         key = (settlement.municipality_code, settlement.year, settlement.district)
-        tally = self.session.info.get(_TALLIES, {}).get(key) or await self.session.get(SettlementTally, key)
+        tally = self.memo(_TALLIES).get(key) or await self.session.get(SettlementTally, key)
         if tally is None:
             tally = SettlementTally(municipality_code=key[0], year=key[1], district=key[2])
             self.add_row(tally)
-            self.session.info.setdefault(_TALLIES, {})[key] = tally
+            self.memo(_TALLIES)[key] = tally
         if settlement.family_reunification:
             tally.family_reunification += 1
         else:
@@ -174,7 +174,7 @@ class SettlementStore(Store):
         The rows stay in the session, so a withdrawal made through them shows;
         a consent given through `add` joins them.
         """
-        read: dict[UUID, list[Consent]] = self.session.info.setdefault(_CONSENTS, {})
+        read = self.memo(_CONSENTS)
         if newcomer_id not in read:
             query = select(Consent).where(Consent.newcomer_id == newcomer_id)
             read[newcomer_id] = list((await self.session.exec(query)).all())

@@ -9,7 +9,7 @@ from sqlmodel import col, select
 
 from shared.contracts.events.volunteering import MatchKind
 from shared.runtime.outbox import OutboxMessage
-from shared.runtime.store import Store
+from shared.runtime.store import Memo, Store
 
 from .models import (
     Activity,
@@ -31,7 +31,7 @@ TABLES = [
 
 Row = Organisation | Volunteer | Newcomer | MatchRequest | Match | HoursLog | Activity | Erasure
 
-_REQUESTS = "volunteering.requests"  # session info: newcomer id → requests, for those `load_requests` loaded
+_REQUESTS: Memo[dict[UUID, list[MatchRequest]]] = Memo("requests of the newcomers load_requests loaded", dict)
 
 
 class VolunteeringStore(Store):
@@ -109,7 +109,7 @@ class VolunteeringStore(Store):
 
         As with `load`, nothing else writes a batch's newcomers' requests meanwhile.
         """
-        held = self.session.info.setdefault(_REQUESTS, {})
+        held = self.memo(_REQUESTS)
         wanted = set(newcomer_ids) - held.keys()
         if not wanted:
             return
@@ -121,7 +121,7 @@ class VolunteeringStore(Store):
             held[row.newcomer_id].append(row)
 
     def _held_requests(self, newcomer_id: UUID) -> list[MatchRequest] | None:
-        held: dict[UUID, list[MatchRequest]] | None = self.session.info.get(_REQUESTS)
+        held = self.memo_if_made(_REQUESTS)
         return None if held is None else held.get(newcomer_id)
 
     async def open_request(self, newcomer_id: UUID, kind: MatchKind) -> MatchRequest | None:

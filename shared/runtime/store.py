@@ -19,6 +19,8 @@ from shared.runtime.db import matching_keys
 from shared.runtime.outbox import stage, stage_tombstone
 from shared.runtime.transaction import Memo, state_of
 
+__all__ = ["Memo", "Store", "called", "new_row"]
+
 RowT = TypeVar("RowT")
 ModelT = TypeVar("ModelT", bound=SQLModel)
 T = TypeVar("T")

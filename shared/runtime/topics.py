@@ -40,7 +40,3 @@ async def ensure_topics(
         return missing
     finally:
         await admin.close()
-
-
-def _config(name: str, compacted: Collection[str]) -> dict[str, str]:
-    return COMPACT if name in compacted else KEEP_HISTORY
