@@ -6,5 +6,6 @@
 - `routing`: the words a consumer table is written in (`on_store`, `Only`, `NotForUs`, …).
 - `inbox`: applies other agencies' events once each, whatever Kafka redelivers.
 - `messaging`, `topics`: the broker, subscriptions, publishers and dead letters.
-- `telemetry`, `migrations`, `replay`.
+- `transaction`: the typed state a transaction carries (staged events, lookups, memos).
+- `telemetry`, `migrations`.
 """

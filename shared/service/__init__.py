@@ -2,7 +2,7 @@
 
 - `handle`: `Service`, the typed parts (store, broker, relay, consumer, topics, migrations).
 - `app`: `build_service`, the HTTP app around a `Service`; `store_dependency` for routes.
-- `serve`: `python -m services.<name> [serve | replay [--from-scratch]]`.
+- `serve`: `python -m services.<name> [serve | replay [--from-scratch]]`; `replay`: the rebuild.
 """
 
 from shared.service.app import build_service, service_of, store_dependency
