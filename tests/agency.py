@@ -15,6 +15,7 @@ from shared.runtime.outbox import OutboxMessage
 
 T = TypeVar("T")
 StoreT = TypeVar("StoreT")
+RowT = TypeVar("RowT")
 
 
 class AgencyOnStore(Generic[StoreT]):
@@ -28,6 +29,13 @@ class AgencyOnStore(Generic[StoreT]):
         async with self.database.transaction() as session:
             return await use_case(self.make_store(session), *args)
 
+    async def row(self, model: type[RowT], key: Any) -> RowT:
+        """The stored row of `model` with primary key `key`, which must exist."""
+        async with self.database.session() as session:
+            row = await session.get(model, key)
+        assert row is not None, f"no {model.__name__} {key}"
+        return row
+
     async def outbox(
         self, newcomer_id: UUID | None = None
     ) -> list[tuple[OutboxMessage, dict[str, Any] | None]]:
@@ -39,6 +47,10 @@ class AgencyOnStore(Generic[StoreT]):
             for row in rows
             if newcomer_id is None or row.key == str(newcomer_id)
         ]
+
+    async def published(self, newcomer_id: UUID | None = None) -> list[tuple[str, Any]]:
+        """Each staged event's type without `samvirke.<agency>.` (`learner.enrolled.v1`), and its data."""
+        return [(row.type.split(".", 2)[-1], data) for row, data in await self.outbox(newcomer_id)]
 
 
 @asynccontextmanager

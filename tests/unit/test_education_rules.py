@@ -2,7 +2,7 @@
 
 from collections.abc import AsyncIterator
 from datetime import date, timedelta
-from typing import Any, TypeVar
+from typing import TypeVar
 from uuid import UUID, uuid4
 
 import pytest
@@ -42,17 +42,8 @@ class School(AgencyOnStore[EducationStore]):
     def __init__(self, database: Database) -> None:
         super().__init__(database, EducationStore)
 
-    async def published(self, newcomer_id: UUID | None = None) -> list[tuple[str, Any]]:
-        return [
-            (row.type.removeprefix("samvirke.education."), data)
-            for row, data in await self.outbox(newcomer_id)
-        ]
-
     async def learner(self, newcomer_id: UUID) -> Learner:
-        async with self.database.session() as session:
-            learner = await session.get(Learner, newcomer_id)
-        assert learner is not None
-        return learner
+        return await self.row(Learner, newcomer_id)
 
     async def course(
         self,

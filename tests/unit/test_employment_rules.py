@@ -37,17 +37,8 @@ class JobCentre(AgencyOnStore[EmploymentStore]):
     def __init__(self, database: Database) -> None:
         super().__init__(database, EmploymentStore)
 
-    async def published(self, newcomer_id: UUID) -> list[tuple[str, Any]]:
-        return [
-            (row.type.removeprefix("samvirke.employment."), data)
-            for row, data in await self.outbox(newcomer_id)
-        ]
-
     async def case(self, newcomer_id: UUID) -> Case:
-        async with self.database.session() as session:
-            case = await session.get(Case, newcomer_id)
-        assert case is not None
-        return case
+        return await self.row(Case, newcomer_id)
 
     async def open(self, *, code: str = "0301", settled_on: date = TODAY - timedelta(days=30)) -> UUID:
         event = settled(

@@ -46,9 +46,6 @@ class RedCross(AgencyOnStore[VolunteeringStore]):
         super().__init__(database, VolunteeringStore)
         self.organisation: UUID | None = None
 
-    async def published(self) -> list[tuple[str, Any]]:
-        return [(row.type.removeprefix("samvirke.volunteering."), data) for row, data in await self.outbox()]
-
     async def volunteer(self, name: str, **more: Any) -> UUID:
         if self.organisation is None:
             self.organisation = (
