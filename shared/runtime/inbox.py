@@ -351,19 +351,3 @@ async def _applied_before(session: AsyncSession, envelopes: list[Envelope]) -> s
         rows = await session.exec(select(InboxEntry.source, InboxEntry.event_id).where(matches))
         found.update((source, event_id) for source, event_id in rows)
     return found
-
-
-def dead_letter_headers(record: ConsumerRecord[Any, Any], reason: str, consumer: str) -> dict[str, str]:
-    """The original headers plus why and where from, for the dead-letter topic."""
-    headers = {name: (raw or b"").decode(errors="replace") for name, raw in record.headers}
-    headers.update(
-        {
-            "dlq_reason": reason[:1000],
-            "dlq_consumer": consumer,
-            "dlq_origin_topic": record.topic,
-            "dlq_origin_partition": str(record.partition),
-            "dlq_origin_offset": str(record.offset),
-            "dlq_failed_at": datetime.now(UTC).isoformat(),
-        }
-    )
-    return headers

@@ -6,6 +6,7 @@ import dataclasses
 import logging
 from collections.abc import Awaitable, Callable
 from contextlib import AbstractContextManager
+from datetime import UTC, datetime
 from typing import Any, Union
 
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
@@ -20,7 +21,7 @@ from opentelemetry.trace import SpanKind, Tracer
 from shared.config import ServiceSettings
 from shared.contracts.envelope import Envelope
 from shared.contracts.events import COMPACTED_TOPICS, Event
-from shared.runtime.inbox import EventConsumer, dead_letter_headers
+from shared.runtime.inbox import EventConsumer
 from shared.runtime.outbox import OutboxMessage
 from shared.runtime.telemetry import context_from_traceparent
 
@@ -116,6 +117,22 @@ def dead_letter_sender(broker: KafkaBroker, settings: ServiceSettings) -> Any:
         )
 
     return dead_letter
+
+
+def dead_letter_headers(record: ConsumerRecord[Any, Any], reason: str, consumer: str) -> dict[str, str]:
+    """The original headers plus why and where from, for the dead-letter topic."""
+    headers = {name: (raw or b"").decode(errors="replace") for name, raw in record.headers}
+    headers.update(
+        {
+            "dlq_reason": reason[:1000],
+            "dlq_consumer": consumer,
+            "dlq_origin_topic": record.topic,
+            "dlq_origin_partition": str(record.partition),
+            "dlq_origin_offset": str(record.offset),
+            "dlq_failed_at": datetime.now(UTC).isoformat(),
+        }
+    )
+    return headers
 
 
 def subscribe(

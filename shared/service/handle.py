@@ -10,7 +10,7 @@ import contextlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Generic, TypeVar
+from typing import Generic, TypeVar
 
 from faststream.kafka import KafkaBroker
 from opentelemetry.sdk.trace import TracerProvider
@@ -28,7 +28,7 @@ from shared.runtime.messaging import (
     outbox_sender,
     subscribe,
 )
-from shared.runtime.outbox import OutboxMessage
+from shared.runtime.outbox import Outbox, OutboxMessage
 from shared.runtime.relay import OutboxRelay
 from shared.runtime.routing import AnyHandler, Forget, Prepare
 from shared.runtime.telemetry import exports_spans_from_env, tracer_provider_from_env
@@ -50,6 +50,7 @@ class Topics:
 
     @property
     def all(self) -> list[str]:
+        """Every topic the service needs, each once (a service may read a topic it writes)."""
         return list(dict.fromkeys([*self.published, self.dead_letters, *self.consumed]))
 
 
@@ -65,6 +66,11 @@ class Service(Generic[SettingsT]):
     tracer_provider: TracerProvider
     owns_tracer_provider: bool
     _relay_task: "asyncio.Task[None] | None" = field(default=None, repr=False)
+
+    @property
+    def outbox(self) -> Outbox:
+        """Where this service's transactions stage events; it wakes `relay` after each commit."""
+        return self.database.outbox
 
     async def create_topics(self) -> None:
         """Creates the topics this service publishes to and reads, if missing (start-up and replay)."""
@@ -112,11 +118,10 @@ def assemble(
     tracer_provider: TracerProvider | None = None,
 ) -> Service[SettingsT]:
     """A service's parts, wired and not connected: the relay wakes on its outbox's commits."""
-    owns_tracer_provider = tracer_provider is None
     provider = tracer_provider or tracer_provider_from_env(settings.service_name)
     # Spans no exporter would see cost ~30-60 µs an event for nothing: the relay and the
     # consumers make none then, and pass the trace context on as they received it.
-    records_spans = not owns_tracer_provider or exports_spans_from_env()
+    records_spans = tracer_provider is not None or exports_spans_from_env()
     database = Database.from_url(
         settings.effective_database_url,
         [*tables, OutboxMessage.__table__, InboxEntry.__table__],  # type: ignore[attr-defined]
@@ -131,13 +136,7 @@ def assemble(
         poll_interval_s=settings.outbox_poll_interval_s,
     )
     database.outbox.after_commit(relay.notify)
-    handled: dict[type[Event], Any] = {**(consumes or {}), **(forgets or {})}
-    topics = Topics(
-        published=tuple(settings.topic_name(topic) for topic in publishers),
-        consumed=tuple(sorted({settings.topic_name(event.topic) for event in handled})),
-        dead_letters=settings.dead_letter_topic,
-        compacted=frozenset(settings.topic_name(topic) for topic in COMPACTED_TOPICS),
-    )
+    topics = _topics(settings, list(publishers), [*(consumes or {}), *(forgets or {})])
     consumer = None
     if consumes:
         consumer = EventConsumer(
@@ -151,5 +150,14 @@ def assemble(
         )
         subscribe(broker, settings, list(topics.consumed), consumer, provider)
     return Service(
-        settings, database, broker, relay, consumer, topics, migrations, provider, owns_tracer_provider
+        settings, database, broker, relay, consumer, topics, migrations, provider, tracer_provider is None
+    )
+
+
+def _topics(settings: ServiceSettings, published: list[str], handled: list[type[Event]]) -> Topics:
+    return Topics(
+        published=tuple(settings.topic_name(topic) for topic in published),
+        consumed=tuple(sorted({settings.topic_name(event.topic) for event in handled})),
+        dead_letters=settings.dead_letter_topic,
+        compacted=frozenset(settings.topic_name(topic) for topic in COMPACTED_TOPICS),
     )

@@ -25,7 +25,7 @@ from aiokafka.errors import GroupCoordinatorNotAvailableError
 from sqlalchemy import delete
 
 from shared.config import ServiceSettings
-from shared.runtime.inbox import InboxEntry
+from shared.runtime.inbox import EventConsumer, InboxEntry
 from shared.service.handle import Service
 
 log = logging.getLogger(__name__)
@@ -68,25 +68,11 @@ async def replay(service: Service[Any], *, from_scratch: bool = False, batch: in
     )
     await reader.start()
     started = time.perf_counter()
-    records = 0
     try:
         partitions = await _partitions(settings, topics)
         reader.assign(partitions)
         ends = await reader.end_offsets(partitions)
-        await reader.seek_to_beginning(*partitions)
-        remaining = {tp for tp in partitions if ends[tp] > 0}
-        while remaining:
-            fetched = await reader.getmany(*remaining, timeout_ms=1000, max_records=batch)
-            wanted = [r for tp, tp_records in fetched.items() for r in tp_records if r.offset < ends[tp]]
-            retry = await consumer.consume_batch(wanted)
-            for tp, offset in retry.items():
-                reader.seek(tp, offset)
-            if retry:
-                await asyncio.sleep(max(consumer.backoff_s(tp) for tp in retry))
-            records += sum(
-                1 for r in wanted if r.offset < retry.get(TopicPartition(r.topic, r.partition), r.offset + 1)
-            )
-            remaining = {tp for tp in remaining if await reader.position(tp) < ends[tp]}
+        records = await _read_to(ends, reader, consumer, batch)
         seconds = time.perf_counter() - started
         published = 0
         while sent := await service.relay.publish_pending():
@@ -106,6 +92,28 @@ async def replay(service: Service[Any], *, from_scratch: bool = False, batch: in
         published,
     )
     return report
+
+
+async def _read_to(
+    ends: dict[TopicPartition, int], reader: AIOKafkaConsumer, consumer: EventConsumer, batch: int
+) -> int:
+    """Applies every record from the start of each partition to `ends`; returns how many."""
+    await reader.seek_to_beginning(*ends)
+    records = 0
+    remaining = {tp for tp, end in ends.items() if end > 0}
+    while remaining:
+        fetched = await reader.getmany(*remaining, timeout_ms=1000, max_records=batch)
+        wanted = [r for tp, tp_records in fetched.items() for r in tp_records if r.offset < ends[tp]]
+        retry = await consumer.consume_batch(wanted)
+        for tp, offset in retry.items():
+            reader.seek(tp, offset)
+        if retry:
+            await asyncio.sleep(max(consumer.backoff_s(tp) for tp in retry))
+        records += sum(
+            1 for r in wanted if r.offset < retry.get(TopicPartition(r.topic, r.partition), r.offset + 1)
+        )
+        remaining = {tp for tp in remaining if await reader.position(tp) < ends[tp]}
+    return records
 
 
 async def _partitions(settings: ServiceSettings, topics: list[str]) -> list[TopicPartition]:
