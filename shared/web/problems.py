@@ -24,7 +24,7 @@ DOMAIN_STATUS: dict[type[DomainError], tuple[int, str]] = {
 
 
 class Problem(Exception):
-    """An RFC 9457 problem: raised anywhere, answered as application/problem+json."""
+    """An RFC 9457 problem, answered as application/problem+json: raised by the HTTP edge itself."""
 
     def __init__(
         self,
