@@ -7,8 +7,8 @@ from uuid import uuid4
 import pytest
 
 from shared.contracts.events import volunteering
-from shared.contracts.events.employment import LanguageMentorRequested
 from tests.conftest import eventually
+from tests.factories import mentor_requested
 from tests.integration.conftest import Platform
 from tests.integration.test_first_flow import settle
 from tests.kafka_tools import headers_of, produce, read_topic, record_of
@@ -83,14 +83,8 @@ async def test_volunteering_matches_consenting_newcomers_and_forgets_them_on_wit
         platform.topic("employment.events"),
         [
             record_of(
-                LanguageMentorRequested(
-                    newcomer_id=who,
-                    placement_id=placement,
-                    request_id=uuid4(),
-                    occupation_code="5322",
-                    municipality_code="0301",
-                    languages=["ar"],
-                    requested_on=TODAY,
+                mentor_requested(
+                    newcomer_id=who, placement_id=placement, languages=["ar"], requested_on=TODAY
                 ),
                 source="/samvirke/employment",
             )

@@ -1,8 +1,7 @@
 """The inbox consumer applies each event once and never silently drops one."""
 
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Any
-from uuid import uuid4
 
 import pytest
 from aiokafka import ConsumerRecord, TopicPartition
@@ -13,13 +12,12 @@ from sqlmodel import func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from shared.contracts.envelope import Envelope
-from shared.contracts.events.employment import CaseOpened
 from shared.contracts.events.settlement import NewcomerSettled
 from shared.runtime.db import Database
 from shared.runtime.inbox import EventConsumer, InboxEntry
 from shared.runtime.outbox import OutboxMessage, stage
 from shared.runtime.routing import NotForUs, Only
-from tests.factories import settled
+from tests.factories import case_opened, settled
 
 NOW = datetime.now(UTC)
 
@@ -105,12 +103,7 @@ async def test_unparseable_event_is_dead_lettered_with_its_reason(database: Data
 
 async def test_catalogued_events_this_service_does_not_handle_are_skipped(database: Database) -> None:
     recorder = Recorder()
-    other = CaseOpened(
-        newcomer_id=uuid4(),
-        municipality_code="0301",
-        opened_on=date(2026, 11, 2),
-        competence_mapping_due_on=date(2027, 2, 2),
-    )
+    other = case_opened()
     await consumer(database, recorder).consume(record(Envelope.wrap(other, source="/samvirke/employment")))
     assert recorder.applied == []
     assert recorder.dead == []
@@ -238,12 +231,7 @@ async def test_a_reaction_carries_the_trace_of_the_event_it_answers(
     )
 
     async def react(session: AsyncSession, settled: NewcomerSettled) -> None:
-        case = CaseOpened(
-            newcomer_id=settled.newcomer_id,
-            municipality_code="0301",
-            opened_on=date(2026, 11, 2),
-            competence_mapping_due_on=date(2027, 2, 2),
-        )
+        case = case_opened(newcomer_id=settled.newcomer_id)
         stage(session, case, source="/samvirke/employment")
 
     tracer = TracerProvider().get_tracer("t") if recording else NoOpTracer()

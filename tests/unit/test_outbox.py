@@ -1,7 +1,6 @@
 """The outbox relay publishes each staged event once it commits, in order, and loses none."""
 
 import asyncio
-from datetime import date
 from uuid import uuid4
 
 import pytest
@@ -10,15 +9,11 @@ from shared.contracts.events.employment import CaseOpened
 from shared.runtime.db import Database
 from shared.runtime.outbox import OutboxMessage, pending_count, stage, write_staged
 from shared.runtime.relay import OutboxRelay
+from tests.factories import case_opened
 
 
 def opened(newcomer_id=None) -> CaseOpened:  # type: ignore[no-untyped-def]
-    return CaseOpened(
-        newcomer_id=newcomer_id or uuid4(),
-        municipality_code="0301",
-        opened_on=date(2026, 11, 2),
-        competence_mapping_due_on=date(2027, 2, 2),
-    )
+    return case_opened(newcomer_id=newcomer_id or uuid4())
 
 
 @pytest.fixture

@@ -23,7 +23,7 @@ from services.volunteering.models import (
 )
 from services.volunteering.store import TABLES, VolunteeringStore
 from shared.contracts.envelope import Envelope
-from shared.contracts.events.employment import LanguageMentorRequested, PlacementEnded
+from shared.contracts.events.employment import PlacementEnded
 from shared.contracts.events.settlement import (
     AgeGroup,
     ConsentWithdrawn,
@@ -35,7 +35,7 @@ from shared.errors import Conflict, Invalid
 from shared.runtime.db import Database
 from shared.runtime.inbox import EventConsumer, InboxEntry
 from tests.agency import AgencyOnStore, fresh_store
-from tests.factories import settled
+from tests.factories import mentor_requested, settled
 
 T = TypeVar("T")
 TODAY = date.today()
@@ -147,15 +147,7 @@ async def test_nothing_about_a_newcomer_without_consent_lands_here_not_even_in_t
     newcomer = await red_cross.settle(consent=False)
     await red_cross.deliver(NewcomerDeparted(newcomer_id=newcomer, reason="other", departed_on=TODAY))
     await red_cross.deliver(
-        LanguageMentorRequested(
-            newcomer_id=newcomer,
-            placement_id=uuid4(),
-            request_id=uuid4(),
-            occupation_code="5322",
-            municipality_code="0301",
-            languages=["ti"],
-            requested_on=TODAY,
-        ),
+        mentor_requested(newcomer_id=newcomer, requested_on=TODAY),
         source="/samvirke/employment",
     )
     report = await red_cross(handlers.privacy_report, newcomer)
@@ -294,15 +286,7 @@ async def test_the_job_centres_mentor_request_is_matched_by_occupation_and_ends_
     newcomer = await red_cross.settle()
     placement = uuid4()
     await red_cross.deliver(
-        LanguageMentorRequested(
-            newcomer_id=newcomer,
-            placement_id=placement,
-            request_id=uuid4(),
-            occupation_code="5322",
-            municipality_code="0301",
-            languages=["ti"],
-            requested_on=TODAY,
-        ),
+        mentor_requested(newcomer_id=newcomer, placement_id=placement, requested_on=TODAY),
         source="/samvirke/employment",
     )
     nurse = await red_cross.volunteer("Ingrid", roles=["language_mentor"], occupation_code="5322")
