@@ -4,8 +4,9 @@ from datetime import date
 from typing import Any
 from uuid import uuid4
 
+from shared.contracts.events.education import UnexplainedAbsenceAlert
 from shared.contracts.events.employment import CaseOpened, LanguageMentorRequested
-from shared.contracts.events.settlement import AgeGroup, NewcomerSettled
+from shared.contracts.events.settlement import AgeGroup, HandoverCompleted, NewcomerSettled
 
 
 def settled(**overrides: Any) -> NewcomerSettled:
@@ -19,6 +20,33 @@ def settled(**overrides: Any) -> NewcomerSettled:
         "volunteer_contact_consent": True,
     }
     return NewcomerSettled(**(values | overrides))
+
+
+def moved(**overrides: Any) -> HandoverCompleted:
+    """A handover from Oslo to Lillehammer (Sentrum) completed today."""
+    values: dict[str, Any] = {
+        "newcomer_id": uuid4(),
+        "handover_id": uuid4(),
+        "from_municipality_code": "0301",
+        "to_municipality_code": "3405",
+        "to_district": "Sentrum",
+        "completed_on": date.today(),
+    }
+    return HandoverCompleted(**(values | overrides))
+
+
+def absence_alert(**overrides: Any) -> UnexplainedAbsenceAlert:
+    """The language school's alert: 3 of 10 sessions missed without a reason, over the 20% threshold."""
+    values: dict[str, Any] = {
+        "newcomer_id": uuid4(),
+        "course_id": uuid4(),
+        "sessions": 10,
+        "unexplained": 3,
+        "unexplained_rate": 0.3,
+        "threshold": 0.2,
+        "raised_on": date.today(),
+    }
+    return UnexplainedAbsenceAlert(**(values | overrides))
 
 
 def case_opened(**overrides: Any) -> CaseOpened:

@@ -7,10 +7,10 @@ from uuid import uuid4
 import pytest
 
 from shared.contracts.events import employment
-from shared.contracts.events.education import LevelAssessed, UnexplainedAbsenceAlert
-from shared.contracts.events.settlement import HandoverCompleted
+from shared.contracts.events.education import LevelAssessed
 from shared.contracts.events.volunteering import LanguageMentorMatched
 from tests.conftest import eventually
+from tests.factories import absence_alert, moved
 from tests.integration.conftest import Platform
 from tests.integration.test_first_flow import settle
 from tests.kafka_tools import headers_of, produce, read_topic, record_of
@@ -48,15 +48,7 @@ async def test_employment_reacts_to_every_agency_and_publishes_each_of_its_event
                 source="/samvirke/education",
             ),
             record_of(
-                UnexplainedAbsenceAlert(
-                    newcomer_id=worker,
-                    course_id=uuid4(),
-                    sessions=10,
-                    unexplained=3,
-                    unexplained_rate=0.3,
-                    threshold=0.2,
-                    raised_on=TODAY,
-                ),
+                absence_alert(newcomer_id=worker, raised_on=TODAY),
                 source="/samvirke/education",
             ),
         ],
@@ -150,14 +142,7 @@ async def test_employment_reacts_to_every_agency_and_publishes_each_of_its_event
         platform.topic("settlement.events"),
         [
             record_of(
-                HandoverCompleted(
-                    newcomer_id=student,
-                    handover_id=uuid4(),
-                    from_municipality_code="0301",
-                    to_municipality_code="3405",
-                    to_district="Søre Ål",
-                    completed_on=TODAY,
-                ),
+                moved(newcomer_id=student, to_district="Søre Ål", completed_on=TODAY),
                 source="/samvirke/settlement",
             )
         ],

@@ -22,7 +22,6 @@ from services.education.store import TABLES, EducationStore
 from shared.contracts.events.employment import EmploymentStarted, PlacementEnded, PlacementStarted
 from shared.contracts.events.settlement import (
     AgeGroup,
-    HandoverCompleted,
     NewcomerDeparted,
     PersonalDetails,
 )
@@ -31,7 +30,7 @@ from shared.domain.contacts import forget_contact, keep_contact
 from shared.errors import Conflict, Invalid, NotFound
 from shared.runtime.db import Database
 from tests.agency import AgencyOnStore, fresh_store
-from tests.factories import settled
+from tests.factories import moved, settled
 
 T = TypeVar("T")
 TODAY = date.today()
@@ -305,14 +304,7 @@ async def test_moving_municipality_transfers_the_record_and_departure_closes_it(
     mover, leaver = await school.settle(), await school.settle()
     await school(
         handlers.transfer_learner,
-        HandoverCompleted(
-            newcomer_id=mover,
-            handover_id=uuid4(),
-            from_municipality_code="0301",
-            to_municipality_code="3405",
-            to_district="Sentrum",
-            completed_on=TODAY,
-        ),
+        moved(newcomer_id=mover, completed_on=TODAY),
     )
     learner = await school.learner(mover)
     assert (learner.municipality_code, learner.course_id) == ("3405", there.id)

@@ -21,13 +21,13 @@ from services.employment.models import (
     PlacementEnd,
 )
 from services.employment.store import TABLES, EmploymentStore
-from shared.contracts.events.education import LevelAssessed, UnexplainedAbsenceAlert
-from shared.contracts.events.settlement import HandoverCompleted, NewcomerDeparted, NewcomerSettled
+from shared.contracts.events.education import LevelAssessed
+from shared.contracts.events.settlement import NewcomerDeparted, NewcomerSettled
 from shared.contracts.events.volunteering import LanguageMentorMatched
 from shared.errors import Conflict, Invalid
 from shared.runtime.db import Database
 from tests.agency import AgencyOnStore, fresh_store
-from tests.factories import settled
+from tests.factories import absence_alert, moved, settled
 
 T = TypeVar("T")
 TODAY = date.today()
@@ -245,15 +245,7 @@ async def test_denmark_wants_four_follow_ups_in_the_first_six_months(centre: Job
 
 async def test_unexplained_absence_from_the_language_school_becomes_a_task(centre: JobCentre) -> None:
     newcomer = await centre.open()
-    alert = UnexplainedAbsenceAlert(
-        newcomer_id=newcomer,
-        course_id=uuid4(),
-        sessions=10,
-        unexplained=3,
-        unexplained_rate=0.3,
-        threshold=0.2,
-        raised_on=TODAY,
-    )
+    alert = absence_alert(newcomer_id=newcomer, raised_on=TODAY)
     task = await centre(handlers.task_for_absence, alert)
     assert task is not None
     assert (task.kind, task.due_on, task.status) == ("unexplained_absence", TODAY + timedelta(days=7), "open")
@@ -299,14 +291,7 @@ async def test_relocation_moves_the_case_and_departure_closes_it(centre: JobCent
     mover, leaver = await centre.open(), await centre.open()
     await centre(
         handlers.transfer_case,
-        HandoverCompleted(
-            newcomer_id=mover,
-            handover_id=uuid4(),
-            from_municipality_code="0301",
-            to_municipality_code="3405",
-            to_district="Sentrum",
-            completed_on=TODAY,
-        ),
+        moved(newcomer_id=mover, completed_on=TODAY),
     )
     assert ((await centre.case(mover)).municipality_code, (await centre.case(mover)).status) == (
         "3405",
