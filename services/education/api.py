@@ -1,12 +1,12 @@
 """The language-school staff's HTTP API."""
 
-from datetime import date
 from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Request
 
 from shared.contracts.events.education import Track
+from shared.domain.inputs import IsoDate
 from shared.service import service_of, store_dependency
 from shared.web.pagination import Page, PaginationDep
 
@@ -85,7 +85,7 @@ async def get_course(course_id: UUID, store: StoreDep) -> CoursePublic:
     summary="Register a session's attendance with reasons (all learners at once, or some)",
 )
 async def record_session(
-    course_id: UUID, session_on: date, data: SessionAttendance, store: StoreDep, policy: PolicyDep
+    course_id: UUID, session_on: IsoDate, data: SessionAttendance, store: StoreDep, policy: PolicyDep
 ) -> dict[str, int]:
     alerts = await handlers.record_session(store, course_id, session_on, data.marks, policy)
     return {"recorded": len(data.marks), "alerts": alerts}

@@ -11,9 +11,9 @@ from sqlmodel import Field, SQLModel
 
 from shared.contracts.events.education import Skill, Track, WithdrawalReason
 from shared.contracts.events.settlement import CefrLevel
+from shared.domain.inputs import IsoDate, Text
 
 CEFR_ORDER = list(CefrLevel)
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 
 
 def _now() -> datetime:
@@ -57,8 +57,8 @@ class CourseCreate(SQLModel):
     municipality_code: str = Field(max_length=4)
     district: Text
     location: Text | None = None
-    starts_on: date
-    ends_on: date
+    starts_on: IsoDate
+    ends_on: IsoDate
 
     @model_validator(mode="after")
     def _consistent(self) -> "CourseCreate":
@@ -118,7 +118,7 @@ class LearnerPublic(SQLModel):
     phone: str | None
     municipality_code: str
     district: str
-    settled_on: date
+    settled_on: IsoDate
     status: LearnerStatus
     track: Track
     course_id: UUID | None
@@ -140,11 +140,11 @@ class Enrolment(SQLModel, table=True):
 class Withdrawal(SQLModel):
     reason: WithdrawalReason
     note: Text | None = None
-    withdrawn_on: date
+    withdrawn_on: IsoDate
 
 
 class Completion(SQLModel):
-    completed_on: date
+    completed_on: IsoDate
 
 
 # assessments and attendance
@@ -153,7 +153,7 @@ class Completion(SQLModel):
 class AssessmentCreate(SQLModel):
     skill: Skill
     level: CefrLevel
-    tested_on: date
+    tested_on: IsoDate
 
     @model_validator(mode="after")
     def _not_in_future(self) -> "AssessmentCreate":
@@ -185,7 +185,7 @@ class AttendanceMark(SQLModel):
 class SessionAttendance(SQLModel):
     """A whole session at once: one mark per learner present in the register."""
 
-    marks: list[AttendanceMark] = Field(min_length=1)
+    marks: list[AttendanceMark] = Field(min_length=1, max_length=500)
 
 
 class AbsenceRate(SQLModel):

@@ -11,9 +11,8 @@ from sqlmodel import Field, SQLModel
 
 from shared.contracts.events.employment import EndReason, PlacementKind
 from shared.contracts.events.settlement import CefrLevel
+from shared.domain.inputs import IsoDate, Note, OccupationCode, Text
 
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-OccupationCode = Annotated[str, StringConstraints(pattern=r"^[0-9]{4}$")]  # ISCO-08 unit group / STYRK-08
 OrganisationNumber = Annotated[str, StringConstraints(pattern=r"^[0-9]{8,9}$")]
 
 IGU_MIN_HOURS = 25  # Denmark's IGU: paid practice of at least 25 hours a week
@@ -83,12 +82,12 @@ class CasePublic(SQLModel):
     family_name: str | None
     municipality_code: str
     district: str | None
-    settled_on: date
-    competence_mapping_due_on: date
+    settled_on: IsoDate
+    competence_mapping_due_on: IsoDate
     status: CaseStatus
     language_level: CefrLevel | None
     end_reason: EndReason | None
-    closed_on: date | None
+    closed_on: IsoDate | None
     mapping_completed: bool
     follow_ups: "FollowUpCompliance"
     open_tasks: int
@@ -96,7 +95,7 @@ class CasePublic(SQLModel):
 
 class Closure(SQLModel):
     end_reason: EndReason
-    closed_on: date
+    closed_on: IsoDate
     note: Text | None = None
 
 
@@ -110,7 +109,7 @@ class Outcome(SQLModel):
     """An outcome closes the case with the matching end reason."""
 
     kind: OutcomeKind
-    started_on: date
+    started_on: IsoDate
     hours_per_week: float | None = Field(default=None, gt=0, le=60)
     employer_id: UUID | None = None
     occupation_code: OccupationCode | None = None
@@ -135,10 +134,10 @@ class WorkExperience(SQLModel):
 
 class MappingSet(SQLModel):
     education_level: EducationLevel
-    work_experience: list[WorkExperience] = Field(default_factory=list)
+    work_experience: list[WorkExperience] = Field(default_factory=list, max_length=50)
     driving_licence: bool = False
     entrepreneurial_experience: bool = False
-    completed_on: date
+    completed_on: IsoDate
 
 
 class Mapping(SQLModel, table=True):
@@ -165,9 +164,9 @@ class GoalKind(StrEnum):
 class JobPlanSet(SQLModel):
     goal_kind: GoalKind
     goal: Text = Field(description="An occupation code (ISCO/STYRK) or an education programme")
-    activities: list[Text] = Field(min_length=1)
-    review_dates: list[date] = Field(min_length=1)
-    agreed_on: date
+    activities: list[Text] = Field(min_length=1, max_length=50)
+    review_dates: list[IsoDate] = Field(min_length=1, max_length=50)
+    agreed_on: IsoDate
 
     @model_validator(mode="after")
     def _reviews_after_agreement(self) -> "JobPlanSet":
@@ -211,8 +210,8 @@ class PlacementCreate(SQLModel):
     employer_id: UUID
     kind: PlacementKind
     occupation_code: OccupationCode | None = None
-    starts_on: date
-    ends_on: date
+    starts_on: IsoDate
+    ends_on: IsoDate
     hours_per_week: float = Field(gt=0, le=45)
     professional_mentor: Text = Field(description="The colleague who guides the newcomer at work")
     language_learning_at_work: bool = Field(
@@ -239,7 +238,7 @@ class Placement(PlacementCreate, table=True):
 
 
 class PlacementEnd(SQLModel):
-    ended_on: date
+    ended_on: IsoDate
     reason: Text
 
 
@@ -247,9 +246,9 @@ class PlacementEnd(SQLModel):
 
 
 class FollowUpCreate(SQLModel):
-    held_on: date
+    held_on: IsoDate
     kind: FollowUpKind = FollowUpKind.MEETING
-    note: Annotated[str, StringConstraints(max_length=2000)] | None = None
+    note: Note | None = None
 
 
 class FollowUp(FollowUpCreate, table=True):
@@ -265,7 +264,7 @@ class FollowUpCompliance(SQLModel):
     applies: bool
     required: int
     held_in_window: int
-    window_ends_on: date
+    window_ends_on: IsoDate
     status: str = Field(description="not_applicable, met, on_track, behind or breached")
 
 

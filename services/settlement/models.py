@@ -7,6 +7,7 @@ from typing import Annotated, Any, ClassVar
 from uuid import UUID, uuid4
 
 from pydantic import StringConstraints, field_validator, model_validator
+from pydantic.json_schema import SkipJsonSchema
 from sqlalchemy import JSON, Column, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
@@ -19,12 +20,9 @@ from shared.contracts.events.settlement import (
     EndGoal,
     HouseholdRelation,
 )
+from shared.domain.inputs import CountryCode, Email, IsoDate, LanguageCode, Phone, Text
 
 ADULT_AGE = 18
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-LanguageCode = Annotated[str, StringConstraints(pattern=r"^[a-z]{2,3}$")]
-Phone = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^\+?[0-9 ]{6,20}$")]
-Email = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
 
 
 def _now() -> datetime:
@@ -76,7 +74,7 @@ class MunicipalityCreate(SQLModel):
     code: str = Field(description="Official number: 4 digits in Norway (0301), 3 in Denmark (530)")
     country: Country
     name: Text
-    districts: list[Text] = Field(min_length=1, description="Where newcomers are settled")
+    districts: list[Text] = Field(min_length=1, max_length=200, description="Where newcomers are settled")
     max_district_share: float | None = Field(
         default=None, gt=0, le=1, description="Overrides the service's spread guard for this municipality"
     )
@@ -100,7 +98,9 @@ class Municipality(SQLModel, table=True):
 
 
 class QuotaSet(SQLModel):
-    requested: int = Field(ge=0, description="How many refugees the state asked the municipality to settle")
+    requested: int = Field(
+        ge=0, le=10_000, description="How many refugees the state asked the municipality to settle"
+    )
 
 
 class Quota(SQLModel, table=True):
@@ -118,7 +118,9 @@ class NewcomerDetails(SQLModel):
     given_name: Text
     family_name: Text
     sex: Sex
-    languages: list[LanguageCode] = Field(default_factory=list, description="ISO 639 codes, e.g. ar, ti, prs")
+    languages: list[LanguageCode] = Field(
+        default_factory=list, max_length=20, description="ISO 639 codes, e.g. ar, ti, prs"
+    )
     education_level: EducationLevel = EducationLevel.UNKNOWN
     phone: Phone | None = None
     email: Email | None = None
@@ -126,22 +128,17 @@ class NewcomerDetails(SQLModel):
 
 
 class NewcomerCreate(NewcomerDetails):
-    birth_date: date
-    country_of_origin: str = Field(min_length=2, max_length=2, description="ISO 3166-1 alpha-2, e.g. SY, ER")
+    birth_date: IsoDate
+    country_of_origin: CountryCode = Field(description="ISO 3166-1 alpha-2, e.g. SY, ER")
     arrival_route: ArrivalRoute = ArrivalRoute.RESETTLEMENT
-    residence_permit_date: date | None = None
-    arrival_date: date | None = None
+    residence_permit_date: IsoDate | None = None
+    arrival_date: IsoDate | None = None
     external_reference: str | None = Field(
         default=None, max_length=40, description="The state's case number (e.g. DUF in Norway), if known"
     )
-    consents: list[ConsentPurpose] = Field(default_factory=list, description="Consents given at registration")
-
-    @field_validator("country_of_origin")
-    @classmethod
-    def _alpha_country(cls, value: str) -> str:
-        if not value.isalpha():
-            raise ValueError("must be two letters")
-        return value.upper()
+    consents: list[ConsentPurpose] = Field(
+        default_factory=list, max_length=10, description="Consents given at registration"
+    )
 
     @model_validator(mode="after")
     def _dates_in_order(self) -> "NewcomerCreate":
@@ -156,14 +153,23 @@ class NewcomerCreate(NewcomerDetails):
 
 
 class NewcomerUpdate(SQLModel):
-    given_name: Text | None = None
-    family_name: Text | None = None
-    sex: Sex | None = None
-    languages: list[LanguageCode] | None = None
-    education_level: EducationLevel | None = None
+    """A correction: fields left out stay as they are; `null` clears only what may be empty."""
+
+    given_name: Text | SkipJsonSchema[None] = None
+    family_name: Text | SkipJsonSchema[None] = None
+    sex: Sex | SkipJsonSchema[None] = None
+    languages: list[LanguageCode] | SkipJsonSchema[None] = Field(default=None, max_length=20)
+    education_level: EducationLevel | SkipJsonSchema[None] = None
     phone: Phone | None = None
     email: Email | None = None
     address: Annotated[str, StringConstraints(strip_whitespace=True, max_length=300)] | None = None
+
+    @field_validator("given_name", "family_name", "sex", "languages", "education_level")
+    @classmethod
+    def _not_removed(cls, value: Any) -> Any:
+        if value is None:  # absent means unchanged; null would empty a field every newcomer has
+            raise ValueError("may be corrected but not removed: give a value, or leave the field out")
+        return value
 
 
 class Newcomer(SQLModel, table=True):
@@ -205,7 +211,7 @@ class NewcomerPublic(SQLModel):
     id: UUID
     given_name: str
     family_name: str
-    birth_date: date
+    birth_date: IsoDate
     sex: Sex
     country_of_origin: str
     languages: list[str]
@@ -214,17 +220,17 @@ class NewcomerPublic(SQLModel):
     email: str | None
     address: str | None
     arrival_route: ArrivalRoute
-    residence_permit_date: date | None
-    arrival_date: date | None
+    residence_permit_date: IsoDate | None
+    arrival_date: IsoDate | None
     external_reference: str | None
     status: NewcomerStatus
     registered_at: datetime
     municipality_code: str | None
     district: str | None
-    settled_on: date | None
+    settled_on: IsoDate | None
     household_id: UUID | None
     household_relation: HouseholdRelation | None
-    departed_on: date | None
+    departed_on: IsoDate | None
     departure_reason: DepartureReason | None
     consents: list[ConsentPurpose] = Field(default_factory=list, description="Consents in force now")
 
@@ -235,7 +241,7 @@ class NewcomerPublic(SQLModel):
 class SettlementCreate(SQLModel):
     municipality_code: str = Field(max_length=4)
     district: Text
-    settled_on: date
+    settled_on: IsoDate
     override_reason: Text | None = Field(
         default=None, description="Settle although the quota or the district's share is exceeded, and why"
     )
@@ -318,7 +324,7 @@ class MemberAdd(SQLModel):
 
 
 class HouseholdCreate(SQLModel):
-    members: list[MemberAdd] = Field(min_length=1)
+    members: list[MemberAdd] = Field(min_length=1, max_length=50)
 
 
 class MemberPublic(SQLModel):
@@ -354,14 +360,14 @@ class ConsentPublic(SQLModel):
 
 class DepartureCreate(SQLModel):
     reason: DepartureReason
-    departed_on: date
+    departed_on: IsoDate
 
 
 class IntegrationPlanSet(SQLModel):
     end_goal: EndGoal
     language_goal: CefrLevel
     programme_months: int = Field(ge=1, le=48, description="Planned length of the introduction programme")
-    agreed_on: date
+    agreed_on: IsoDate
 
 
 class IntegrationPlan(IntegrationPlanSet, table=True):
@@ -390,7 +396,7 @@ class HandoverDecline(SQLModel):
 
 
 class HandoverComplete(SQLModel):
-    completed_on: date
+    completed_on: IsoDate
 
 
 class Handover(SQLModel, table=True):
@@ -433,7 +439,7 @@ class JourneyEntry(SQLModel, table=True):
 
 
 class JourneyEntryPublic(SQLModel):
-    occurred_on: date
+    occurred_on: IsoDate
     agency: str
     type: str
     recorded_at: datetime

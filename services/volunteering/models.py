@@ -10,16 +10,15 @@ from enum import StrEnum
 from typing import Annotated
 from uuid import UUID, uuid4
 
-from pydantic import StringConstraints
+from pydantic import StringConstraints, field_validator
+from pydantic.json_schema import SkipJsonSchema
 from sqlalchemy import JSON, Column
 from sqlmodel import Field, Relationship, SQLModel
 
 from shared.contracts.events.settlement import AgeGroup
 from shared.contracts.events.volunteering import MatchKind
+from shared.domain.inputs import IsoDate, LanguageCode, OccupationCode, Text
 
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-LanguageCode = Annotated[str, StringConstraints(pattern=r"^[a-z]{2,3}$")]
-OccupationCode = Annotated[str, StringConstraints(pattern=r"^[0-9]{4}$")]
 BACKGROUND_CHECK_VALID_YEARS = 3  # a police certificate for work with children is renewed every three years
 CHILD_KINDS = (MatchKind.LEISURE_BUDDY, MatchKind.HOMEWORK_HELPER)
 
@@ -76,15 +75,15 @@ class Organisation(OrganisationCreate, table=True):
 class VolunteerCreate(SQLModel):
     organisation_id: UUID
     name: Text
-    languages: list[LanguageCode] = Field(min_length=1)
-    interests: list[Text] = Field(default_factory=list)
+    languages: list[LanguageCode] = Field(min_length=1, max_length=20)
+    interests: list[Text] = Field(default_factory=list, max_length=50)
     occupation_code: OccupationCode | None = None
     age_band: AgeBand
     district: Text
     hours_per_month: float = Field(gt=0, le=100)
-    roles: list[MatchKind] = Field(min_length=1)
+    roles: list[MatchKind] = Field(min_length=1, max_length=10)
     max_active_matches: int = Field(default=1, ge=1, le=10)
-    background_check_on: date | None = Field(
+    background_check_on: IsoDate | None = Field(
         default=None, description="Police certificate, needed for roles with children"
     )
 
@@ -133,8 +132,15 @@ class Newcomer(SQLModel, table=True):
 class RequestUpdate(SQLModel):
     """What the coordinator learns in the first conversation, to improve the match."""
 
-    interests: list[Text] | None = None
-    preferred_age_band: AgeBand | None = None
+    interests: list[Text] | SkipJsonSchema[None] = Field(default=None, max_length=50)
+    preferred_age_band: AgeBand | None = None  # null: no preference
+
+    @field_validator("interests")
+    @classmethod
+    def _not_removed(cls, value: list[str] | None) -> list[str]:
+        if value is None:  # absent means unchanged; no interests is []
+            raise ValueError("give a list (it may be empty), or leave the field out")
+        return value
 
 
 class MatchRequest(SQLModel, table=True):
@@ -219,7 +225,7 @@ class Match(SQLModel, table=True):
 
 
 class HoursCreate(SQLModel):
-    logged_on: date
+    logged_on: IsoDate
     hours: float = Field(gt=0, le=24)
     note: Annotated[str, StringConstraints(max_length=500)] | None = None
 
@@ -238,9 +244,9 @@ class ActivityCreate(SQLModel):
     organisation_id: UUID
     name: Text
     kind: str = Field(max_length=40, description="meeting_place, language_cafe, sport, homework_help, ...")
-    held_on: date
-    participants: int = Field(ge=0)
-    newcomer_participants: int = Field(ge=0, description="A count only: no names without consent")
+    held_on: IsoDate
+    participants: int = Field(ge=0, le=10_000)
+    newcomer_participants: int = Field(ge=0, le=10_000, description="A count only: no names without consent")
 
 
 class Activity(ActivityCreate, table=True):

@@ -25,7 +25,7 @@ from shared.runtime.routing import AnyHandler, Forget, Prepare
 from shared.service.handle import Service, SettingsT, assemble
 from shared.web.auth import Authenticator, current_principal
 from shared.web.operations import operations_router
-from shared.web.problems import install_problem_handlers
+from shared.web.problems import document_problems, install_problem_handlers
 
 StoreT = TypeVar("StoreT")
 Background = Callable[[Database], Coroutine[Any, Any, None]]  # runs while the service does
@@ -73,6 +73,7 @@ def build_service(
         )
     )
     app.include_router(api, dependencies=[Depends(current_principal)])
+    document_problems(app)
     # A span per request; the two more the ASGI layer would make, for reading the body and for
     # sending the response, say nothing the request's span does not.
     FastAPIInstrumentor.instrument_app(

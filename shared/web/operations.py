@@ -17,7 +17,11 @@ def operations_router(checks: dict[str, Check], asyncapi: Callable[[], Any]) -> 
     async def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
-    @router.get("/readyz", summary="Readiness: the store and the broker answer")
+    @router.get(
+        "/readyz",
+        summary="Readiness: the store and the broker answer",
+        responses={503: {"description": "Not ready: the body names the check that failed"}},
+    )
     async def readyz() -> JSONResponse:
         results: dict[str, str] = {}
         for name, check in checks.items():

@@ -27,7 +27,7 @@ class Pagination:
 
 async def _pagination(  # async: FastAPI would build a class dependency in a worker thread
     limit: Annotated[int, Query(ge=1, le=500, description="Items per page")] = 50,
-    offset: Annotated[int, Query(ge=0, description="Items to skip")] = 0,
+    offset: Annotated[int, Query(ge=0, le=1_000_000, description="Items to skip")] = 0,
 ) -> Pagination:
     return Pagination(limit, offset)
 

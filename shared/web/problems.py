@@ -7,7 +7,10 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from fastapi.routing import APIRoute
+from pydantic import BaseModel, ConfigDict
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shared.errors import Conflict, DomainError, Invalid, NotFound
 
@@ -86,13 +89,89 @@ def install_problem_handlers(app: FastAPI) -> None:
         problem = Problem(error.status_code, title, str(error.detail), headers=dict(error.headers or {}))
         return problem.response(request.url.path)
 
-    async def on_unexpected(request: Request, error: Exception) -> Response:
-        log.exception("unhandled error on %s %s", request.method, request.url.path)
-        problem = Problem(500, "Internal Server Error", "The request failed; it has been logged.")
-        return problem.response(request.url.path)
-
     app.add_exception_handler(Problem, on_problem)
     app.add_exception_handler(DomainError, on_domain_error)
     app.add_exception_handler(RequestValidationError, on_validation)
     app.add_exception_handler(StarletteHTTPException, on_http)
-    app.add_exception_handler(Exception, on_unexpected)
+    app.add_middleware(AnswerCrashes)
+
+
+class AnswerCrashes:
+    """Answers an unhandled exception with a problem+json 500, and keeps the client's connection.
+
+    Starlette re-raises an exception after its 500 handler has answered, and
+    uvicorn then drops the connection; this catches it first. Should the
+    response have begun, only closing the connection can tell the client, so
+    the exception goes on.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def sending(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, sending)
+        except Exception:
+            log.exception("unhandled error on %s %s", scope.get("method"), scope.get("path"))
+            if started:
+                raise
+            problem = Problem(500, "Internal Server Error", "The request failed; it has been logged.")
+            await problem.response(scope.get("path", ""))(scope, receive, send)
+
+
+class ProblemBody(BaseModel):
+    """An RFC 9457 problem as the services answer it; a 422 also names each invalid field."""
+
+    model_config = ConfigDict(extra="allow")
+
+    type: str = "about:blank"
+    title: str
+    status: int
+    detail: str
+    instance: str
+
+
+_WHEN = {
+    400: "The body is not JSON",
+    401: "No valid bearer token",
+    403: "The token is for another agency, or lacks the role",
+    404: "Nothing with that id (or key) here",
+    409: "The request contradicts the state the thing is in",
+    422: "An invalid field (each is named in `errors`), or a rule of the domain broken",
+}
+
+
+def document_problems(app: FastAPI) -> None:
+    """Lists in each route's OpenAPI the problems it can answer with, as application/problem+json."""
+    schema = ProblemBody.model_json_schema()
+    for route in app.routes:
+        if not isinstance(route, APIRoute) or route.tags == ["operations"]:
+            continue
+        statuses = {401, 403, 422}
+        if route.body_field is not None:
+            statuses.add(400)
+        if route.param_convertors:
+            statuses.add(404)
+        if (route.methods or set()) & {"POST", "PUT", "PATCH", "DELETE"}:
+            statuses |= {404, 409}
+        for status in sorted(statuses):
+            example = {"title": HTTPStatus(status).phrase, "status": status, "detail": _WHEN[status]}
+            route.responses.setdefault(
+                status,
+                {
+                    "description": _WHEN[status],
+                    "content": {
+                        PROBLEM_JSON: {"schema": schema, "example": {"type": "about:blank", **example}}
+                    },
+                },
+            )

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import PlainTextResponse
 
 from shared.contracts.agencies import Agency
+from shared.domain.inputs import IsoDate
 from shared.service import store_dependency
 from shared.web.auth import require_role
 
@@ -26,7 +27,7 @@ async def _coordination(request: Request) -> handlers.Coordination:
 
 
 CoordinationDep = Annotated[handlers.Coordination, Depends(_coordination)]
-AsOf = Annotated[date | None, Query(description="The day to evaluate on; today if left out")]
+AsOf = Annotated[IsoDate | None, Query(description="The day to evaluate on; today if left out")]
 
 
 @router.get(
