@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, Request
 from shared.contracts.events.education import Track
 from shared.domain.inputs import IsoDate
 from shared.service import service_of, store_dependency
+from shared.web.auth import Role, require_role
 from shared.web.pagination import Page, PaginationDep
 
 from . import handlers
@@ -39,7 +40,7 @@ async def _absence_policy(request: Request) -> handlers.AbsencePolicy:
 
 PolicyDep = Annotated[handlers.AbsencePolicy, Depends(_absence_policy)]
 
-router = APIRouter()
+router = APIRouter(dependencies=[require_role(Role.STAFF)])
 
 
 async def _course(store: EducationStore, course: Course) -> CoursePublic:

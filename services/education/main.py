@@ -24,7 +24,7 @@ def create_app(settings: EducationSettings, *, tracer_provider: TracerProvider |
         "assessments, attendance with reasons, and tracks.",
         tables=TABLES,
         migrations=Path(__file__).parent / "migrations",
-        api=router,
+        api=[router],
         publishes=education.EVENTS,
         consumes=CONSUMES,
         forgets=FORGETS,

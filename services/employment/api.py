@@ -7,6 +7,7 @@ from uuid import UUID
 from fastapi import APIRouter, Body
 
 from shared.service import store_dependency
+from shared.web.auth import Role, require_role
 from shared.web.pagination import Page, PaginationDep
 
 from . import handlers
@@ -36,7 +37,7 @@ from .store import EmploymentStore
 StoreDep = Annotated[EmploymentStore, store_dependency(EmploymentStore)]
 Languages = Annotated[list[str], Body(embed=True, description="Languages the mentor should share (ISO 639)")]
 
-router = APIRouter()
+router = APIRouter(dependencies=[require_role(Role.STAFF)])
 
 
 async def _case(store: EmploymentStore, case: Case) -> CasePublic:

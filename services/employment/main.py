@@ -24,7 +24,7 @@ def create_app(settings: EmploymentSettings, *, tracer_provider: TracerProvider 
         "employers and placements, follow-up and outcomes.",
         tables=TABLES,
         migrations=Path(__file__).parent / "migrations",
-        api=router,
+        api=[router],
         publishes=employment.EVENTS,
         consumes=consumes(settings),
         forgets=FORGETS,

@@ -8,11 +8,11 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 
 from shared.contracts.events.settlement import ConsentPurpose
 from shared.service import service_of, store_dependency
+from shared.web.auth import Role, require_role
 from shared.web.pagination import Page, PaginationDep
 
 from . import handlers
 from .config import SettlementSettings
-from .coordination.api import router as coordination_router
 from .handlers.settle import SpreadGuard
 from .models import (
     ConsentGive,
@@ -57,7 +57,7 @@ async def _spread_guard(request: Request) -> SpreadGuard:
 GuardDep = Annotated[SpreadGuard, Depends(_spread_guard)]
 Year = Annotated[int, Query(ge=2000, le=2100)]
 
-router = APIRouter()
+router = APIRouter(dependencies=[require_role(Role.STAFF)])
 
 
 async def _public(store: SettlementStore, newcomer: Newcomer) -> NewcomerPublic:
@@ -269,6 +269,3 @@ async def complete_handover(handover_id: UUID, data: HandoverComplete, store: St
 @router.post("/handovers/{handover_id}/revoke", tags=["handover"], summary="Call the handover off")
 async def revoke_handover(handover_id: UUID, data: HandoverDecline, store: StoreDep) -> Handover:
     return await handlers.revoke_handover(store, handover_id, data.reason)
-
-
-router.include_router(coordination_router)

@@ -13,6 +13,7 @@ from .api import router
 from .config import SettlementSettings
 from .consumers import CONSUMES, prepare
 from .coordination import Thresholds, load_rule_sets
+from .coordination import api as coordination_api
 from .coordination.handlers import Coordination, sweeping
 from .coordination.rules import BUILT_IN
 from .store import TABLES
@@ -37,7 +38,7 @@ def create_app(settings: SettlementSettings, *, tracer_provider: TracerProvider 
         "and the coordinator's view across agencies (journeys, statutory clocks, gaps, key figures).",
         tables=TABLES,
         migrations=Path(__file__).parent / "migrations",
-        api=router,
+        api=[router, coordination_api.router],  # the officers' routes, and the coordinator's
         publishes=settlement.EVENTS,
         consumes=CONSUMES,
         prepare=prepare,

@@ -8,6 +8,7 @@ from fastapi import APIRouter
 
 from shared.contracts.events.volunteering import MatchKind
 from shared.service import store_dependency
+from shared.web.auth import Role, require_role
 from shared.web.pagination import Page, PaginationDep
 
 from . import handlers
@@ -35,7 +36,7 @@ from .store import VolunteeringStore
 
 StoreDep = Annotated[VolunteeringStore, store_dependency(VolunteeringStore)]
 
-router = APIRouter()
+router = APIRouter(dependencies=[require_role(Role.STAFF)])
 
 
 async def _request(store: VolunteeringStore, request: MatchRequest) -> MatchRequestPublic:

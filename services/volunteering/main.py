@@ -24,7 +24,7 @@ def create_app(settings: VolunteeringSettings, *, tracer_provider: TracerProvide
         "explainable matching, hours and activities; erasure on withdrawal, relocation and departure.",
         tables=TABLES,
         migrations=Path(__file__).parent / "migrations",
-        api=router,
+        api=[router],
         publishes=volunteering.EVENTS,
         consumes=CONSUMES,
         forgets=FORGETS,

@@ -41,7 +41,7 @@ def build_service(
     description: str,
     tables: Sequence[Table],
     migrations: Path,
-    api: APIRouter,
+    api: Sequence[APIRouter],
     publishes: tuple[type[Event], ...],
     consumes: Mapping[type[Event], AnyHandler] | None = None,
     forgets: Mapping[type[Event], Forget] | None = None,
@@ -72,7 +72,8 @@ def build_service(
             asyncapi.to_specification,
         )
     )
-    app.include_router(api, dependencies=[Depends(current_principal)])
+    for router in api:  # each declares the roles it admits
+        app.include_router(router, dependencies=[Depends(current_principal)])
     document_problems(app)
     # A span per request; the two more the ASGI layer would make, for reading the body and for
     # sending the response, say nothing the request's span does not.

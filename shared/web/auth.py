@@ -2,10 +2,12 @@
 
 Tokens are JWTs signed with HS256 by the secret the service is configured
 with (`SAMVIRKE_AUTH_SECRET`). Claims: `sub` (the staff member or system),
-`agency`, `role`, `exp`.
+`agency`, `role` (one of `Role`), `exp`. Every route declares the roles it
+admits (`require_role`).
 """
 
 from datetime import UTC, datetime, timedelta
+from enum import StrEnum
 from typing import Annotated, Any
 
 import jwt
@@ -19,15 +21,21 @@ from shared.web.problems import Problem
 ALGORITHM = "HS256"
 
 
+class Role(StrEnum):
+    STAFF = "staff"  # an agency's operations staff: that agency's own API
+    COORDINATOR = "coordinator"  # the refugee office's coordinator: the view across agencies
+
+
 class Principal(BaseModel):
     subject: str
     agency: Agency
-    role: str
+    role: Role
 
 
 def issue_token(
     secret: str, *, agency: Agency, role: str, subject: str, lifetime: timedelta = timedelta(hours=12)
 ) -> str:
+    """A signed token; `role` is a plain string, so tests can also issue tokens this service refuses."""
     claims = {
         "sub": subject,
         "agency": agency.value,
@@ -50,18 +58,25 @@ class Authenticator:
             claims = jwt.decode(
                 token, self._secret, algorithms=[ALGORITHM], options={"require": ["sub", "exp"]}
             )
-            principal = Principal(subject=claims["sub"], agency=claims.get("agency"), role=claims.get("role"))
         except jwt.ExpiredSignatureError as error:
             raise _unauthorized("The token has expired.") from error
-        except (jwt.InvalidTokenError, ValidationError) as error:
+        except jwt.InvalidTokenError as error:
             raise _unauthorized("The token is not valid.") from error
-        if principal.agency != self.agency:
+        if claims.get("agency") != self.agency:
             raise Problem(
                 403,
                 "Wrong agency",
-                f"This is the {self.agency} service; the token is for {principal.agency}.",
+                f"This is the {self.agency} service; the token is for {claims.get('agency')}.",
             )
-        return principal
+        if claims.get("role") not in set(Role):
+            known = ", ".join(Role)
+            raise Problem(
+                403, "Unknown role", f"The token's role {claims.get('role')!r} is not one of {known}."
+            )
+        try:
+            return Principal(subject=claims["sub"], agency=claims["agency"], role=claims["role"])
+        except ValidationError as error:
+            raise _unauthorized("The token is not valid.") from error
 
 
 def _unauthorized(detail: str) -> Problem:
@@ -84,13 +99,14 @@ async def current_principal(  # async, as every dependency: a plain def runs in 
 CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
 
 
-def require_role(role: str) -> Any:
-    """A route dependency admitting only tokens with `role`, e.g. the settlement coordinator."""
+def require_role(*roles: Role) -> Any:
+    """A router's or route's dependency admitting only tokens with one of `roles`."""
 
     async def check(principal: CurrentPrincipal) -> Principal:
-        if principal.role != role:
+        if principal.role not in roles:
+            needed = " or ".join(roles)
             raise Problem(
-                403, "Wrong role", f"This needs the {role} role; the token's role is {principal.role}."
+                403, "Wrong role", f"This needs the {needed} role; the token's role is {principal.role}."
             )
         return principal
 

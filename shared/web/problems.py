@@ -7,7 +7,6 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
-from fastapi.routing import APIRoute
 from pydantic import BaseModel, ConfigDict
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -152,26 +151,37 @@ _WHEN = {
 
 
 def document_problems(app: FastAPI) -> None:
-    """Lists in each route's OpenAPI the problems it can answer with, as application/problem+json."""
+    """Lists in each API operation of `app`'s OpenAPI the problems it can answer with (problem+json)."""
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            _add_problems(generate())  # generate() keeps what it made in app.openapi_schema
+        return app.openapi_schema  # type: ignore[return-value]
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
+def _add_problems(document: dict[str, Any]) -> None:
     schema = ProblemBody.model_json_schema()
-    for route in app.routes:
-        if not isinstance(route, APIRoute) or route.tags == ["operations"]:
-            continue
-        statuses = {401, 403, 422}
-        if route.body_field is not None:
-            statuses.add(400)
-        if route.param_convertors:
-            statuses.add(404)
-        if (route.methods or set()) & {"POST", "PUT", "PATCH", "DELETE"}:
-            statuses |= {404, 409}
-        for status in sorted(statuses):
-            example = {"title": HTTPStatus(status).phrase, "status": status, "detail": _WHEN[status]}
-            route.responses.setdefault(
-                status,
-                {
+    for path, operations in document.get("paths", {}).items():
+        for method, operation in operations.items():
+            if "operations" in operation.get("tags", ()):
+                continue
+            statuses = {401, 403, 422}
+            if "requestBody" in operation:
+                statuses.add(400)
+            if "{" in path or method in ("post", "put", "patch", "delete"):
+                statuses.add(404)
+            if method in ("post", "put", "patch", "delete"):
+                statuses.add(409)
+            for status in sorted(statuses):
+                example = {"type": "about:blank", "title": HTTPStatus(status).phrase, "status": status}
+                example |= {"detail": _WHEN[status], "instance": path}
+                # FastAPI's own 422 says application/json and its validation schema; ours is a problem.
+                operation["responses"][str(status)] = {
                     "description": _WHEN[status],
-                    "content": {
-                        PROBLEM_JSON: {"schema": schema, "example": {"type": "about:blank", **example}}
-                    },
-                },
-            )
+                    "content": {PROBLEM_JSON: {"schema": schema, "example": example}},
+                }
+    for unused in ("HTTPValidationError", "ValidationError"):
+        document.get("components", {}).get("schemas", {}).pop(unused, None)

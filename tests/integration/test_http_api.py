@@ -94,7 +94,7 @@ async def test_api_needs_a_token_of_the_services_own_agency(platform: Platform) 
         response = await anonymous.get("/learners")
         assert response.status_code == 401
         assert response.headers["www-authenticate"] == "Bearer"
-    foreign = issue_token(AUTH_SECRET, agency=Agency.SETTLEMENT, role="officer", subject="per")
+    foreign = issue_token(AUTH_SECRET, agency=Agency.SETTLEMENT, role="staff", subject="per")
     async with with_token(education, foreign) as wrong_agency:
         response = await wrong_agency.get("/learners")
         assert response.status_code == 403

@@ -20,12 +20,15 @@ from services.settlement.config import SettlementSettings
 from services.settlement.main import create_app as create_settlement
 from services.volunteering.config import VolunteeringSettings
 from services.volunteering.main import create_app as create_volunteering
+from shared.contracts.agencies import Agency
 from shared.runtime.db import Database
 from shared.service import service_of
+from shared.web.auth import Role, issue_token
 
 SECRET = "x" * 40
 
 ROOT = Path(__file__).resolve().parents[2]
+OPEN_PATHS = {"/healthz", "/readyz", "/asyncapi.json", "/asyncapi.yaml"}  # no token needed
 
 
 def test_creating_an_app_connects_to_nothing() -> None:
@@ -124,3 +127,31 @@ async def test_no_request_waits_for_a_worker_thread(
     await service_of(app).database.dispose()
     assert 401 not in answered, answered  # the token held
     assert answered & {200, 201}, answered  # and some routes ran through to the store
+
+
+@pytest.mark.parametrize("service", sorted(SERVICES))
+async def test_every_route_admits_only_the_roles_it_declares(service: str, tmp_path: Path) -> None:
+    # Staff routes are not the coordinator's, and the coordinator's are not staff's: a route that
+    # declared no role would answer these tokens with anything but "Wrong role".
+    create, settings = SERVICES[service]
+    app = create(settings(auth_secret=SECRET, kafka_bootstrap_servers="127.0.0.1:1", data_dir=str(tmp_path)))
+    agency = Agency(service)
+    as_role = {
+        role: {"Authorization": f"Bearer {issue_token(SECRET, agency=agency, role=role, subject='t')}"}
+        for role in Role
+    }
+    refused: dict[str, list[str]] = {"staff": [], "coordinator": []}
+    checked = 0
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as client:
+        for path, operations in app.openapi()["paths"].items():
+            if path in OPEN_PATHS:
+                continue
+            url = re.sub(r"\{[^}]+\}", "00000000-0000-0000-0000-000000000000", path)
+            for method in operations:
+                checked += 1
+                wrong = Role.STAFF if path.startswith("/coordination/") else Role.COORDINATOR
+                response = await client.request(method, url, json={}, headers=as_role[wrong])
+                if (response.status_code, response.json().get("title")) != (403, "Wrong role"):
+                    refused[wrong].append(f"{method.upper()} {path}: {response.status_code}")
+    assert checked >= 10, checked  # every service has at least ten API operations, all tried
+    assert refused == {"staff": [], "coordinator": []}, refused

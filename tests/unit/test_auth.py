@@ -42,3 +42,12 @@ def test_invalid_tokens_are_unauthorized(token: str) -> None:
         Authenticator(SECRET, Agency.EDUCATION).verify(token)
     assert refused.value.status == 401
     assert refused.value.headers == {"WWW-Authenticate": "Bearer"}
+
+
+@pytest.mark.parametrize("role", ["admin", "officer", "", None])
+def test_a_role_outside_the_closed_set_is_refused(role: str | None) -> None:
+    token = issue_token(SECRET, agency=Agency.EDUCATION, role=role, subject="x")  # type: ignore[arg-type]
+    with pytest.raises(Problem) as refused:
+        Authenticator(SECRET, Agency.EDUCATION).verify(token)
+    assert (refused.value.status, refused.value.title) == (403, "Unknown role")
+    assert "staff, coordinator" in refused.value.detail

@@ -10,7 +10,7 @@ from fastapi.responses import PlainTextResponse
 from shared.contracts.agencies import Agency
 from shared.domain.inputs import IsoDate
 from shared.service import store_dependency
-from shared.web.auth import require_role
+from shared.web.auth import Role, require_role
 
 from ..models import JourneyEntryPublic
 from ..store import SettlementStore
@@ -18,8 +18,9 @@ from . import Clock, ClockStatus, Gap, GapKind, KpiReport, RuleSet, handlers
 
 StoreDep = Annotated[SettlementStore, store_dependency(SettlementStore)]
 
-COORDINATOR = "coordinator"
-router = APIRouter(prefix="/coordination", tags=["coordination"], dependencies=[require_role(COORDINATOR)])
+router = APIRouter(
+    prefix="/coordination", tags=["coordination"], dependencies=[require_role(Role.COORDINATOR)]
+)
 
 
 async def _coordination(request: Request) -> handlers.Coordination:
