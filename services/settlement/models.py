@@ -191,6 +191,7 @@ class Newcomer(SQLModel, table=True):
     arrival_date: date | None = None
     external_reference: str | None = Field(default=None, max_length=40)
     identity_key: str = Field(index=True, max_length=500, description="Normalised name, birth date, origin")
+    search_name: str = Field(default="", max_length=500, description="The name as search folds it")
     status: NewcomerStatus = Field(default=NewcomerStatus.REGISTERED, index=True)
     registered_at: datetime = Field(default_factory=_now)
     municipality_code: str | None = Field(default=None, index=True, max_length=4)

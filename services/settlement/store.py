@@ -7,6 +7,7 @@ from sqlalchemy import func, or_, text
 from sqlmodel import col, select
 
 from shared.contracts.events.settlement import ConsentPurpose
+from shared.domain.inputs import folded
 from shared.runtime.store import Memo, Store
 
 from .models import (
@@ -143,14 +144,8 @@ class SettlementStore(Store):
             query = query.where(Newcomer.municipality_code == municipality_code)
         if district is not None:
             query = query.where(Newcomer.district == district)
-        if name:
-            pattern = f"%{name.lower()}%"
-            query = query.where(
-                or_(
-                    func.lower(Newcomer.given_name).like(pattern),
-                    func.lower(Newcomer.family_name).like(pattern),
-                )
-            )
+        if name:  # both folded in Python: SQLite's lower() knows only ASCII; % and _ match themselves
+            query = query.where(col(Newcomer.search_name).contains(folded(name), autoescape=True))
         return await self.page(
             query, col(Newcomer.registered_at), col(Newcomer.id), limit=limit, offset=offset
         )

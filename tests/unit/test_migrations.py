@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 from alembic import command
+from sqlalchemy import MetaData, Table
 from sqlmodel import col, select
 
 from shared.runtime.db import Database
@@ -48,7 +49,7 @@ async def test_settlements_made_before_the_tally_are_counted_into_it(database_ur
             session.add(Municipality(code="0301", country="NO", name="Oslo", districts=["Alna", "Grorud"]))
             for n, (district, reunified) in enumerate(settled):
                 newcomer = newcomer_row(n)
-                session.add(newcomer)
+                await insert_before_search_name(session, newcomer)
                 session.add(
                     Settlement(
                         newcomer_id=newcomer.id,
@@ -70,6 +71,36 @@ async def test_settlements_made_before_the_tally_are_counted_into_it(database_ur
         ]
     finally:
         await database.dispose()
+
+
+async def test_newcomers_registered_before_the_search_name_are_found_by_it(database_url: str) -> None:
+    from services.settlement.models import Newcomer
+
+    script = ROOT / "services" / "settlement" / "migrations"
+    database = Database.from_url(database_url, [])
+    try:
+        async with database.engine.begin() as connection:
+            await connection.run_sync(lambda sync: command.upgrade(config_for(script, sync), "0003"))
+        async with database.transaction() as session:
+            for n, (given, family) in enumerate([("Øyvind", "ÆRØSKØBING"), ("Zeynep", "İstanbul")]):
+                row = newcomer_row(n)
+                row.given_name, row.family_name = given, family
+                await insert_before_search_name(session, row)
+        await database.migrate(script)
+        async with database.session() as session:
+            names = (
+                await session.exec(select(Newcomer.search_name).order_by(col(Newcomer.family_name)))
+            ).all()
+        assert list(names) == ["øyvind ærøskøbing", "zeynep istanbul"]
+    finally:
+        await database.dispose()
+
+
+async def insert_before_search_name(session: Any, newcomer: Any) -> None:
+    """`newcomer` inserted as a store older than revision 0004 holds it: with no search name."""
+    columns = [column for column in type(newcomer).__table__.columns if column.name != "search_name"]
+    table = Table("newcomer", MetaData(), *(column._copy() for column in columns))
+    await session.exec(table.insert().values({c.name: getattr(newcomer, c.name) for c in columns}))
 
 
 def newcomer_row(n: int) -> Any:

@@ -2,6 +2,7 @@
 
 import asyncio
 import json
+import re
 from collections.abc import AsyncIterator
 from datetime import date, timedelta
 from typing import Any, TypeVar
@@ -151,6 +152,74 @@ async def test_renaming_into_another_persons_identity_is_refused(office: Office)
     other = await office.register("Lina")
     with pytest.raises(Conflict, match="registered already"):
         await office(handlers.update_newcomer, other.id, NewcomerUpdate(given_name="Amira"))
+
+
+async def test_search_finds_every_name_whatever_its_letters_and_takes_wildcards_literally(
+    office: Office,
+) -> None:
+    people = {
+        (given, family): (await office.register(given, family)).id
+        for given, family in [
+            ("Øyvind", "Ærøskøbing"),
+            ("Anders", "Ångström"),
+            ("María", "Ñúñez"),
+            ("Zeynep", "İstanbul"),
+            ("Lise", "Straße"),
+            ("Per", "100%_Sure"),
+        ]
+    }
+
+    async def found(term: str) -> set[UUID]:
+        async def search(store: SettlementStore) -> list[Newcomer]:
+            rows, _ = await store.list_newcomers(
+                status=None, municipality_code=None, district=None, name=term, limit=50, offset=0
+            )
+            return rows
+
+        return {newcomer.id for newcomer in await office(search)}
+
+    for (given, family), newcomer_id in people.items():
+        assert await found(family) == {newcomer_id}, family  # as typed, capitals and all
+        assert await found(given.upper()) == {newcomer_id}, given
+    assert await found("aeroskobing") == set()  # folding drops accents, it does not transliterate
+    assert await found("nunez") == {people["María", "Ñúñez"]}
+    assert await found("istanbul") == {people["Zeynep", "İstanbul"]}
+    assert await found("strasse") == {people["Lise", "Straße"]}
+    assert await found("%%") == set()  # wildcards are letters to look for, not "anything"
+    assert await found("__") == set()
+    assert await found("%_") == {people["Per", "100%_Sure"]}
+
+
+@pytest.mark.parametrize(
+    ("given", "character"),
+    [
+        ("Ami\u202eariH", "U+202E"),
+        ("Ami\u200bra", "U+200B"),
+        ("Ami\x00ra", "U+0000"),
+        ("Ami\u2028ra", "U+2028"),
+    ],
+)
+def test_a_name_that_would_display_as_another_is_refused(given: str, character: str) -> None:
+    with pytest.raises(ValidationError, match=re.escape(character)):
+        NewcomerCreate(
+            given_name=given,
+            family_name="Haddad",
+            birth_date=date(1990, 4, 2),
+            sex="female",
+            country_of_origin="SY",
+        )
+
+
+def test_names_are_kept_in_one_normal_form() -> None:
+    decomposed = "A\u0301mira"  # A and a combining acute: displays as Ámira
+    person = NewcomerCreate(
+        given_name=decomposed,
+        family_name="Haddad",
+        birth_date=date(1990, 4, 2),
+        sex="female",
+        country_of_origin="sy",
+    )
+    assert (person.given_name, person.country_of_origin) == ("\u00c1mira", "SY")
 
 
 @pytest.mark.parametrize(

@@ -12,6 +12,7 @@ from shared.contracts.events.settlement import (
     PersonalDetails,
     VolunteerContact,
 )
+from shared.domain.inputs import folded
 from shared.errors import Conflict, Invalid
 
 from ..models import (
@@ -55,7 +56,9 @@ async def set_quota(store: SettlementStore, code: str, year: int, data: QuotaSet
 async def register_newcomer(store: SettlementStore, data: NewcomerCreate) -> Newcomer:
     key = identity_key(data.given_name, data.family_name, data.birth_date, data.country_of_origin)
     await refuse_duplicate(store, key, data.external_reference)
-    newcomer = Newcomer.model_validate(data, update={"identity_key": key})
+    newcomer = Newcomer.model_validate(
+        data, update={"identity_key": key, "search_name": search_name(data.given_name, data.family_name)}
+    )
     store.add(newcomer)
     await store.flush()
     store.emit(
@@ -82,6 +85,7 @@ async def update_newcomer(store: SettlementStore, newcomer_id: UUID, data: Newco
         )
         await refuse_duplicate(store, key, None, other_than=newcomer.id)
         newcomer.identity_key = key
+        newcomer.search_name = search_name(newcomer.given_name, newcomer.family_name)
     await share_personal_data(store, newcomer)
     return newcomer
 
@@ -153,6 +157,11 @@ async def refuse_duplicate(
             existing_id=str(same.id),
             existing=f"/newcomers/{same.id}",
         )
+
+
+def search_name(given_name: str, family_name: str) -> str:
+    """The name as search compares it: 'Øyvind Ærø' is found by 'øyvind' and by 'ÆRØ'."""
+    return folded(f"{given_name} {family_name}")
 
 
 def identity_key(given_name: str, family_name: str, birth_date: date, country: str) -> str:
