@@ -5,13 +5,13 @@ from enum import StrEnum
 from typing import Annotated, ClassVar
 from uuid import UUID, uuid4
 
-from pydantic import StringConstraints, model_validator
+from pydantic import StrictFloat, StrictInt, StringConstraints, model_validator
 from sqlalchemy import UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from shared.contracts.events.education import Skill, Track, WithdrawalReason
 from shared.contracts.events.settlement import CefrLevel
-from shared.domain.inputs import IsoDate, Text
+from shared.domain.inputs import IsoDate, MunicipalityCode, Text
 
 CEFR_ORDER = list(CefrLevel)
 
@@ -52,9 +52,9 @@ class CourseCreate(SQLModel):
     level_from: CefrLevel = CefrLevel.A1
     level_to: CefrLevel = CefrLevel.B1
     track: Track = Track.CLASSROOM
-    hours_per_week: float = Field(gt=0, le=40)
-    capacity: int = Field(ge=1, le=500)
-    municipality_code: str = Field(max_length=4)
+    hours_per_week: StrictFloat = Field(gt=0, le=40)
+    capacity: StrictInt = Field(ge=1, le=500)
+    municipality_code: MunicipalityCode
     district: Text
     location: Text | None = None
     starts_on: IsoDate

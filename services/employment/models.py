@@ -5,13 +5,13 @@ from enum import StrEnum
 from typing import Annotated, Any, ClassVar
 from uuid import UUID, uuid4
 
-from pydantic import StringConstraints, model_validator
+from pydantic import StrictBool, StrictFloat, StringConstraints, model_validator
 from sqlalchemy import JSON, Column
 from sqlmodel import Field, SQLModel
 
 from shared.contracts.events.employment import EndReason, PlacementKind
 from shared.contracts.events.settlement import CefrLevel
-from shared.domain.inputs import IsoDate, Note, OccupationCode, Text
+from shared.domain.inputs import IsoDate, MunicipalityCode, Note, OccupationCode, Text
 
 OrganisationNumber = Annotated[str, StringConstraints(pattern=r"^[0-9]{8,9}$")]
 
@@ -110,7 +110,7 @@ class Outcome(SQLModel):
 
     kind: OutcomeKind
     started_on: IsoDate
-    hours_per_week: float | None = Field(default=None, gt=0, le=60)
+    hours_per_week: StrictFloat | None = Field(default=None, gt=0, le=60)
     employer_id: UUID | None = None
     occupation_code: OccupationCode | None = None
     programme: Text | None = None
@@ -129,14 +129,14 @@ class Outcome(SQLModel):
 
 class WorkExperience(SQLModel):
     occupation_code: OccupationCode
-    years: float = Field(ge=0, le=60)
+    years: StrictFloat = Field(ge=0, le=60)
 
 
 class MappingSet(SQLModel):
     education_level: EducationLevel
     work_experience: list[WorkExperience] = Field(default_factory=list, max_length=50)
-    driving_licence: bool = False
-    entrepreneurial_experience: bool = False
+    driving_licence: StrictBool = False
+    entrepreneurial_experience: StrictBool = False
     completed_on: IsoDate
 
 
@@ -194,7 +194,7 @@ class JobPlan(SQLModel, table=True):
 class EmployerCreate(SQLModel):
     name: Text
     organisation_number: OrganisationNumber = Field(description="9 digits in Norway, 8 (CVR) in Denmark")
-    municipality_code: str = Field(max_length=4)
+    municipality_code: MunicipalityCode
     sector: Text | None = None
     min_language_level: CefrLevel | None = Field(
         default=None, description="The employer's minimum CEFR level for any placement"
@@ -212,9 +212,9 @@ class PlacementCreate(SQLModel):
     occupation_code: OccupationCode | None = None
     starts_on: IsoDate
     ends_on: IsoDate
-    hours_per_week: float = Field(gt=0, le=45)
+    hours_per_week: StrictFloat = Field(gt=0, le=45)
     professional_mentor: Text = Field(description="The colleague who guides the newcomer at work")
-    language_learning_at_work: bool = Field(
+    language_learning_at_work: StrictBool = Field(
         default=False, description="Learns the language through the work (moves education to work-integrated)"
     )
     min_language_level: CefrLevel | None = None

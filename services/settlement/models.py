@@ -6,7 +6,8 @@ from enum import StrEnum
 from typing import Annotated, Any, ClassVar
 from uuid import UUID, uuid4
 
-from pydantic import StringConstraints, field_validator, model_validator
+from annotated_types import MaxLen
+from pydantic import StrictFloat, StrictInt, StringConstraints, field_validator, model_validator
 from pydantic.json_schema import SkipJsonSchema
 from sqlalchemy import JSON, Column, UniqueConstraint
 from sqlmodel import Field, SQLModel
@@ -20,9 +21,12 @@ from shared.contracts.events.settlement import (
     EndGoal,
     HouseholdRelation,
 )
-from shared.domain.inputs import CountryCode, Email, IsoDate, LanguageCode, Phone, Text
+from shared.domain.inputs import CountryCode, Email, IsoDate, LanguageCode, MunicipalityCode, Phone, Text
 
 ADULT_AGE = 18
+CaseNumber = Annotated[
+    str, StringConstraints(strip_whitespace=True, pattern=r"^[A-Za-z0-9][A-Za-z0-9 ./-]{0,39}$")
+]  # letters, digits and separators: never empty, so no two newcomers share a blank one
 
 
 def _now() -> datetime:
@@ -75,7 +79,7 @@ class MunicipalityCreate(SQLModel):
     country: Country
     name: Text
     districts: list[Text] = Field(min_length=1, max_length=200, description="Where newcomers are settled")
-    max_district_share: float | None = Field(
+    max_district_share: StrictFloat | None = Field(
         default=None, gt=0, le=1, description="Overrides the service's spread guard for this municipality"
     )
 
@@ -98,7 +102,7 @@ class Municipality(SQLModel, table=True):
 
 
 class QuotaSet(SQLModel):
-    requested: int = Field(
+    requested: StrictInt = Field(
         ge=0, le=10_000, description="How many refugees the state asked the municipality to settle"
     )
 
@@ -133,8 +137,8 @@ class NewcomerCreate(NewcomerDetails):
     arrival_route: ArrivalRoute = ArrivalRoute.RESETTLEMENT
     residence_permit_date: IsoDate | None = None
     arrival_date: IsoDate | None = None
-    external_reference: str | None = Field(
-        default=None, max_length=40, description="The state's case number (e.g. DUF in Norway), if known"
+    external_reference: CaseNumber | None = Field(
+        default=None, description="The state's case number (e.g. DUF in Norway), if known"
     )
     consents: list[ConsentPurpose] = Field(
         default_factory=list, max_length=10, description="Consents given at registration"
@@ -158,7 +162,7 @@ class NewcomerUpdate(SQLModel):
     given_name: Text | SkipJsonSchema[None] = None
     family_name: Text | SkipJsonSchema[None] = None
     sex: Sex | SkipJsonSchema[None] = None
-    languages: list[LanguageCode] | SkipJsonSchema[None] = Field(default=None, max_length=20)
+    languages: Annotated[list[LanguageCode], MaxLen(20)] | SkipJsonSchema[None] = None
     education_level: EducationLevel | SkipJsonSchema[None] = None
     phone: Phone | None = None
     email: Email | None = None
@@ -240,7 +244,7 @@ class NewcomerPublic(SQLModel):
 
 
 class SettlementCreate(SQLModel):
-    municipality_code: str = Field(max_length=4)
+    municipality_code: MunicipalityCode
     district: Text
     settled_on: IsoDate
     override_reason: Text | None = Field(
@@ -367,7 +371,9 @@ class DepartureCreate(SQLModel):
 class IntegrationPlanSet(SQLModel):
     end_goal: EndGoal
     language_goal: CefrLevel
-    programme_months: int = Field(ge=1, le=48, description="Planned length of the introduction programme")
+    programme_months: StrictInt = Field(
+        ge=1, le=48, description="Planned length of the introduction programme"
+    )
     agreed_on: IsoDate
 
 
@@ -384,7 +390,7 @@ class IntegrationPlan(IntegrationPlanSet, table=True):
 
 
 class HandoverCreate(SQLModel):
-    to_municipality_code: str = Field(max_length=4)
+    to_municipality_code: MunicipalityCode
     reason: Text | None = None
 
 

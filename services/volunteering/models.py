@@ -10,14 +10,15 @@ from enum import StrEnum
 from typing import Annotated
 from uuid import UUID, uuid4
 
-from pydantic import StringConstraints, field_validator
+from annotated_types import MaxLen
+from pydantic import StrictFloat, StrictInt, StringConstraints, field_validator
 from pydantic.json_schema import SkipJsonSchema
 from sqlalchemy import JSON, Column
 from sqlmodel import Field, Relationship, SQLModel
 
 from shared.contracts.events.settlement import AgeGroup
 from shared.contracts.events.volunteering import MatchKind
-from shared.domain.inputs import IsoDate, LanguageCode, OccupationCode, Text
+from shared.domain.inputs import IsoDate, LanguageCode, MunicipalityCode, OccupationCode, Text
 
 BACKGROUND_CHECK_VALID_YEARS = 3  # a police certificate for work with children is renewed every three years
 CHILD_KINDS = (MatchKind.LEISURE_BUDDY, MatchKind.HOMEWORK_HELPER)
@@ -65,7 +66,7 @@ class MatchStatus(StrEnum):
 class OrganisationCreate(SQLModel):
     name: Text
     kind: OrganisationKind
-    municipality_code: str = Field(max_length=4)
+    municipality_code: MunicipalityCode
 
 
 class Organisation(OrganisationCreate, table=True):
@@ -80,9 +81,9 @@ class VolunteerCreate(SQLModel):
     occupation_code: OccupationCode | None = None
     age_band: AgeBand
     district: Text
-    hours_per_month: float = Field(gt=0, le=100)
+    hours_per_month: StrictFloat = Field(gt=0, le=100)
     roles: list[MatchKind] = Field(min_length=1, max_length=10)
-    max_active_matches: int = Field(default=1, ge=1, le=10)
+    max_active_matches: StrictInt = Field(default=1, ge=1, le=10)
     background_check_on: IsoDate | None = Field(
         default=None, description="Police certificate, needed for roles with children"
     )
@@ -132,7 +133,7 @@ class Newcomer(SQLModel, table=True):
 class RequestUpdate(SQLModel):
     """What the coordinator learns in the first conversation, to improve the match."""
 
-    interests: list[Text] | SkipJsonSchema[None] = Field(default=None, max_length=50)
+    interests: Annotated[list[Text], MaxLen(50)] | SkipJsonSchema[None] = None
     preferred_age_band: AgeBand | None = None  # null: no preference
 
     @field_validator("interests")
@@ -226,7 +227,7 @@ class Match(SQLModel, table=True):
 
 class HoursCreate(SQLModel):
     logged_on: IsoDate
-    hours: float = Field(gt=0, le=24)
+    hours: StrictFloat = Field(gt=0, le=24)
     note: Annotated[str, StringConstraints(max_length=500)] | None = None
 
 
@@ -245,8 +246,10 @@ class ActivityCreate(SQLModel):
     name: Text
     kind: str = Field(max_length=40, description="meeting_place, language_cafe, sport, homework_help, ...")
     held_on: IsoDate
-    participants: int = Field(ge=0, le=10_000)
-    newcomer_participants: int = Field(ge=0, le=10_000, description="A count only: no names without consent")
+    participants: StrictInt = Field(ge=0, le=10_000)
+    newcomer_participants: StrictInt = Field(
+        ge=0, le=10_000, description="A count only: no names without consent"
+    )
 
 
 class Activity(ActivityCreate, table=True):

@@ -61,3 +61,4 @@ Email = Annotated[
     str, StringConstraints(strip_whitespace=True, max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 ]
 OccupationCode = Annotated[str, StringConstraints(pattern=r"^[0-9]{4}$")]  # ISCO-08 unit group / STYRK-08
+MunicipalityCode = Annotated[str, StringConstraints(pattern=r"^[0-9]{3,4}$")]  # Norway 4 digits, Denmark 3

@@ -4,7 +4,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from fastapi import APIRouter
-from fastapi.responses import JSONResponse, PlainTextResponse, Response
+from fastapi.responses import JSONResponse, Response
 
 Check = Callable[[], Awaitable[Any]]
 
@@ -42,8 +42,18 @@ def operations_router(checks: dict[str, Check], asyncapi: Callable[[], Any]) -> 
     async def asyncapi_json() -> Response:
         return Response(asyncapi().to_json(), media_type="application/json")
 
-    @router.get("/asyncapi.yaml", summary="The AsyncAPI document as YAML", response_class=PlainTextResponse)
-    async def asyncapi_yaml() -> PlainTextResponse:
-        return PlainTextResponse(asyncapi().to_yaml(), media_type="application/yaml")
+    @router.get(
+        "/asyncapi.yaml",
+        summary="The AsyncAPI document as YAML",
+        response_class=Response,
+        responses={
+            200: {
+                "description": "The document",
+                "content": {"application/yaml": {}},
+            }
+        },
+    )
+    async def asyncapi_yaml() -> Response:
+        return Response(asyncapi().to_yaml(), media_type="application/yaml")
 
     return router

@@ -1,6 +1,7 @@
 """Errors as RFC 9457 problems (application/problem+json), the domain's refusals among them."""
 
 import logging
+import re
 from http import HTTPStatus
 from typing import Any
 
@@ -85,8 +86,20 @@ def install_problem_handlers(app: FastAPI) -> None:
     async def on_http(request: Request, error: Exception) -> Response:
         assert isinstance(error, StarletteHTTPException)
         title = HTTPStatus(error.status_code).phrase
-        problem = Problem(error.status_code, title, str(error.detail), headers=dict(error.headers or {}))
+        headers = dict(error.headers or {})
+        if error.status_code == 405:  # Starlette names the methods of one route; a path may have several
+            headers["Allow"] = ", ".join(allowed(request.url.path))
+        problem = Problem(error.status_code, title, str(error.detail), headers=headers)
         return problem.response(request.url.path)
+
+    paths: list[tuple[re.Pattern[str], list[str]]] = []
+
+    def allowed(path: str) -> list[str]:
+        if not paths:
+            for template, operations in app.openapi().get("paths", {}).items():
+                pattern = re.sub(r"\\{[^}]+\\}", "[^/]+", re.escape(template))
+                paths.append((re.compile(f"^{pattern}$"), sorted(method.upper() for method in operations)))
+        return next((methods for pattern, methods in paths if pattern.match(path)), [])
 
     app.add_exception_handler(Problem, on_problem)
     app.add_exception_handler(DomainError, on_domain_error)
