@@ -12,18 +12,11 @@ import pytest
 from sqlalchemy.orm import Session
 
 from deploy.local.stack import tokens
-from services.education.config import EducationSettings
-from services.education.main import create_app as create_education
-from services.employment.config import EmploymentSettings
-from services.employment.main import create_app as create_employment
-from services.settlement.config import SettlementSettings
-from services.settlement.main import create_app as create_settlement
-from services.volunteering.config import VolunteeringSettings
-from services.volunteering.main import create_app as create_volunteering
 from shared.contracts.agencies import Agency
 from shared.runtime.db import Database
 from shared.service import service_of
 from shared.web.auth import Role, issue_token
+from tests.apps import SERVICES, app_of
 
 SECRET = "x" * 40
 
@@ -38,8 +31,8 @@ def test_creating_an_app_connects_to_nothing() -> None:
         "kafka_bootstrap_servers": "127.0.0.1:1",
         "database_url": "postgresql+psycopg://nobody@127.0.0.1:1/none",
     }
-    assert create_settlement(SettlementSettings(**settings)).title == "Samvirke settlement"
-    assert create_education(EducationSettings(**settings)).title == "Samvirke education"
+    assert app_of("settlement", **settings).title == "Samvirke settlement"
+    assert app_of("education", **settings).title == "Samvirke education"
 
 
 def test_importing_every_module_registers_no_listener_on_every_session() -> None:
@@ -85,22 +78,13 @@ def test_import_contracts_hold() -> None:
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-SERVICES = {
-    "settlement": (create_settlement, SettlementSettings),
-    "education": (create_education, EducationSettings),
-    "employment": (create_employment, EmploymentSettings),
-    "volunteering": (create_volunteering, VolunteeringSettings),
-}
-
-
 @pytest.mark.parametrize("service", sorted(SERVICES))
 async def test_no_request_waits_for_a_worker_thread(
     service: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # FastAPI runs a plain `def` endpoint or dependency in a thread pool: a hop to a thread
     # and back on every request, which measured about a quarter of a settle's CPU.
-    create, settings = SERVICES[service]
-    app = create(settings(auth_secret=SECRET, kafka_bootstrap_servers="127.0.0.1:1", data_dir=str(tmp_path)))
+    app = app_of(service, auth_secret=SECRET, kafka_bootstrap_servers="127.0.0.1:1", data_dir=str(tmp_path))
     await service_of(app).database.create_schema()
     in_threads: list[str] = []
     answered: set[int] = set()
@@ -133,8 +117,7 @@ async def test_no_request_waits_for_a_worker_thread(
 async def test_every_route_admits_only_the_roles_it_declares(service: str, tmp_path: Path) -> None:
     # Staff routes are not the coordinator's, and the coordinator's are not staff's: a route that
     # declared no role would answer these tokens with anything but "Wrong role".
-    create, settings = SERVICES[service]
-    app = create(settings(auth_secret=SECRET, kafka_bootstrap_servers="127.0.0.1:1", data_dir=str(tmp_path)))
+    app = app_of(service, auth_secret=SECRET, kafka_bootstrap_servers="127.0.0.1:1", data_dir=str(tmp_path))
     agency = Agency(service)
     as_role = {
         role: {"Authorization": f"Bearer {issue_token(SECRET, agency=agency, role=role, subject='t')}"}

@@ -8,24 +8,11 @@ import httpx
 import pytest
 
 from deploy.local.stack import coordinator_token, tokens
-from services.education.config import EducationSettings
-from services.education.main import create_app as create_education
-from services.employment.config import EmploymentSettings
-from services.employment.main import create_app as create_employment
-from services.settlement.config import SettlementSettings
-from services.settlement.main import create_app as create_settlement
-from services.volunteering.config import VolunteeringSettings
-from services.volunteering.main import create_app as create_volunteering
 from shared.service import service_of
 from tests import scenario
+from tests.apps import SERVICES, app_of
 
 SECRET = "x" * 40
-CREATE = {
-    "settlement": (create_settlement, SettlementSettings),
-    "education": (create_education, EducationSettings),
-    "employment": (create_employment, EmploymentSettings),
-    "volunteering": (create_volunteering, VolunteeringSettings),
-}
 TOO_BIG = 2**63  # SQLite's integers end below it
 
 
@@ -33,10 +20,8 @@ TOO_BIG = 2**63  # SQLite's integers end below it
 async def api(tmp_path: Path) -> AsyncIterator[dict[str, httpx.AsyncClient]]:
     clients: dict[str, httpx.AsyncClient] = {}
     apps = []
-    for name, (create, settings) in CREATE.items():
-        app = create(
-            settings(auth_secret=SECRET, kafka_bootstrap_servers="127.0.0.1:1", data_dir=str(tmp_path))
-        )
+    for name in SERVICES:
+        app = app_of(name, auth_secret=SECRET, kafka_bootstrap_servers="127.0.0.1:1", data_dir=str(tmp_path))
         await service_of(app).database.create_schema()
         apps.append(app)
         clients[name] = httpx.AsyncClient(
