@@ -7,7 +7,14 @@ from typing import Annotated, Any, ClassVar
 from uuid import UUID, uuid4
 
 from annotated_types import MaxLen
-from pydantic import StrictFloat, StrictInt, StringConstraints, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    StrictFloat,
+    StrictInt,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
 from pydantic.json_schema import SkipJsonSchema
 from sqlalchemy import JSON, Column, UniqueConstraint
 from sqlmodel import Field, SQLModel
@@ -21,11 +28,20 @@ from shared.contracts.events.settlement import (
     EndGoal,
     HouseholdRelation,
 )
-from shared.domain.inputs import CountryCode, Email, IsoDate, LanguageCode, MunicipalityCode, Phone, Text
+from shared.domain.inputs import (
+    CountryCode,
+    Email,
+    IsoDate,
+    LanguageCode,
+    MunicipalityCode,
+    Phone,
+    Text,
+    lines,
+)
 
 ADULT_AGE = 18
 CaseNumber = Annotated[
-    str, StringConstraints(strip_whitespace=True, pattern=r"^[A-Za-z0-9][A-Za-z0-9 ./-]{0,39}$")
+    str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9 ./-]{0,39}$"), AfterValidator(str.strip)
 ]  # letters, digits and separators: never empty, so no two newcomers share a blank one
 
 
@@ -128,7 +144,7 @@ class NewcomerDetails(SQLModel):
     education_level: EducationLevel = EducationLevel.UNKNOWN
     phone: Phone | None = None
     email: Email | None = None
-    address: Annotated[str, StringConstraints(strip_whitespace=True, max_length=300)] | None = None
+    address: Annotated[str, StringConstraints(max_length=300), AfterValidator(lines)] | None = None
 
 
 class NewcomerCreate(NewcomerDetails):
@@ -166,7 +182,7 @@ class NewcomerUpdate(SQLModel):
     education_level: EducationLevel | SkipJsonSchema[None] = None
     phone: Phone | None = None
     email: Email | None = None
-    address: Annotated[str, StringConstraints(strip_whitespace=True, max_length=300)] | None = None
+    address: Annotated[str, StringConstraints(max_length=300), AfterValidator(lines)] | None = None
 
     @field_validator("given_name", "family_name", "sex", "languages", "education_level")
     @classmethod

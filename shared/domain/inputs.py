@@ -37,8 +37,17 @@ def visible(text: str, *, allowed: frozenset[str] = frozenset()) -> str:
     return normal
 
 
-def _note(text: str) -> str:
-    return visible(text, allowed=_NOTE_ALLOWED)
+def line(text: str) -> str:
+    """One line of text as stored: stripped, not blank, visible."""
+    stripped = text.strip()
+    if not stripped:
+        raise ValueError("must not be blank")
+    return visible(stripped)
+
+
+def lines(text: str) -> str:
+    """Text of several lines as stored: stripped, visible but for line breaks and tabs."""
+    return visible(text.strip(), allowed=_NOTE_ALLOWED)
 
 
 def folded(text: str) -> str:
@@ -48,17 +57,15 @@ def folded(text: str) -> str:
 
 
 IsoDate = Annotated[date, BeforeValidator(_iso_date)]
-Text = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), AfterValidator(visible)
-]
-Note = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000), AfterValidator(_note)]
+# The schema's limits hold for the text as sent; what is stored is then stripped (a client's own
+# check of a value against the published schema must agree with the service's).
+Text = Annotated[str, StringConstraints(min_length=1, max_length=200), AfterValidator(line)]
+Note = Annotated[str, StringConstraints(max_length=2000), AfterValidator(lines)]
 LanguageCode = Annotated[str, StringConstraints(pattern=r"^[a-z]{2,3}$")]
 CountryCode = Annotated[
     str, StringConstraints(pattern=r"^[A-Za-z]{2}$"), AfterValidator(str.upper)
 ]  # ISO 3166-1 alpha-2, checked before it is upper-cased
-Phone = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^\+?[0-9 ]{6,20}$")]
-Email = Annotated[
-    str, StringConstraints(strip_whitespace=True, max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-]
+Phone = Annotated[str, StringConstraints(pattern=r"^\+?[0-9 ]{6,20}$"), AfterValidator(str.strip)]
+Email = Annotated[str, StringConstraints(max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
 OccupationCode = Annotated[str, StringConstraints(pattern=r"^[0-9]{4}$")]  # ISCO-08 unit group / STYRK-08
 MunicipalityCode = Annotated[str, StringConstraints(pattern=r"^[0-9]{3,4}$")]  # Norway 4 digits, Denmark 3

@@ -98,6 +98,7 @@ def test_fuzzing_the_openapi_finds_no_server_error_and_no_failed_check(
             str(SEED),
             "--generation-database",
             "none",
+            "--generation-deterministic",
             "--workers",
             "1",
             "--no-color",
