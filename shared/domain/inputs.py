@@ -66,6 +66,6 @@ CountryCode = Annotated[
     str, StringConstraints(pattern=r"^[A-Za-z]{2}$"), AfterValidator(str.upper)
 ]  # ISO 3166-1 alpha-2, checked before it is upper-cased
 Phone = Annotated[str, StringConstraints(pattern=r"^\+?[0-9 ]{6,20}$"), AfterValidator(str.strip)]
-Email = Annotated[str, StringConstraints(max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
+Email = Annotated[str, StringConstraints(max_length=200, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
 OccupationCode = Annotated[str, StringConstraints(pattern=r"^[0-9]{4}$")]  # ISCO-08 unit group / STYRK-08
 MunicipalityCode = Annotated[str, StringConstraints(pattern=r"^[0-9]{3,4}$")]  # Norway 4 digits, Denmark 3
