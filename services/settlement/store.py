@@ -60,10 +60,8 @@ class SettlementStore(Store):
 
     # municipalities and quotas
 
-    async def get_municipality(self, code: str, *, for_update: bool = False) -> Municipality | None:
-        # Locking the municipality's row serialises its settlements, so the quota and spread
-        # hold across service instances (PostgreSQL; SQLite serialises writers anyway).
-        return await self.session.get(Municipality, code, with_for_update=for_update)
+    async def get_municipality(self, code: str) -> Municipality | None:
+        return await self.session.get(Municipality, code)
 
     async def list_municipalities(self) -> list[Municipality]:
         return list((await self.session.exec(select(Municipality).order_by(col(Municipality.code)))).all())

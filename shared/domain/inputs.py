@@ -51,7 +51,7 @@ def lines(text: str) -> str:
 
 
 def folded(text: str) -> str:
-    """`text` as search and duplicate detection compare it: case-folded, accents and marks removed."""
+    """`text` as name search compares it: case-folded, accents and marks removed."""
     decomposed = unicodedata.normalize("NFKD", text.casefold())
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 

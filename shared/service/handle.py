@@ -28,7 +28,7 @@ from shared.runtime.messaging import (
     outbox_sender,
     subscribe,
 )
-from shared.runtime.outbox import Outbox, OutboxMessage
+from shared.runtime.outbox import OutboxMessage
 from shared.runtime.relay import OutboxRelay
 from shared.runtime.routing import AnyHandler, Forget, Prepare
 from shared.runtime.telemetry import exports_spans_from_env, tracer_provider_from_env
@@ -66,11 +66,6 @@ class Service(Generic[SettingsT]):
     tracer_provider: TracerProvider
     owns_tracer_provider: bool
     _relay_task: "asyncio.Task[None] | None" = field(default=None, repr=False)
-
-    @property
-    def outbox(self) -> Outbox:
-        """Where this service's transactions stage events; it wakes `relay` after each commit."""
-        return self.database.outbox
 
     async def create_topics(self) -> None:
         """Creates the topics this service publishes to and reads, if missing (start-up and replay)."""

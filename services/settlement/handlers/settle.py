@@ -50,6 +50,8 @@ async def settle_newcomer(
         raise Conflict(
             f"Newcomer {newcomer_id} is {newcomer.status}{where}; only registered newcomers are settled."
         )
+    # Locking the municipality's row serialises its settlements, so the quota and spread
+    # hold across service instances (PostgreSQL; SQLite serialises writers anyway).
     municipality = await store.existing(Municipality, data.municipality_code, for_update=True)
     if data.district not in municipality.districts:
         raise Invalid(
