@@ -8,3 +8,13 @@ class Agency(StrEnum):
     EDUCATION = "education"
     EMPLOYMENT = "employment"
     VOLUNTEERING = "volunteering"
+
+
+def source_of(agency: Agency) -> str:
+    """The CloudEvents `ce_source` of everything `agency` publishes."""
+    return f"/samvirke/{agency}"
+
+
+def owner_of(topic: str) -> Agency:
+    """The agency whose topic this is: the first part of its catalogued name."""
+    return Agency(topic.split(".", 1)[0])

@@ -12,6 +12,7 @@ from uuid import uuid4
 
 from pydantic import ValidationError
 
+from shared.contracts.agencies import owner_of, source_of
 from shared.contracts.events import CATALOGUE, Event
 
 SPEC_VERSION = "1.0"
@@ -101,6 +102,22 @@ class Envelope:
             traceparent=attrs.get("traceparent"),
             extra_headers={k: v for k, v in attrs.items() if k not in known},
         )
+
+    def check_origin(self, topic: str) -> None:
+        """Raises InvalidEvent unless this event's type belongs on `topic` and its owner sent it.
+
+        Each agency's topic carries only its own catalogued types with its own
+        `ce_source`: a record that claims another agency's source, or an event
+        type on a topic that is not its own, is refused, whoever could write there.
+        """
+        model = CATALOGUE.get(self.type)
+        if model is None:
+            raise InvalidEvent(f"unknown event type {self.type!r}")
+        if not topic.endswith(model.topic):  # a deployment may prefix every topic
+            raise InvalidEvent(f"{self.type} does not belong on topic {topic!r}")
+        expected = source_of(owner_of(model.topic))
+        if self.source != expected:
+            raise InvalidEvent(f"ce_source {self.source!r} is not {expected!r}, the owner of {model.topic}")
 
     def decode(self) -> Event:
         """The catalogued event this envelope carries; raises InvalidEvent otherwise."""

@@ -225,6 +225,7 @@ class EventConsumer:
         if record.value is None:
             try:
                 envelope = Envelope.from_record(record.headers, None, tombstone=True)
+                envelope.check_origin(record.topic)
                 newcomer_id = UUID((record.key or b"").decode())
             except (InvalidEvent, ValueError, UnicodeDecodeError) as error:
                 return f"unreadable tombstone: {error}"
@@ -234,6 +235,7 @@ class EventConsumer:
             return _Item(record, envelope, lambda s: forget(s, newcomer_id), f"forget {envelope.type}")
         try:
             envelope = Envelope.from_record(record.headers, record.value)
+            envelope.check_origin(record.topic)
             handler = self._handlers.get(envelope.type)
             event = envelope.decode()
         except InvalidEvent as error:

@@ -1,5 +1,6 @@
 """The inbox consumer applies each event once and never silently drops one."""
 
+import dataclasses
 from datetime import UTC, datetime
 from typing import Any
 
@@ -12,6 +13,7 @@ from sqlmodel import func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from shared.contracts.envelope import Envelope
+from shared.contracts.events import CATALOGUE
 from shared.contracts.events.settlement import NewcomerSettled
 from shared.runtime.db import Database
 from shared.runtime.inbox import EventConsumer, InboxEntry
@@ -34,7 +36,7 @@ def record(
     envelope: Envelope, value: bytes | None = None, offset: int = 0, partition: int = 0
 ) -> ConsumerRecord[Any, Any]:
     return ConsumerRecord(
-        topic="settlement.events",
+        topic=CATALOGUE[envelope.type].topic,  # where its publisher writes it
         partition=partition,
         offset=offset,
         timestamp=0,
@@ -101,6 +103,47 @@ async def test_unparseable_event_is_dead_lettered_with_its_reason(database: Data
     assert await inbox_size(database) == 0
 
 
+async def test_an_event_that_claims_another_agencys_source_is_dead_lettered(database: Database) -> None:
+    # Whoever can write onto settlement's topic, only settlement's own source is believed.
+    recorder = Recorder()
+    forged = Envelope.wrap(settled(), source="/samvirke/volunteering")
+    await consumer(database, recorder).consume(record(forged, offset=3))
+    assert recorder.applied == []
+    assert recorder.dead == [
+        (
+            3,
+            "ce_source '/samvirke/volunteering' is not '/samvirke/settlement', "
+            "the owner of settlement.events",
+        )
+    ]
+    assert await inbox_size(database) == 0
+
+
+async def test_an_event_on_a_topic_that_is_not_its_publishers_is_dead_lettered(database: Database) -> None:
+    recorder = Recorder()
+    envelope = Envelope.wrap(settled(), source="/samvirke/settlement")
+    misplaced = record(envelope, offset=5)
+    misplaced = dataclasses.replace(misplaced, topic="t1-education.events")
+    await consumer(database, recorder).consume(misplaced)
+    assert recorder.applied == []
+    assert recorder.dead == [(5, f"{NewcomerSettled.type} does not belong on topic 't1-education.events'")]
+
+
+async def test_a_forged_tombstone_erases_nothing(database: Database) -> None:
+    recorder = Recorder()
+    forgotten: list[Any] = []
+
+    async def forget(session: AsyncSession, newcomer_id: Any) -> None:
+        forgotten.append(newcomer_id)
+
+    envelope = Envelope.wrap(settled(), source="/samvirke/employment")
+    tombstone = dataclasses.replace(record(envelope, offset=9), value=None)
+    await consumer(database, recorder, forget={NewcomerSettled: forget}).consume(tombstone)
+    assert forgotten == []
+    assert [offset for offset, _ in recorder.dead] == [9]
+    assert "ce_source '/samvirke/employment'" in recorder.dead[0][1]
+
+
 async def test_catalogued_events_this_service_does_not_handle_are_skipped(database: Database) -> None:
     recorder = Recorder()
     other = case_opened()
@@ -112,7 +155,9 @@ async def test_catalogued_events_this_service_does_not_handle_are_skipped(databa
 async def test_a_store_outage_is_retried_until_the_event_is_applied(database: Database) -> None:
     outage = OperationalError("INSERT", {}, Exception("connection refused"))
     recorder = Recorder(failures=[outage, outage, outage])
-    await consumer(database, recorder).consume(record(Envelope.wrap(settled(), source="/s")))
+    await consumer(database, recorder).consume(
+        record(Envelope.wrap(settled(), source="/samvirke/settlement"))
+    )
     assert len(recorder.applied) == 1
     assert recorder.dead == []
 
@@ -120,7 +165,9 @@ async def test_a_store_outage_is_retried_until_the_event_is_applied(database: Da
 async def test_a_store_outage_rewinds_the_partition_to_its_first_unapplied_event(database: Database) -> None:
     outage = OperationalError("INSERT", {}, Exception("connection refused"))
     recorder = Recorder(failures=[outage] * 10)
-    batch = [record(Envelope.wrap(settled(), source="/s"), offset=offset) for offset in (4, 5, 6)]
+    batch = [
+        record(Envelope.wrap(settled(), source="/samvirke/settlement"), offset=offset) for offset in (4, 5, 6)
+    ]
     retry = await consumer(database, recorder).consume_batch(batch)
     assert retry == {TopicPartition("settlement.events", 0): 4}
     assert recorder.dead == [], "an outage never sends an event to the dead-letter topic"
@@ -136,8 +183,10 @@ async def test_an_outage_on_one_partition_does_not_hold_back_the_others(database
             raise OperationalError("UPDATE", {}, Exception("lock timeout"))
         recorder.applied.append(event)
 
-    flowing = [record(Envelope.wrap(settled(), source="/s"), offset=o, partition=0) for o in (0, 1)]
-    blocked = [record(Envelope.wrap(stuck, source="/s"), offset=7, partition=1)]
+    flowing = [
+        record(Envelope.wrap(settled(), source="/samvirke/settlement"), offset=o, partition=0) for o in (0, 1)
+    ]
+    blocked = [record(Envelope.wrap(stuck, source="/samvirke/settlement"), offset=7, partition=1)]
     retry = await consumer(database, recorder, handle=handle).consume_batch([*flowing, *blocked])
     assert retry == {TopicPartition("settlement.events", 1): 7}
     assert await inbox_size(database) == 2, "partition 0's events are applied"
@@ -146,7 +195,7 @@ async def test_an_outage_on_one_partition_does_not_hold_back_the_others(database
 async def test_dead_letters_behind_a_retried_event_wait_for_the_retry(database: Database) -> None:
     outage = OperationalError("INSERT", {}, Exception("connection refused"))
     recorder = Recorder(failures=[outage] * 10)
-    envelope = Envelope.wrap(settled(), source="/s")
+    envelope = Envelope.wrap(settled(), source="/samvirke/settlement")
     batch = [
         record(envelope, value=b"bad", offset=3),
         record(envelope, offset=4),
@@ -166,7 +215,7 @@ async def test_a_handler_that_keeps_failing_dead_letters_only_that_event(databas
             raise ValueError("rule broken")
 
     batch = [
-        record(Envelope.wrap(event, source="/s"), offset=offset)
+        record(Envelope.wrap(event, source="/samvirke/settlement"), offset=offset)
         for offset, event in [(3, broken), (4, settled())]
     ]
     assert await consumer(database, recorder, handle=handle).consume_batch(batch) == {}
@@ -187,7 +236,7 @@ async def test_an_event_not_for_us_leaves_no_trace_while_its_batch_is_applied(da
         recorder.applied.append(event)
 
     batch = [
-        record(Envelope.wrap(event, source="/s"), offset=offset)
+        record(Envelope.wrap(event, source="/samvirke/settlement"), offset=offset)
         for offset, event in enumerate([settled(), private, settled()])
     ]
     assert await consumer(database, recorder, handle=handle).consume_batch(batch) == {}
@@ -200,7 +249,10 @@ async def test_an_event_not_for_us_leaves_no_trace_while_its_batch_is_applied(da
 async def test_events_a_handler_declines_by_their_content_leave_no_trace(database: Database) -> None:
     recorder = Recorder()
     events = [settled().model_copy(update={"volunteer_contact_consent": n != 1}) for n in range(3)]
-    batch = [record(Envelope.wrap(e, source="/s"), offset=offset) for offset, e in enumerate(events)]
+    batch = [
+        record(Envelope.wrap(e, source="/samvirke/settlement"), offset=offset)
+        for offset, e in enumerate(events)
+    ]
     only_consenting = Only(lambda event: event.volunteer_contact_consent, recorder.handle)
 
     assert await consumer(database, recorder, handle=only_consenting).consume_batch(batch) == {}
@@ -211,7 +263,7 @@ async def test_events_a_handler_declines_by_their_content_leave_no_trace(databas
 
 async def test_an_event_twice_in_one_batch_is_applied_once(database: Database) -> None:
     recorder = Recorder()
-    envelope = Envelope.wrap(settled(), source="/s")
+    envelope = Envelope.wrap(settled(), source="/samvirke/settlement")
     batch = [record(envelope, offset=0), record(envelope, offset=1), record(envelope, offset=2)]
     assert await consumer(database, recorder).consume_batch(batch) == {}
     assert len(recorder.applied) == 1

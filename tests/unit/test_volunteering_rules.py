@@ -23,6 +23,7 @@ from services.volunteering.models import (
 )
 from services.volunteering.store import TABLES, VolunteeringStore
 from shared.contracts.envelope import Envelope
+from shared.contracts.events import CATALOGUE
 from shared.contracts.events.employment import PlacementEnded
 from shared.contracts.events.settlement import (
     AgeGroup,
@@ -109,7 +110,7 @@ class RedCross(AgencyOnStore[VolunteeringStore]):
 
 def _record(envelope: Envelope, value: bytes | None) -> ConsumerRecord[Any, Any]:
     return ConsumerRecord(
-        topic="t",
+        topic=CATALOGUE[envelope.type].topic,  # where its publisher writes it
         partition=0,
         offset=0,
         timestamp=0,
