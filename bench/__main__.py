@@ -17,6 +17,7 @@ from typing import Any
 from uuid import uuid4
 
 from deploy.local.broker import provide_kafka
+from deploy.local.identity import provide_identity
 from deploy.local.postgres import provide_postgres
 from deploy.local.stack import run_stack
 
@@ -115,9 +116,12 @@ def processes(
     bootstrap: str, data_dir: Path, rates: list[float], duration_s: float, read_rate: float
 ) -> dict[str, Any]:
     prefix = f"e{uuid4().hex[:6]}."
-    with run_stack(
-        bootstrap_servers=bootstrap, data_dir=data_dir, auth_secret=throughput.SECRET, topic_prefix=prefix
-    ) as stack:
+    with (
+        provide_identity() as identity,
+        run_stack(
+            bootstrap_servers=bootstrap, data_dir=data_dir, identity=identity, topic_prefix=prefix
+        ) as stack,
+    ):
         time.sleep(3)
         at_rest = {name: latency.rss_mb(service.process.pid) for name, service in stack.items()}
         needed = [int(rate * duration_s) for rate in rates]

@@ -13,9 +13,9 @@ import httpx
 from aiokafka import AIOKafkaConsumer
 from aiokafka.admin import AIOKafkaAdminClient
 
-from deploy.local.stack import RunningService, tokens
+from deploy.local.stack import RunningService
 
-from .throughput import SECRET, partitions_of
+from .throughput import partitions_of
 
 REACTING = ("education", "employment", "volunteering")
 OSLO = {"code": "0301", "country": "NO", "name": "Oslo", "districts": ["Alna"], "max_district_share": 1.0}
@@ -36,7 +36,7 @@ def client(service: RunningService) -> httpx.AsyncClient:
     return httpx.AsyncClient(
         base_url=service.url,
         timeout=60,
-        headers={"Authorization": f"Bearer {tokens(SECRET)[service.name]}"},
+        headers={"Authorization": f"Bearer {service.token()}"},
         limits=httpx.Limits(max_connections=400, max_keepalive_connections=400),
     )
 

@@ -28,7 +28,8 @@ from shared.service import service_of
 from shared.service.replay import replay
 from tests.factories import settled
 
-SECRET = "bench-secret-not-for-production-0123456789"
+# The in-process services here answer no HTTP request, so they never ask their issuer for keys.
+NO_ISSUER = ["https://issuer.invalid/realms/samvirke"]
 
 
 def settlement_records(count: int) -> list[tuple[bytes, bytes, list[tuple[str, bytes]]]]:
@@ -95,7 +96,7 @@ def consumer(name: str, bootstrap: str, prefix: str, data_dir: Path, database_ur
     create, settings = CONSUMERS[name]
     return create(
         settings(
-            auth_secret=SECRET,
+            oidc_issuers=NO_ISSUER,
             kafka_bootstrap_servers=bootstrap,
             kafka_topic_prefix=prefix,
             data_dir=str(data_dir),
@@ -139,7 +140,7 @@ async def relay_rate(bootstrap: str, prefix: str, data_dir: Path, count: int) ->
     """Publishing `count` staged outbox rows with settlement's relay, timed until the outbox is empty."""
     app = create_settlement(
         SettlementSettings(
-            auth_secret=SECRET,
+            oidc_issuers=NO_ISSUER,
             kafka_bootstrap_servers=bootstrap,
             kafka_topic_prefix=prefix,
             data_dir=str(data_dir),

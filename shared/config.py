@@ -1,7 +1,9 @@
 """The settings every service shares, read from the environment."""
 
-from pydantic import AliasChoices, Field, SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from typing import Annotated
+
+from pydantic import AliasChoices, Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
 class ServiceSettings(BaseSettings):
@@ -31,7 +33,22 @@ class ServiceSettings(BaseSettings):
     sqlite_busy_timeout_s: float = Field(
         default=30.0, gt=0, description="How long a SQLite write waits for the lock before it fails"
     )
-    auth_secret: SecretStr = Field(min_length=32, description="HS256 key for bearer tokens")
+    oidc_issuers: Annotated[list[str], NoDecode] = Field(
+        min_length=1,
+        description="OpenID Connect issuer URLs whose tokens this service accepts (comma-separated)",
+    )
+    oidc_audience: str = Field(
+        default="", description="The token `aud` this service expects; empty: samvirke-<agency>"
+    )
+    oidc_leeway_s: float = Field(default=30, ge=0, le=300, description="Clock skew allowed on exp and nbf")
+
+    @field_validator("oidc_issuers", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [url.strip() for url in value.split(",") if url.strip()]
+        return value
+
     host: str = "127.0.0.1"
     port: int = 8000
     outbox_poll_interval_s: float = Field(default=1.0, gt=0)

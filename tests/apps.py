@@ -13,6 +13,7 @@ from services.settlement.config import SettlementSettings
 from services.settlement.main import create_app as create_settlement
 from services.volunteering.config import VolunteeringSettings
 from services.volunteering.main import create_app as create_volunteering
+from tests.issuer import ISSUER
 
 SERVICES: dict[str, tuple[Callable[..., FastAPI], type[Any]]] = {
     "settlement": (create_settlement, SettlementSettings),
@@ -23,6 +24,11 @@ SERVICES: dict[str, tuple[Callable[..., FastAPI], type[Any]]] = {
 
 
 def app_of(service: str, **settings: Any) -> FastAPI:
-    """`service`'s app with these settings; nothing connects until its lifespan starts."""
+    """`service`'s app with these settings; nothing connects until its lifespan starts.
+
+    Without `oidc_issuers`, the app trusts the in-memory test issuer (`tests.issuer.ISSUER`).
+    """
     create, settings_class = SERVICES[service]
-    return create(settings_class(**settings))
+    if "oidc_issuers" in settings:
+        return create(settings_class(**settings))
+    return ISSUER.install(create(settings_class(oidc_issuers=[ISSUER.url], **settings)))

@@ -1,4 +1,4 @@
-"""Real infrastructure for the suite: one Kafka broker and one PostgreSQL server per run."""
+"""Real infrastructure for the suite: one Kafka broker, one PostgreSQL server, one identity provider."""
 
 import asyncio
 import time
@@ -9,9 +9,8 @@ from typing import TypeVar
 import pytest
 
 from deploy.local.broker import KafkaEndpoint, provide_kafka
+from deploy.local.identity import IdentityProvider, provide_identity
 from deploy.local.postgres import PostgresServer, provide_postgres
-
-AUTH_SECRET = "test-secret-not-for-production-0123456789"
 
 T = TypeVar("T")
 
@@ -21,6 +20,13 @@ def kafka() -> Iterator[KafkaEndpoint]:
     # Services create the (prefixed) topics they use; the broker starts empty.
     with provide_kafka(topics=()) as endpoint:
         yield endpoint
+
+
+@pytest.fixture(scope="session")
+def identity() -> Iterator[IdentityProvider]:
+    """Keycloak with the Samvirke realm: the tokens of integration and end-to-end tests."""
+    with provide_identity() as provider:
+        yield provider
 
 
 @pytest.fixture(scope="session")

@@ -5,7 +5,6 @@ agency now holds. Ctrl-C stops everything. `--once` stops after the scenario.
 """
 
 import argparse
-import secrets
 import shutil
 import socket
 import sys
@@ -15,6 +14,7 @@ from pathlib import Path
 import httpx
 
 from deploy.local.broker import provide_kafka
+from deploy.local.identity import DEV_PASSWORD, IdentityProvider, accounts, provide_identity
 from deploy.local.stack import RunningService, coordinator_token, run_stack, tokens
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -51,20 +51,20 @@ def main() -> None:
 
     data_dir = ROOT / ".run"
     shutil.rmtree(data_dir, ignore_errors=True)  # a fresh broker each run, so fresh stores too
-    secret = secrets.token_urlsafe(32)
-    agency_tokens = tokens(secret)
-    print("Starting Kafka …", flush=True)
-    with provide_kafka() as kafka:
-        print(
-            f"Kafka: {kafka.bootstrap_servers} ({kafka.provider})\nStarting the four services …", flush=True
-        )
+    print("Starting Kafka and the identity provider …", flush=True)
+    with provide_kafka() as kafka, provide_identity() as identity:
+        print(f"Kafka: {kafka.bootstrap_servers} ({kafka.provider})", flush=True)
+        print(f"Identity provider: {identity.issuer} ({identity.provider})", flush=True)
+        print("Starting the four services …", flush=True)
+        agency_tokens = tokens(identity)
         with run_stack(
-            bootstrap_servers=kafka.bootstrap_servers, data_dir=data_dir, auth_secret=secret, ports=_ports()
+            bootstrap_servers=kafka.bootstrap_servers, data_dir=data_dir, identity=identity, ports=_ports()
         ) as stack:
             ids = _scenario(stack["settlement"], agency_tokens["settlement"])
             _wait_for_other_agencies(stack, agency_tokens)
             _report(stack, agency_tokens, data_dir)
-            _coordinator_view(stack["settlement"], coordinator_token(secret), ids[0])
+            _how_to_log_in(identity)
+            _coordinator_view(stack["settlement"], coordinator_token(identity), ids[0])
             if args.once:
                 return
             print("\nRunning. Press Ctrl-C to stop everything.", flush=True)
@@ -141,9 +141,6 @@ def _report(stack: dict[str, RunningService], agency_tokens: dict[str, str], dat
     print("\nAPIs (OpenAPI docs at /docs, event catalogue at /asyncapi.json):")
     for name, service in stack.items():
         print(f"  {name:<13} {service.url}")
-    print("\nDevelopment tokens (valid 12 hours; send as 'Authorization: Bearer …'):")
-    for name, token in agency_tokens.items():
-        print(f"  {name:<13} {token}")
     print("\nWhat each agency holds now:")
     for name, (path, _) in {"settlement": ("/newcomers", 0), **EXPECTED}.items():
         with _client(stack[name], agency_tokens[name]) as api:
@@ -156,9 +153,23 @@ def _report(stack: dict[str, RunningService], agency_tokens: dict[str, str], dat
     print(f"\nStores and logs: {data_dir}/\nFor example: {example}")
 
 
+def _how_to_log_in(identity: IdentityProvider) -> None:
+    print(f"\nStaff accounts of the development realm (password {DEV_PASSWORD!r}):")
+    for user in accounts():
+        scope = ", ".join(user["municipalities"]) or user["organisation"]
+        print(f"  {user['username']:<24} {user['agency']:<13} {user['role']:<12} {scope}")
+    print(
+        "A token for one of them, for its agency's service (valid an hour; "
+        "send as 'Authorization: Bearer …'):\n"
+        f"  curl -s {identity.token_endpoint} -d grant_type=password -d client_id=samvirke-education \\\n"
+        f"    -d username=oslo-teacher -d password={DEV_PASSWORD} | jq -r .access_token\n"
+        f"Administration console: {identity.base_url}/admin (admin / {identity.admin_password})"
+    )
+
+
 def _coordinator_view(settlement: RunningService, token: str, newcomer_id: str) -> None:
     """What the refugee office's coordinator sees of the first newcomer, built from all agencies' events."""
-    print(f"\nCoordinator token (settlement, role coordinator; the API under /coordination):\n  {token}")
+    print("\nThe coordinator's view (region-coordinator; settlement's API under /coordination):")
     with _client(settlement, token) as api:
         deadline = time.monotonic() + 30
         journey = []

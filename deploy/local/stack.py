@@ -12,9 +12,9 @@ from subprocess import Popen
 import httpx
 
 from shared.contracts.agencies import Agency
-from shared.web.auth import issue_token
 
 from ._process import free_port, spawn, stop, tail
+from .identity import IdentityProvider
 
 SERVICES = tuple(agency.value for agency in Agency)
 
@@ -26,6 +26,11 @@ class RunningService:
     process: Popen[bytes]
     log_path: Path
     env: dict[str, str]
+    identity: IdentityProvider
+
+    def token(self) -> str:
+        """A staff member's token for this service, from the identity provider it trusts."""
+        return self.identity.token(STAFF_ACCOUNTS[self.name])
 
     def kill(self) -> None:
         """SIGKILL: no shutdown, no last commit, as when a machine dies."""
@@ -40,17 +45,25 @@ class RunningService:
         _wait_until_ready(self, ready_timeout_s)
 
 
-def tokens(secret: str) -> dict[str, str]:
-    """A development token per agency."""
-    return {
-        agency.value: issue_token(secret, agency=agency, role="staff", subject=f"dev-{agency.value}")
-        for agency in Agency
-    }
+# The realm's development staff account per agency: settlement, education and employment staff of
+# all three municipalities of `make run`, and a volunteer organisation's organiser.
+STAFF_ACCOUNTS = {
+    "settlement": "region-officer",
+    "education": "region-teacher",
+    "employment": "region-caseworker",
+    "volunteering": "redcross-organiser",
+}
+COORDINATOR_ACCOUNT = "region-coordinator"
 
 
-def coordinator_token(secret: str) -> str:
-    """A development token for the refugee office's coordinator (journeys, clocks, gaps, KPIs)."""
-    return issue_token(secret, agency=Agency.SETTLEMENT, role="coordinator", subject="dev-coordinator")
+def tokens(identity: IdentityProvider) -> dict[str, str]:
+    """A staff member's token per agency, from the identity provider."""
+    return {agency: identity.token(username) for agency, username in STAFF_ACCOUNTS.items()}
+
+
+def coordinator_token(identity: IdentityProvider) -> str:
+    """The refugee office's coordinator's token (journeys, clocks, gaps, KPIs)."""
+    return identity.token(COORDINATOR_ACCOUNT)
 
 
 @contextmanager
@@ -58,7 +71,7 @@ def run_stack(
     *,
     bootstrap_servers: str,
     data_dir: Path,
-    auth_secret: str,
+    identity: IdentityProvider,
     topic_prefix: str = "",
     ports: Mapping[str, int] | None = None,
     database_urls: Mapping[str, str] | None = None,
@@ -76,7 +89,7 @@ def run_stack(
                 **os.environ,
                 **(extra_env or {}),
                 "KAFKA_BOOTSTRAP_SERVERS": bootstrap_servers,
-                "SAMVIRKE_AUTH_SECRET": auth_secret,
+                "SAMVIRKE_OIDC_ISSUERS": identity.issuer,
                 "SAMVIRKE_PORT": str(port),
                 "SAMVIRKE_DATA_DIR": str(data_dir),
                 "SAMVIRKE_KAFKA_TOPIC_PREFIX": topic_prefix,
@@ -86,7 +99,7 @@ def run_stack(
             log_path = data_dir / f"{name}.log"
             with log_path.open("ab") as log:
                 process = spawn([sys.executable, "-m", f"services.{name}"], log=log, env=env)
-            running[name] = RunningService(name, f"http://127.0.0.1:{port}", process, log_path, env)
+            running[name] = RunningService(name, f"http://127.0.0.1:{port}", process, log_path, env, identity)
         cleanup.callback(_stop_all, running)
         for service in running.values():
             _wait_until_ready(service, ready_timeout_s)

@@ -63,7 +63,12 @@ def build_service(
         title=title, description=description, version="1.0.0", lifespan=_lifespan(service, background)
     )
     app.state.service = service
-    app.state.authenticator = Authenticator(settings.auth_secret.get_secret_value(), agency)
+    app.state.authenticator = Authenticator(
+        issuers=settings.oidc_issuers,
+        agency=agency,
+        audience=settings.oidc_audience or None,
+        leeway_s=settings.oidc_leeway_s,
+    )
     install_problem_handlers(app)
     asyncapi = AsyncAPI(service.broker, title=f"{title} events", version="1.0.0", description=description)
     app.include_router(
@@ -108,6 +113,7 @@ def _lifespan(
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
             await service.stop()
+            await app.state.authenticator.aclose()
 
     return lifespan
 

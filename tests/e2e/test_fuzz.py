@@ -24,9 +24,9 @@ import httpx
 import pytest
 
 from deploy.local.broker import KafkaEndpoint
-from deploy.local.stack import SERVICES, RunningService, coordinator_token, run_stack, tokens
+from deploy.local.identity import IdentityProvider
+from deploy.local.stack import SERVICES, RunningService, coordinator_token, run_stack
 from tests import scenario
-from tests.conftest import AUTH_SECRET
 
 pytestmark = [pytest.mark.kafka, pytest.mark.e2e]
 
@@ -46,7 +46,10 @@ RUNS = [
 
 @pytest.fixture(scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def stack(
-    request: pytest.FixtureRequest, kafka: KafkaEndpoint, tmp_path_factory: pytest.TempPathFactory
+    request: pytest.FixtureRequest,
+    kafka: KafkaEndpoint,
+    identity: IdentityProvider,
+    tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[dict[str, RunningService]]:
     database_urls = None
     if request.param == "postgresql":
@@ -57,18 +60,18 @@ def stack(
     with run_stack(
         bootstrap_servers=kafka.bootstrap_servers,
         data_dir=tmp_path_factory.mktemp(f"fuzz-{request.param}"),
-        auth_secret=AUTH_SECRET,
+        identity=identity,
         topic_prefix=f"fuzz{uuid4().hex[:8]}.",
         database_urls=database_urls,
     ) as running:
-        _some_newcomers(running["settlement"].url)
+        _some_newcomers(running["settlement"])
         yield running
 
 
-def _some_newcomers(settlement: str) -> None:
+def _some_newcomers(settlement: RunningService) -> None:
     # Something to find: a municipality with a quota, and a newcomer settled in it.
-    headers = {"Authorization": f"Bearer {tokens(AUTH_SECRET)['settlement']}"}
-    with httpx.Client(base_url=settlement, headers=headers, timeout=10) as api:
+    headers = {"Authorization": f"Bearer {settlement.token()}"}
+    with httpx.Client(base_url=settlement.url, headers=headers, timeout=10) as api:
         api.post("/municipalities", json=scenario.LILLEHAMMER).raise_for_status()
         api.put("/municipalities/3405/quotas/2026", json={"requested": 25}).raise_for_status()
         newcomer = api.post("/newcomers", json=scenario.person("Yonas", "Tesfaye")).raise_for_status().json()
@@ -80,7 +83,8 @@ def _some_newcomers(settlement: str) -> None:
 def test_fuzzing_the_openapi_finds_no_server_error_and_no_failed_check(
     stack: dict[str, RunningService], service: str, role: str, operations: list[str], tmp_path: Path
 ) -> None:
-    token = coordinator_token(AUTH_SECRET) if role == "coordinator" else tokens(AUTH_SECRET)[service]
+    running = stack[service]
+    token = coordinator_token(running.identity) if role == "coordinator" else running.token()
     result = subprocess.run(
         [
             str(Path(sys.executable).with_name("st")),

@@ -10,9 +10,9 @@ import httpx
 import pytest
 
 from deploy.local.broker import KafkaEndpoint
+from deploy.local.identity import IdentityProvider
 from deploy.local.stack import SERVICES, run_stack, tokens
 from tests import scenario
-from tests.conftest import AUTH_SECRET
 
 pytestmark = [pytest.mark.kafka, pytest.mark.e2e]
 
@@ -30,7 +30,11 @@ def wait_for(check, timeout_s: float = 30):  # type: ignore[no-untyped-def]
 
 @pytest.mark.parametrize("store", ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def test_settled_newcomer_appears_in_all_four_agencies(
-    store: str, kafka: KafkaEndpoint, tmp_path: Path, request: pytest.FixtureRequest
+    store: str,
+    kafka: KafkaEndpoint,
+    identity: IdentityProvider,
+    tmp_path: Path,
+    request: pytest.FixtureRequest,
 ) -> None:
     database_urls = None
     if store == "postgresql":
@@ -39,11 +43,11 @@ def test_settled_newcomer_appears_in_all_four_agencies(
     with run_stack(
         bootstrap_servers=kafka.bootstrap_servers,
         data_dir=tmp_path,
-        auth_secret=AUTH_SECRET,
+        identity=identity,
         topic_prefix=f"e2e{uuid4().hex[:8]}.",
         database_urls=database_urls,
     ) as stack:
-        agency_tokens = tokens(AUTH_SECRET)
+        agency_tokens = tokens(identity)
         api = {
             name: httpx.Client(
                 base_url=s.url, headers={"Authorization": f"Bearer {agency_tokens[name]}"}, timeout=10

@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from deploy.local.broker import KafkaEndpoint, LocalKafka
+from deploy.local.identity import IdentityProvider
 from deploy.local.postgres import PostgresServer
 
 
@@ -22,6 +23,7 @@ class Stores:
 
     kind: str
     data_dir: Path
+    identity: IdentityProvider  # whose tokens the services accept
     server: PostgresServer | None = None
     _urls: dict[str, str] = field(default_factory=dict)
 
@@ -70,10 +72,10 @@ class Stores:
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def stores(request: pytest.FixtureRequest, tmp_path: Path) -> Stores:
+def stores(request: pytest.FixtureRequest, tmp_path: Path, identity: IdentityProvider) -> Stores:
     """Each fault test runs against the services on SQLite and on PostgreSQL."""
     server = request.getfixturevalue("postgres") if request.param == "postgresql" else None
-    return Stores(request.param, tmp_path, server)
+    return Stores(request.param, tmp_path, identity, server)
 
 
 @pytest.fixture

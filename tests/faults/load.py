@@ -8,9 +8,8 @@ from contextlib import contextmanager
 
 import httpx
 
-from deploy.local.stack import RunningService, run_stack, tokens
+from deploy.local.stack import RunningService, run_stack
 from shared.contracts.events.settlement import NewcomerSettled
-from tests.conftest import AUTH_SECRET
 from tests.factories import settled
 from tests.faults.conftest import Stores
 from tests.kafka_tools import headers_of, produce, read_topic, record_of
@@ -36,7 +35,7 @@ def services_running(
     with run_stack(
         bootstrap_servers=bootstrap_servers,
         data_dir=stores.data_dir,
-        auth_secret=AUTH_SECRET,
+        identity=stores.identity,
         topic_prefix=prefix,
         services=services,
         database_urls=stores.urls(services),
@@ -53,7 +52,7 @@ def publish_settlements(bootstrap_servers: str, prefix: str, count: int) -> list
 
 
 def client(service: RunningService) -> httpx.Client:
-    token = tokens(AUTH_SECRET)[service.name]
+    token = service.token()
     return httpx.Client(base_url=service.url, timeout=30, headers={"Authorization": f"Bearer {token}"})
 
 

@@ -14,8 +14,6 @@ import httpx
 import pytest
 
 from deploy.local.broker import KafkaEndpoint
-from deploy.local.stack import tokens
-from tests.conftest import AUTH_SECRET
 from tests.faults.conftest import Stores
 from tests.faults.load import RECORDS, services_running, settlements
 from tests.kafka_tools import headers_of, produce, read_topic, record_of
@@ -63,7 +61,7 @@ def test_duplicates_change_nothing_and_exactly_the_bad_records_are_dead_lettered
             api = httpx.Client(
                 base_url=stack[service].url,
                 timeout=10,
-                headers={"Authorization": f"Bearer {tokens(AUTH_SECRET)[service]}"},
+                headers={"Authorization": f"Bearer {stack[service].token()}"},
             )
             deadline = time.monotonic() + 180
             while (applied := api.get(path, params={"limit": 1}).json()["total"]) < VALID:

@@ -15,6 +15,7 @@ from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
 from deploy.local.broker import KafkaEndpoint
+from deploy.local.identity import IdentityProvider
 from deploy.local.stack import coordinator_token, tokens
 from services.education.config import EducationSettings
 from services.education.main import create_app as create_education
@@ -24,7 +25,6 @@ from services.settlement.config import SettlementSettings
 from services.settlement.main import create_app as create_settlement
 from services.volunteering.config import VolunteeringSettings
 from services.volunteering.main import create_app as create_volunteering
-from tests.conftest import AUTH_SECRET
 
 
 @dataclass
@@ -33,6 +33,7 @@ class Platform:
     clients: dict[str, httpx.AsyncClient]
     topic_prefix: str
     bootstrap_servers: str
+    identity: IdentityProvider
     spans: InMemorySpanExporter
     coordinator: httpx.AsyncClient  # settlement, with a coordinator's token
 
@@ -41,13 +42,15 @@ class Platform:
 
 
 @pytest.fixture
-async def platform(kafka: KafkaEndpoint, tmp_path: Path) -> AsyncIterator[Platform]:
+async def platform(
+    kafka: KafkaEndpoint, identity: IdentityProvider, tmp_path: Path
+) -> AsyncIterator[Platform]:
     prefix = f"t{uuid4().hex[:10]}."
     spans = InMemorySpanExporter()
     tracer_provider = TracerProvider()
     tracer_provider.add_span_processor(SimpleSpanProcessor(spans))
     common = {
-        "auth_secret": AUTH_SECRET,
+        "oidc_issuers": [identity.issuer],
         "kafka_bootstrap_servers": kafka.bootstrap_servers,
         "kafka_topic_prefix": prefix,
         "data_dir": str(tmp_path),
@@ -59,7 +62,7 @@ async def platform(kafka: KafkaEndpoint, tmp_path: Path) -> AsyncIterator[Platfo
         "employment": create_employment(EmploymentSettings(**common), tracer_provider=tracer_provider),
         "volunteering": create_volunteering(VolunteeringSettings(**common), tracer_provider=tracer_provider),
     }
-    agency_tokens = tokens(AUTH_SECRET)
+    agency_tokens = tokens(identity)
     clients = {
         name: httpx.AsyncClient(
             transport=httpx.ASGITransport(app=app),
@@ -71,10 +74,10 @@ async def platform(kafka: KafkaEndpoint, tmp_path: Path) -> AsyncIterator[Platfo
     coordinator = httpx.AsyncClient(
         transport=httpx.ASGITransport(app=apps["settlement"]),
         base_url="http://settlement",
-        headers={"Authorization": f"Bearer {coordinator_token(AUTH_SECRET)}"},
+        headers={"Authorization": f"Bearer {coordinator_token(identity)}"},
     )
     async with running(apps):
-        yield Platform(apps, clients, prefix, kafka.bootstrap_servers, spans, coordinator)
+        yield Platform(apps, clients, prefix, kafka.bootstrap_servers, identity, spans, coordinator)
     for client in [*clients.values(), coordinator]:
         await client.aclose()
     tracer_provider.shutdown()

@@ -33,6 +33,7 @@ import httpx
 import pytest
 
 from deploy.local.broker import KafkaEndpoint
+from deploy.local.identity import IdentityProvider
 from deploy.local.stack import coordinator_token, tokens
 from services.education.config import EducationSettings
 from services.education.main import create_app as create_education
@@ -44,7 +45,7 @@ from services.volunteering.config import VolunteeringSettings
 from services.volunteering.main import create_app as create_volunteering
 from shared.contracts.events.settlement import ClockBreached, RegistrationGapFound
 from tests import scenario
-from tests.conftest import AUTH_SECRET, eventually
+from tests.conftest import eventually
 from tests.integration.conftest import running
 from tests.kafka_tools import headers_of, read_topic
 
@@ -65,6 +66,7 @@ class Agencies:
     """The four services, the language school's startable and stoppable on its own."""
 
     kafka: KafkaEndpoint
+    identity: IdentityProvider
     prefix: str
     settings: dict[str, Any]
     clients: dict[str, httpx.AsyncClient]
@@ -74,7 +76,7 @@ class Agencies:
     async def school(self) -> AsyncIterator[None]:
         """Runs the language school's service (a fresh process, as it were) for the block's duration."""
         app = create_education(EducationSettings(**self.settings))
-        client = _client(app, "education", tokens(AUTH_SECRET)["education"])
+        client = _client(app, "education", tokens(self.identity)["education"])
         self.clients["education"] = client
         async with running({"education": app}):
             yield
@@ -96,10 +98,12 @@ def _client(app: Any, name: str, token: str) -> httpx.AsyncClient:
 
 
 @pytest.fixture
-async def agencies(kafka: KafkaEndpoint, tmp_path: Path) -> AsyncIterator[Agencies]:
+async def agencies(
+    kafka: KafkaEndpoint, identity: IdentityProvider, tmp_path: Path
+) -> AsyncIterator[Agencies]:
     prefix = f"c{uuid4().hex[:10]}."
     settings: dict[str, Any] = {
-        "auth_secret": AUTH_SECRET,
+        "oidc_issuers": [identity.issuer],
         "kafka_bootstrap_servers": kafka.bootstrap_servers,
         "kafka_topic_prefix": prefix,
         "data_dir": str(tmp_path),
@@ -111,11 +115,11 @@ async def agencies(kafka: KafkaEndpoint, tmp_path: Path) -> AsyncIterator[Agenci
         "employment": create_employment(EmploymentSettings(**settings)),
         "volunteering": create_volunteering(VolunteeringSettings(**settings)),
     }
-    staff = tokens(AUTH_SECRET)
+    staff = tokens(identity)
     clients = {name: _client(app, name, staff[name]) for name, app in apps.items()}
-    coordinator = _client(apps["settlement"], "settlement", coordinator_token(AUTH_SECRET))
+    coordinator = _client(apps["settlement"], "settlement", coordinator_token(identity))
     async with running(apps):
-        yield Agencies(kafka, prefix, settings, clients, coordinator)
+        yield Agencies(kafka, identity, prefix, settings, clients, coordinator)
     for client in [*clients.values(), coordinator]:
         await client.aclose()
 

@@ -6,10 +6,8 @@ import httpx
 import pytest
 import yaml
 
-from shared.contracts.agencies import Agency
-from shared.web.auth import issue_token
 from tests import scenario
-from tests.conftest import AUTH_SECRET, eventually
+from tests.conftest import eventually
 from tests.integration.conftest import Platform
 from tests.integration.test_first_flow import settle
 from tests.kafka_tools import headers_of, read_topic
@@ -94,7 +92,7 @@ async def test_api_needs_a_token_of_the_services_own_agency(platform: Platform) 
         response = await anonymous.get("/learners")
         assert response.status_code == 401
         assert response.headers["www-authenticate"] == "Bearer"
-    foreign = issue_token(AUTH_SECRET, agency=Agency.SETTLEMENT, role="staff", subject="per")
+    foreign = platform.identity.token("oslo-officer", client="samvirke-education")  # settlement staff
     async with with_token(education, foreign) as wrong_agency:
         response = await wrong_agency.get("/learners")
         assert response.status_code == 403

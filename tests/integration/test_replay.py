@@ -12,7 +12,7 @@ from services.education.main import create_app
 from services.education.models import Learner
 from shared.service import service_of
 from shared.service.replay import ServiceRunning, replay
-from tests.conftest import AUTH_SECRET, eventually
+from tests.conftest import eventually
 from tests.factories import settled
 from tests.integration.conftest import running
 from tests.kafka_tools import committed, produce, read_topic, record_of
@@ -25,7 +25,7 @@ async def test_replay_rebuilds_lost_state_without_doubling_anything(
 ) -> None:
     prefix = f"r{uuid4().hex[:8]}."
     settings = EducationSettings(
-        auth_secret=AUTH_SECRET,
+        oidc_issuers=["https://issuer.test/realms/samvirke"],  # no request asks it
         kafka_bootstrap_servers=kafka.bootstrap_servers,
         kafka_topic_prefix=prefix,
         data_dir=str(tmp_path),

@@ -11,14 +11,12 @@ import httpx
 import pytest
 from sqlalchemy.orm import Session
 
-from deploy.local.stack import tokens
 from shared.contracts.agencies import Agency
 from shared.runtime.db import Database
 from shared.service import service_of
-from shared.web.auth import Role, issue_token
+from shared.web.auth import Role
 from tests.apps import SERVICES, app_of
-
-SECRET = "x" * 40
+from tests.issuer import ISSUER
 
 ROOT = Path(__file__).resolve().parents[2]
 OPEN_PATHS = {"/healthz", "/readyz", "/asyncapi.json", "/asyncapi.yaml"}  # no token needed
@@ -27,7 +25,6 @@ OPEN_PATHS = {"/healthz", "/readyz", "/asyncapi.json", "/asyncapi.yaml"}  # no t
 def test_creating_an_app_connects_to_nothing() -> None:
     # Neither address answers: building the app must not try.
     settings = {
-        "auth_secret": "x" * 40,
         "kafka_bootstrap_servers": "127.0.0.1:1",
         "database_url": "postgresql+psycopg://nobody@127.0.0.1:1/none",
     }
@@ -84,7 +81,7 @@ async def test_no_request_waits_for_a_worker_thread(
 ) -> None:
     # FastAPI runs a plain `def` endpoint or dependency in a thread pool: a hop to a thread
     # and back on every request, which measured about a quarter of a settle's CPU.
-    app = app_of(service, auth_secret=SECRET, kafka_bootstrap_servers="127.0.0.1:1", data_dir=str(tmp_path))
+    app = app_of(service, kafka_bootstrap_servers="127.0.0.1:1", data_dir=str(tmp_path))
     await service_of(app).database.create_schema()
     in_threads: list[str] = []
     answered: set[int] = set()
@@ -96,7 +93,7 @@ async def test_no_request_waits_for_a_worker_thread(
         return await run_sync(function, *args, **kwargs)
 
     monkeypatch.setattr(anyio.to_thread, "run_sync", noted)
-    token = {"Authorization": f"Bearer {tokens(SECRET)[service]}"}
+    token = {"Authorization": f"Bearer {ISSUER.tokens()[service]}"}
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://test", headers=token) as client:
         for path, operations in app.openapi()["paths"].items():
@@ -117,12 +114,9 @@ async def test_no_request_waits_for_a_worker_thread(
 async def test_every_route_admits_only_the_roles_it_declares(service: str, tmp_path: Path) -> None:
     # Staff routes are not the coordinator's, and the coordinator's are not staff's: a route that
     # declared no role would answer these tokens with anything but "Wrong role".
-    app = app_of(service, auth_secret=SECRET, kafka_bootstrap_servers="127.0.0.1:1", data_dir=str(tmp_path))
+    app = app_of(service, kafka_bootstrap_servers="127.0.0.1:1", data_dir=str(tmp_path))
     agency = Agency(service)
-    as_role = {
-        role: {"Authorization": f"Bearer {issue_token(SECRET, agency=agency, role=role, subject='t')}"}
-        for role in Role
-    }
+    as_role = {role: {"Authorization": f"Bearer {ISSUER.token(agency, role)}"} for role in Role}
     refused: dict[str, list[str]] = {"staff": [], "coordinator": []}
     checked = 0
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as client:

@@ -7,12 +7,11 @@ from typing import Any
 import httpx
 import pytest
 
-from deploy.local.stack import coordinator_token, tokens
 from shared.service import service_of
 from tests import scenario
 from tests.apps import SERVICES, app_of
+from tests.issuer import ISSUER
 
-SECRET = "x" * 40
 TOO_BIG = 2**63  # SQLite's integers end below it
 
 
@@ -21,13 +20,13 @@ async def api(tmp_path: Path) -> AsyncIterator[dict[str, httpx.AsyncClient]]:
     clients: dict[str, httpx.AsyncClient] = {}
     apps = []
     for name in SERVICES:
-        app = app_of(name, auth_secret=SECRET, kafka_bootstrap_servers="127.0.0.1:1", data_dir=str(tmp_path))
+        app = app_of(name, kafka_bootstrap_servers="127.0.0.1:1", data_dir=str(tmp_path))
         await service_of(app).database.create_schema()
         apps.append(app)
         clients[name] = httpx.AsyncClient(
             transport=httpx.ASGITransport(app=app),
             base_url=f"http://{name}",
-            headers={"Authorization": f"Bearer {tokens(SECRET)[name]}"},
+            headers={"Authorization": f"Bearer {ISSUER.tokens()[name]}"},
         )
     yield clients
     for client in clients.values():
@@ -117,7 +116,7 @@ async def test_a_date_is_an_iso_date_never_a_number(api: dict[str, httpx.AsyncCl
         "ends_on": "2027-06-30",
     }
     assert refused_field(await api["education"].post("/courses", json=course)) == ["body.starts_on"]
-    coordinator = {"Authorization": f"Bearer {coordinator_token(SECRET)}"}
+    coordinator = {"Authorization": f"Bearer {ISSUER.coordinator_token()}"}
     for as_of in ("0", "1700000000", "2026-1-2"):
         clocks = await api["settlement"].get(
             "/coordination/clocks", params={"as_of": as_of}, headers=coordinator

@@ -99,7 +99,7 @@ async def migrated(
     """A service's app on a migrated store; its consumer is handed batches directly."""
     app = create(
         settings(
-            auth_secret="a-test-secret-that-is-long-enough-0123",
+            oidc_issuers=["https://issuer.test/realms/samvirke"],  # no request here asks it
             kafka_bootstrap_servers="127.0.0.1:9",  # never contacted
             data_dir=str(tmp_path),
             database_url=database_url,
