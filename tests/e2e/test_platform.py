@@ -87,10 +87,15 @@ def test_settled_newcomer_appears_in_all_four_agencies(
         assert api["settlement"].get(f"/newcomers/{newcomer['id']}").json()["status"] == "settled"
         assert learner["municipality_code"] == case["municipality_code"] == "3405"
         assert [r["kind"] for r in requests] == ["friend"]
+        # Another agency's token: meant for its own service (401), or for this one (403).
+        foreign = agency_tokens["employment"]
         assert (
-            api["education"]
-            .get("/learners", headers={"Authorization": f"Bearer {agency_tokens['employment']}"})
-            .status_code
+            api["education"].get("/learners", headers={"Authorization": f"Bearer {foreign}"}).status_code
+            == 401
+        )
+        foreign = identity.token("region-caseworker", client="samvirke-education")
+        assert (
+            api["education"].get("/learners", headers={"Authorization": f"Bearer {foreign}"}).status_code
             == 403
         )
         logs = [s.log_path for s in stack.values()]
@@ -118,3 +123,5 @@ def test_make_run_settles_newcomers_and_shows_every_agency(kafka: KafkaEndpoint)
     assert "education holds 4 record(s)" in result.stdout  # the four adults
     assert "volunteering holds 4 record(s)" in result.stdout  # the four who consented
     assert "all agencies updated" in result.stdout
+    assert "Staff accounts of the development realm" in result.stdout  # and how to get a token
+    assert "grant_type=password" in result.stdout
