@@ -8,7 +8,9 @@ import httpx
 import jwt
 import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
+from pydantic import ValidationError
 
+from shared.config import ServiceSettings
 from shared.contracts.agencies import Agency
 from shared.web.auth import Authenticator
 from shared.web.problems import Problem
@@ -163,3 +165,17 @@ async def test_a_discovery_document_naming_another_issuer_is_not_trusted(issuer:
     )
     problem = await refused(authenticator, issuer.token(Agency.EDUCATION))
     assert problem.status == 503
+
+
+def test_trusted_issuers_come_from_one_comma_separated_variable(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("SAMVIRKE_OIDC_ISSUERS", "https://a.test/realms/x, https://b.test/realms/y")
+    settings = ServiceSettings(service_name="education")
+    assert settings.oidc_issuers == ["https://a.test/realms/x", "https://b.test/realms/y"]
+
+
+def test_a_service_trusts_no_issuer_by_default(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("SAMVIRKE_OIDC_ISSUERS", raising=False)
+    with pytest.raises(ValidationError):
+        ServiceSettings(service_name="education")
