@@ -23,14 +23,12 @@ from shared.contracts.events import Event
 from shared.runtime.db import Database
 from shared.runtime.routing import AnyHandler, Forget, Prepare
 from shared.service.handle import Service, SettingsT, assemble
-from shared.web.auth import Authenticator, current_principal
+from shared.web.auth import SAFE_METHODS, Authenticator, current_principal
 from shared.web.operations import operations_router
 from shared.web.problems import document_problems, install_problem_handlers
 
 StoreT = TypeVar("StoreT")
 Background = Callable[[Database], Coroutine[Any, Any, None]]  # runs while the service does
-
-SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})  # reads: they change nothing
 
 
 def build_service(

@@ -39,6 +39,10 @@ ALGORITHMS = ("RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES
 class Role(StrEnum):
     STAFF = "staff"  # an agency's operations staff: that agency's own API
     COORDINATOR = "coordinator"  # the refugee office's coordinator: the view across agencies
+    AUDITOR = "auditor"  # internal control: reads what the agency's routes show, changes nothing
+
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})  # reads: they change nothing
 
 
 class Principal(BaseModel, frozen=True):
@@ -234,9 +238,19 @@ CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
 
 
 def require_role(*roles: Role) -> Any:
-    """A router's or route's dependency admitting only tokens with one of `roles`."""
+    """A router's or route's dependency admitting only tokens with one of `roles`.
 
-    async def check(principal: CurrentPrincipal) -> Principal:
+    The auditor is admitted too, to reads (GET) only: whatever a route shows, an auditor
+    may check; nothing an auditor sends changes anything.
+    """
+
+    async def check(request: Request, principal: CurrentPrincipal) -> Principal:
+        if principal.role == Role.AUDITOR and Role.AUDITOR not in roles:
+            if request.method in SAFE_METHODS:
+                return principal
+            raise Problem(
+                403, "Wrong role", f"The auditor role reads and changes nothing; this is a {request.method}."
+            )
         if principal.role not in roles:
             needed = " or ".join(roles)
             raise Problem(

@@ -132,3 +132,35 @@ async def test_every_route_admits_only_the_roles_it_declares(service: str, tmp_p
                     refused[wrong].append(f"{method.upper()} {path}: {response.status_code}")
     assert checked >= 10, checked  # every service has at least ten API operations, all tried
     assert refused == {"staff": [], "coordinator": []}, refused
+
+
+@pytest.mark.parametrize("service", sorted(SERVICES))
+async def test_the_auditor_reads_every_route_and_changes_nothing(service: str, tmp_path: Path) -> None:
+    app = app_of(service, kafka_bootstrap_servers="127.0.0.1:1", data_dir=str(tmp_path))
+    await service_of(app).database.create_schema()
+    auditor = {"Authorization": f"Bearer {ISSUER.token(Agency(service), Role.AUDITOR)}"}
+    reads = writes = 0
+    wrong: list[str] = []
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://test", headers=auditor) as client:
+        for path, operations in app.openapi()["paths"].items():
+            if path in OPEN_PATHS:
+                continue
+            url = re.sub(r"\{[^}]+\}", "00000000-0000-0000-0000-000000000000", path)
+            for method in operations:
+                answer = await client.request(method, url, json={})
+                body = answer.json()
+                title = body.get("title") if isinstance(body, dict) else None
+                refused = (answer.status_code, title) == (403, "Wrong role")
+                if method == "get":
+                    reads += 1
+                    if answer.status_code in (401, 403):
+                        wrong.append(f"GET {path} refused: {answer.status_code}")
+                else:
+                    writes += 1
+                    if not refused:
+                        wrong.append(f"{method.upper()} {path} admitted: {answer.status_code}")
+    await service_of(app).database.dispose()
+    assert wrong == []
+    assert reads >= 3, reads
+    assert writes >= 3, writes
