@@ -58,6 +58,7 @@ async def register(settlement: RunningService, count: int) -> list[str]:
                 "country_of_origin": "SY",
                 "languages": ["ar"],
                 "consents": ["volunteer_contact"],
+                "registered_in": "0301",
             }
             async with limit:
                 return str((await api.post("/newcomers", json=body)).raise_for_status().json()["id"])

@@ -28,5 +28,9 @@ class Conflict(DomainError):
     """The request contradicts the state the thing is in (a duplicate, a full quota, a closed case)."""
 
 
+class Forbidden(DomainError):
+    """The staff member may see the thing but not do this to it (another municipality's decision)."""
+
+
 class Invalid(DomainError):
     """Well-formed input that breaks a rule of the domain."""

@@ -18,15 +18,26 @@ LILLEHAMMER = {
 }
 
 
+def red_cross(municipality_code: str = "0301") -> dict[str, Any]:
+    """A Red Cross chapter: its staff see the match requests of the municipality it works in."""
+    return {
+        "name": f"Røde Kors {municipality_code}",
+        "kind": "red_cross",
+        "municipality_code": municipality_code,
+    }
+
+
 def person(
     given_name: str = "Amira",
     family_name: str = "Haddad",
     *,
     birth_date: str = "1990-04-02",
     consent: bool = True,
+    registered_in: str = "0301",
     **more: Any,
 ) -> dict[str, Any]:
     return {
+        "registered_in": registered_in,
         "given_name": given_name,
         "family_name": family_name,
         "birth_date": birth_date,

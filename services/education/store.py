@@ -4,13 +4,13 @@ from datetime import date
 from typing import ClassVar
 from uuid import UUID
 
-from sqlalchemy import case, func
-from sqlmodel import col, select
+from sqlalchemy import ColumnElement, case, func
+from sqlmodel import SQLModel, col, select
 
 from shared.contracts.events.education import Skill, Track
 from shared.contracts.events.settlement import CefrLevel
 from shared.domain.contacts import Contact, contact_of
-from shared.runtime.store import Memo, Store
+from shared.runtime.store import Memo, Scope, Store
 
 from .models import (
     AbsenceRate,
@@ -33,6 +33,13 @@ TABLES = [
 
 class EducationStore(Store):
     source: ClassVar[str] = "/samvirke/education"
+    municipality_columns: ClassVar = {Course: "municipality_code", Learner: "municipality_code"}
+
+    def scope_condition(self, model: type[SQLModel], scope: Scope) -> ColumnElement[bool] | None:
+        if model in (Enrolment, Assessment, Attendance):  # a learner's rows: where the learner is
+            within = col(Learner.municipality_code).in_(scope.municipalities)
+            return col(model.newcomer_id).in_(select(Learner.newcomer_id).where(within))
+        return super().scope_condition(model, scope)
 
     def add(self, row: Course | Learner | Enrolment | Assessment | Attendance) -> None:
         self.add_row(row)
@@ -44,7 +51,7 @@ class EducationStore(Store):
     async def get_course(self, course_id: UUID, *, for_update: bool = False) -> Course | None:
         # Locking the course row serialises enrolments into it, so capacity holds
         # across service instances (PostgreSQL; SQLite serialises writers anyway).
-        return await self.session.get(Course, course_id, with_for_update=for_update)
+        return await self.find(Course, course_id, for_update=for_update)
 
     async def courses_in(self, municipality_code: str, track: Track) -> list[Course]:
         """A municipality's courses on a track, read once per transaction.
@@ -65,7 +72,7 @@ class EducationStore(Store):
     async def list_courses(
         self, *, municipality_code: str | None, track: Track | None, limit: int, offset: int
     ) -> tuple[list[Course], int]:
-        query = select(Course)
+        query = self.scoped(select(Course), Course)
         if municipality_code is not None:
             query = query.where(Course.municipality_code == municipality_code)
         if track is not None:
@@ -106,7 +113,7 @@ class EducationStore(Store):
         limit: int,
         offset: int,
     ) -> tuple[list[Learner], int]:
-        query = select(Learner)
+        query = self.scoped(select(Learner), Learner)
         if status is not None:
             query = query.where(Learner.status == status)
         if municipality_code is not None:
@@ -160,6 +167,7 @@ class EducationStore(Store):
         )
         if newcomer_id is not None:
             query = query.where(Attendance.newcomer_id == newcomer_id)
+        query = self.scoped(query, Attendance)
         return [
             AbsenceRate(
                 newcomer_id=learner,

@@ -4,11 +4,11 @@ from datetime import date
 from typing import ClassVar
 from uuid import UUID
 
-from sqlalchemy import func
-from sqlmodel import col, select
+from sqlalchemy import ColumnElement, func
+from sqlmodel import SQLModel, col, select
 
 from shared.domain.contacts import Contact, contact_of
-from shared.runtime.store import Store
+from shared.runtime.store import Scope, Store
 
 from .models import (
     Case,
@@ -31,6 +31,13 @@ TABLES = [
 
 class EmploymentStore(Store):
     source: ClassVar[str] = "/samvirke/employment"
+    municipality_columns: ClassVar = {Case: "municipality_code", Employer: "municipality_code"}
+
+    def scope_condition(self, model: type[SQLModel], scope: Scope) -> ColumnElement[bool] | None:
+        if model in (Mapping, JobPlan, Placement, FollowUp, Task):  # a case's rows: where the case is
+            within = col(Case.municipality_code).in_(scope.municipalities)
+            return col(model.newcomer_id).in_(select(Case.newcomer_id).where(within))
+        return super().scope_condition(model, scope)
 
     def add(self, row: Case | Mapping | JobPlan | Employer | Placement | FollowUp | Task) -> None:
         self.add_row(row)
@@ -41,7 +48,7 @@ class EmploymentStore(Store):
     async def list_cases(
         self, *, status: CaseStatus | None, municipality_code: str | None, limit: int, offset: int
     ) -> tuple[list[Case], int]:
-        query = select(Case)
+        query = self.scoped(select(Case), Case)
         if status is not None:
             query = query.where(Case.status == status)
         if municipality_code is not None:
@@ -52,13 +59,13 @@ class EmploymentStore(Store):
         return await contact_of(self.session, newcomer_id)
 
     async def get_mapping(self, newcomer_id: UUID) -> Mapping | None:
-        return await self.session.get(Mapping, newcomer_id)
+        return await self.find(Mapping, newcomer_id)
 
     async def get_plan(self, newcomer_id: UUID) -> JobPlan | None:
-        return await self.session.get(JobPlan, newcomer_id)
+        return await self.find(JobPlan, newcomer_id)
 
     async def get_employer(self, employer_id: UUID) -> Employer | None:
-        return await self.session.get(Employer, employer_id)
+        return await self.find(Employer, employer_id)
 
     async def employer_by_number(self, organisation_number: str) -> Employer | None:
         query = select(Employer).where(Employer.organisation_number == organisation_number)
@@ -67,13 +74,13 @@ class EmploymentStore(Store):
     async def list_employers(
         self, *, municipality_code: str | None, limit: int, offset: int
     ) -> tuple[list[Employer], int]:
-        query = select(Employer)
+        query = self.scoped(select(Employer), Employer)
         if municipality_code is not None:
             query = query.where(Employer.municipality_code == municipality_code)
         return await self.page(query, col(Employer.name), col(Employer.id), limit=limit, offset=offset)
 
     async def get_placement(self, placement_id: UUID) -> Placement | None:
-        return await self.session.get(Placement, placement_id)
+        return await self.find(Placement, placement_id)
 
     async def placements_of(self, newcomer_id: UUID, *, active_only: bool = False) -> list[Placement]:
         query = select(Placement).where(Placement.newcomer_id == newcomer_id)
@@ -102,7 +109,7 @@ class EmploymentStore(Store):
         return (await self.session.exec(query)).one()
 
     async def tasks_of(self, newcomer_id: UUID | None, status: TaskStatus | None) -> list[Task]:
-        query = select(Task)
+        query = self.scoped(select(Task), Task)
         if newcomer_id is not None:
             query = query.where(Task.newcomer_id == newcomer_id)
         if status is not None:
@@ -110,4 +117,4 @@ class EmploymentStore(Store):
         return list((await self.session.exec(query.order_by(col(Task.due_on), col(Task.id)))).all())
 
     async def get_task(self, task_id: UUID) -> Task | None:
-        return await self.session.get(Task, task_id)
+        return await self.find(Task, task_id)

@@ -159,6 +159,11 @@ class NewcomerCreate(NewcomerDetails):
     consents: list[ConsentPurpose] = Field(
         default_factory=list, max_length=10, description="Consents given at registration"
     )
+    registered_in: MunicipalityCode | None = Field(
+        default=None,
+        description="The municipality registering them, one the token acts for; may be left out when it "
+        "names only one. Its staff see the newcomer until they are settled.",
+    )
 
     @model_validator(mode="after")
     def _dates_in_order(self) -> "NewcomerCreate":
@@ -214,6 +219,7 @@ class Newcomer(SQLModel, table=True):
     search_name: str = Field(default="", max_length=500, description="The name as search folds it")
     status: NewcomerStatus = Field(default=NewcomerStatus.REGISTERED, index=True)
     registered_at: datetime = Field(default_factory=_now)
+    registered_in: str | None = Field(default=None, index=True, max_length=4)
     municipality_code: str | None = Field(default=None, index=True, max_length=4)
     district: str | None = Field(default=None, index=True, max_length=200)
     settled_on: date | None = None
@@ -246,6 +252,7 @@ class NewcomerPublic(SQLModel):
     external_reference: str | None
     status: NewcomerStatus
     registered_at: datetime
+    registered_in: str | None
     municipality_code: str | None
     district: str | None
     settled_on: IsoDate | None

@@ -3,18 +3,20 @@
 from typing import ClassVar
 from uuid import UUID
 
-from sqlalchemy import func, or_, text
-from sqlmodel import col, select
+from sqlalchemy import ColumnElement, and_, func, or_, text
+from sqlmodel import SQLModel, col, select
 
 from shared.contracts.events.settlement import ConsentPurpose
 from shared.domain.inputs import folded
-from shared.runtime.store import Memo, Store
+from shared.errors import Invalid
+from shared.runtime.store import Memo, Scope, Store
 
 from .models import (
     Consent,
     CoordinationNotice,
     Country,
     Handover,
+    HandoverStatus,
     Household,
     IntegrationPlan,
     JourneyEntry,
@@ -52,6 +54,49 @@ TABLES = [
 
 class SettlementStore(Store):
     source: ClassVar[str] = "/samvirke/settlement"
+    municipality_columns: ClassVar = {
+        Municipality: "code",
+        Quota: "municipality_code",
+        Settlement: "municipality_code",
+        SettlementTally: "municipality_code",
+    }
+
+    def scope_condition(self, model: type[SQLModel], scope: Scope) -> ColumnElement[bool] | None:
+        if model is Newcomer:
+            return newcomers_within(scope)
+        if model is Handover:  # both ends see it
+            ends = (Handover.from_municipality_code, Handover.to_municipality_code)
+            return or_(*(col(end).in_(scope.municipalities) for end in ends))
+        if model is Household:  # where a member is seen, or while it has none
+            members = select(Newcomer.household_id).where(col(Newcomer.household_id).is_not(None))
+            return or_(
+                col(Household.id).in_(members.where(newcomers_within(scope))),
+                col(Household.id).not_in(members),
+            )
+        if model in (Consent, IntegrationPlan, JourneyEntry, CoordinationNotice):  # where the newcomer is
+            seen = select(Newcomer.id).where(newcomers_within(scope))
+            return col(model.newcomer_id).in_(seen)
+        return super().scope_condition(model, scope)
+
+    def check_writable(self, row: SQLModel) -> None:
+        if isinstance(row, Newcomer):
+            code = row.registered_in
+            self.check_acts_for(code, f"A newcomer is registered in municipality {code} by its own staff.")
+        elif isinstance(row, Handover):
+            code = row.from_municipality_code
+            self.check_acts_for(code, f"Only the sending municipality, {code}, requests the handover.")
+        super().check_writable(row)
+
+    def registering_municipality(self, given: str | None) -> str | None:
+        """The municipality registering a newcomer: `given`, or the only one the staff member acts for."""
+        if given is not None or self.scope is None:
+            return given
+        if len(self.scope.municipalities) != 1:
+            raise Invalid(
+                "Name the municipality registering the newcomer (registered_in): the token acts for "
+                f"{self.scope.names()}."
+            )
+        return next(iter(self.scope.municipalities))
 
     def add(self, row: Municipality | Quota | Household | Newcomer | Consent | Handover) -> None:
         self.add_row(row)
@@ -61,13 +106,18 @@ class SettlementStore(Store):
     # municipalities and quotas
 
     async def get_municipality(self, code: str) -> Municipality | None:
-        return await self.session.get(Municipality, code)
+        return await self.find(Municipality, code)
+
+    async def is_municipality(self, code: str) -> bool:
+        """Whether the register knows municipality `code`, whoever's it is (a handover's receiver)."""
+        return await self.session.get(Municipality, code) is not None
 
     async def list_municipalities(self) -> list[Municipality]:
-        return list((await self.session.exec(select(Municipality).order_by(col(Municipality.code)))).all())
+        query = self.scoped(select(Municipality), Municipality)
+        return list((await self.session.exec(query.order_by(col(Municipality.code)))).all())
 
     async def get_quota(self, code: str, year: int) -> Quota | None:
-        return await self.session.get(Quota, (code, year))
+        return await self.find(Quota, (code, year))
 
     async def year_tally(self, code: str, year: int) -> YearTally:
         query = select(SettlementTally).where(
@@ -107,12 +157,13 @@ class SettlementStore(Store):
             )
             .order_by(col(Municipality.code))
         )
+        query = self.scoped(query, Municipality)
         return [(municipality, quota) for municipality, quota in (await self.session.exec(query)).all()]
 
     # the register
 
     async def get_newcomer(self, newcomer_id: UUID) -> Newcomer | None:
-        return await self.session.get(Newcomer, newcomer_id)
+        return await self.find(Newcomer, newcomer_id)
 
     async def find_same_person(
         self, *, identity_key: str, external_reference: str | None, other_than: UUID | None = None
@@ -135,7 +186,7 @@ class SettlementStore(Store):
         limit: int,
         offset: int,
     ) -> tuple[list[Newcomer], int]:
-        query = select(Newcomer)
+        query = self.scoped(select(Newcomer), Newcomer)
         if status is not None:
             query = query.where(Newcomer.status == status)
         if municipality_code is not None:
@@ -180,12 +231,11 @@ class SettlementStore(Store):
     # households
 
     async def get_household(self, household_id: UUID) -> Household | None:
-        return await self.session.get(Household, household_id)
+        return await self.find(Household, household_id)
 
     async def household_members(self, household_id: UUID) -> list[Newcomer]:
-        query = (
-            select(Newcomer).where(Newcomer.household_id == household_id).order_by(col(Newcomer.birth_date))
-        )
+        query = self.scoped(select(Newcomer).where(Newcomer.household_id == household_id), Newcomer)
+        query = query.order_by(col(Newcomer.birth_date))
         return list((await self.session.exec(query)).all())
 
     async def household_consents(self, household_id: UUID, purpose: ConsentPurpose) -> bool:
@@ -201,7 +251,7 @@ class SettlementStore(Store):
     # handovers and plans
 
     async def get_handover(self, handover_id: UUID) -> Handover | None:
-        return await self.session.get(Handover, handover_id)
+        return await self.find(Handover, handover_id)
 
     async def handovers_of(self, newcomer_id: UUID) -> list[Handover]:
         query = (
@@ -210,7 +260,7 @@ class SettlementStore(Store):
         return list((await self.session.exec(query)).all())
 
     async def get_plan(self, newcomer_id: UUID) -> IntegrationPlan | None:
-        return await self.session.get(IntegrationPlan, newcomer_id)
+        return await self.find(IntegrationPlan, newcomer_id)
 
     def put_plan(self, plan: IntegrationPlan) -> None:
         self.session.add(plan)
@@ -223,13 +273,14 @@ class SettlementStore(Store):
             self.add_row(entry)
 
     async def journey(self, newcomer_id: UUID) -> list[JourneyEntry]:
-        query = select(JourneyEntry).where(JourneyEntry.newcomer_id == newcomer_id)
+        query = self.scoped(select(JourneyEntry).where(JourneyEntry.newcomer_id == newcomer_id), JourneyEntry)
         return list((await self.session.exec(query.order_by(*_JOURNEY_ORDER))).all())
 
     async def journeys(self) -> dict[UUID, list[JourneyEntry]]:
-        """Every newcomer's journey, each in order."""
+        """Every newcomer's journey within the scope, each in order."""
         journeys: dict[UUID, list[JourneyEntry]] = {}
-        for entry in (await self.session.exec(select(JourneyEntry).order_by(*_JOURNEY_ORDER))).all():
+        query = self.scoped(select(JourneyEntry), JourneyEntry).order_by(*_JOURNEY_ORDER)
+        for entry in (await self.session.exec(query)).all():
             journeys.setdefault(entry.newcomer_id, []).append(entry)
         return journeys
 
@@ -238,7 +289,7 @@ class SettlementStore(Store):
         return {code: Country(country) for code, country in rows.all()}
 
     async def sexes(self) -> dict[UUID, Sex]:
-        rows = await self.session.exec(select(Newcomer.id, Newcomer.sex))
+        rows = await self.session.exec(self.scoped(select(Newcomer.id, Newcomer.sex), Newcomer))
         return {newcomer_id: Sex(sex) for newcomer_id, sex in rows.all()}
 
     async def one_sweep_at_a_time(self) -> None:
@@ -259,6 +310,21 @@ class SettlementStore(Store):
 
     def add_notice(self, notice: CoordinationNotice) -> None:
         self.session.add(notice)
+
+
+def newcomers_within(scope: Scope) -> ColumnElement[bool]:
+    """The newcomers a scope's staff see: settled in one of its municipalities, registered in one and
+    not settled yet, or handed over to one while the handover is open."""
+    within = scope.municipalities
+    open_handovers = select(Handover.newcomer_id).where(
+        col(Handover.to_municipality_code).in_(within),
+        col(Handover.status).in_([HandoverStatus.REQUESTED, HandoverStatus.ACCEPTED]),
+    )
+    return or_(
+        col(Newcomer.municipality_code).in_(within),
+        and_(col(Newcomer.municipality_code).is_(None), col(Newcomer.registered_in).in_(within)),
+        col(Newcomer.id).in_(open_handovers),
+    )
 
 
 _JOURNEY_ORDER = (

@@ -71,6 +71,12 @@ class OrganisationCreate(SQLModel):
 
 class Organisation(OrganisationCreate, table=True):
     id: UUID = Field(default_factory=uuid4, primary_key=True)
+    code: str = Field(
+        default="",
+        index=True,
+        max_length=100,
+        description="The organisation as the identity provider names it (its staff's `organisation` claim)",
+    )
 
 
 class VolunteerCreate(SQLModel):

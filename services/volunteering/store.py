@@ -4,12 +4,12 @@ from collections.abc import Iterable
 from typing import ClassVar
 from uuid import UUID
 
-from sqlalchemy import func, inspect
-from sqlmodel import col, select
+from sqlalchemy import ColumnElement, func, inspect
+from sqlmodel import SQLModel, col, select
 
 from shared.contracts.events.volunteering import MatchKind
 from shared.runtime.outbox import OutboxMessage
-from shared.runtime.store import Memo, Store
+from shared.runtime.store import Memo, Scope, Store
 
 from .models import (
     Activity,
@@ -35,7 +35,37 @@ _REQUESTS: Memo[dict[UUID, list[MatchRequest]]] = Memo("requests of the newcomer
 
 
 class VolunteeringStore(Store):
+    """A volunteer organisation's staff see their organisation's volunteers, matches and activities,
+    the requests of the municipalities it works in, and a newcomer's contact data only while one of
+    its volunteers is matched to them."""
+
     source: ClassVar[str] = "/samvirke/volunteering"
+
+    def scope_condition(self, model: type[SQLModel], scope: Scope) -> ColumnElement[bool] | None:
+        ours = select(Organisation.id).where(Organisation.code == scope.organisation)
+        volunteers = select(Volunteer.id).where(col(Volunteer.organisation_id).in_(ours))
+        matches = select(Match.id).where(col(Match.volunteer_id).in_(volunteers))
+        if model is Organisation:
+            return col(Organisation.code) == scope.organisation
+        if model in (Volunteer, Activity):
+            return col(model.organisation_id).in_(ours)
+        if model is Match:
+            return col(Match.volunteer_id).in_(volunteers)
+        if model is HoursLog:
+            return col(HoursLog.match_id).in_(matches)
+        if model is MatchRequest:  # open to the organisations working where the newcomer lives
+            where = select(Organisation.municipality_code).where(Organisation.code == scope.organisation)
+            return col(MatchRequest.municipality_code).in_(where)
+        if model is Newcomer:  # contact data: only to the organisation of a volunteer matched to them
+            matched = select(Match.newcomer_id).where(
+                col(Match.volunteer_id).in_(volunteers), Match.status != MatchStatus.ENDED
+            )
+            return col(Newcomer.id).in_(matched)
+        return super().scope_condition(model, scope)
+
+    def acting_organisation(self) -> str:
+        """The organisation the staff member acts for ("" for the service itself)."""
+        return "" if self.scope is None or self.scope.organisation is None else self.scope.organisation
 
     def add(self, row: Row) -> None:
         self.add_row(row)
@@ -48,16 +78,16 @@ class VolunteeringStore(Store):
     # organisations and volunteers
 
     async def get_organisation(self, organisation_id: UUID) -> Organisation | None:
-        return await self.session.get(Organisation, organisation_id)
+        return await self.find(Organisation, organisation_id)
 
     async def list_organisations(self, municipality_code: str | None) -> list[Organisation]:
-        query = select(Organisation)
+        query = self.scoped(select(Organisation), Organisation)
         if municipality_code is not None:
             query = query.where(Organisation.municipality_code == municipality_code)
         return list((await self.session.exec(query.order_by(col(Organisation.name)))).all())
 
     async def get_volunteer(self, volunteer_id: UUID) -> Volunteer | None:
-        return await self.session.get(Volunteer, volunteer_id)
+        return await self.find(Volunteer, volunteer_id)
 
     async def volunteers_in(self, municipality_code: str) -> list[tuple[Volunteer, Organisation]]:
         query = (
@@ -66,6 +96,7 @@ class VolunteeringStore(Store):
             .where(Organisation.municipality_code == municipality_code, col(Volunteer.active).is_(True))
             .order_by(col(Volunteer.name))
         )
+        query = self.scoped(query, Volunteer)
         return [
             (volunteer, organisation) for volunteer, organisation in (await self.session.exec(query)).all()
         ]
@@ -73,7 +104,7 @@ class VolunteeringStore(Store):
     async def list_volunteers(
         self, *, organisation_id: UUID | None, limit: int, offset: int
     ) -> tuple[list[Volunteer], int]:
-        query = select(Volunteer)
+        query = self.scoped(select(Volunteer), Volunteer)
         if organisation_id is not None:
             query = query.where(Volunteer.organisation_id == organisation_id)
         return await self.page(query, col(Volunteer.name), col(Volunteer.id), limit=limit, offset=offset)
@@ -98,7 +129,7 @@ class VolunteeringStore(Store):
         )
 
     async def get_request(self, request_id: UUID) -> MatchRequest | None:
-        return await self.session.get(MatchRequest, request_id)
+        return await self.find(MatchRequest, request_id)
 
     async def requests_of(self, newcomer_id: UUID) -> list[MatchRequest]:
         query = select(MatchRequest).where(MatchRequest.newcomer_id == newcomer_id)
@@ -151,7 +182,7 @@ class VolunteeringStore(Store):
         limit: int,
         offset: int,
     ) -> tuple[list[MatchRequest], int]:
-        query = select(MatchRequest)
+        query = self.scoped(select(MatchRequest), MatchRequest)
         if newcomer_id is not None:
             query = query.where(MatchRequest.newcomer_id == newcomer_id)
         if status is not None:
@@ -165,7 +196,7 @@ class VolunteeringStore(Store):
     # matches, hours, activities
 
     async def get_match(self, match_id: UUID) -> Match | None:
-        return await self.session.get(Match, match_id)
+        return await self.find(Match, match_id)
 
     async def matches_of(self, newcomer_id: UUID) -> list[Match]:
         return list((await self.session.exec(select(Match).where(Match.newcomer_id == newcomer_id))).all())
@@ -177,7 +208,7 @@ class VolunteeringStore(Store):
     async def list_matches(
         self, *, status: MatchStatus | None, volunteer_id: UUID | None, limit: int, offset: int
     ) -> tuple[list[Match], int]:
-        query = select(Match)
+        query = self.scoped(select(Match), Match)
         if status is not None:
             query = query.where(Match.status == status)
         if volunteer_id is not None:
@@ -189,7 +220,7 @@ class VolunteeringStore(Store):
         return float((await self.session.exec(query)).one())
 
     async def list_activities(self, organisation_id: UUID | None) -> list[Activity]:
-        query = select(Activity)
+        query = self.scoped(select(Activity), Activity)
         if organisation_id is not None:
             query = query.where(Activity.organisation_id == organisation_id)
         return list((await self.session.exec(query.order_by(col(Activity.held_on)))).all())

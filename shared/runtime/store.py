@@ -2,41 +2,107 @@
 
 import functools
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from enum import Enum
 from typing import Any, ClassVar, TypeVar
 
-from sqlalchemy import func, inspect
+from sqlalchemy import ColumnElement, Select, and_, func, inspect, literal
 from sqlalchemy.orm import instrumentation
-from sqlmodel import SQLModel, select
+from sqlmodel import SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 from sqlmodel.sql.expression import SelectOfScalar
 
 from shared.contracts.envelope import Envelope
 from shared.contracts.events import Event
-from shared.errors import NotFound
+from shared.errors import Forbidden, NotFound
 from shared.runtime.db import matching_keys
 from shared.runtime.outbox import stage, stage_tombstone
+from shared.runtime.scope import Scope
 from shared.runtime.transaction import Memo, state_of
 
-__all__ = ["Memo", "Store", "called", "new_row"]
+__all__ = ["Memo", "Scope", "Store", "called", "new_row"]
 
 RowT = TypeVar("RowT")
+QueryT = TypeVar("QueryT", bound=Select[*tuple[Any, ...]])
 ModelT = TypeVar("ModelT", bound=SQLModel)
 T = TypeVar("T")
 
 
 class Store:
-    """Base of each service's store, the only place that service talks SQL."""
+    """Base of each service's store, the only place that service talks SQL.
+
+    Built with a `Scope` (an API request), the store acts for one staff
+    member: `find`, `existing` and every query passed through `scoped` see
+    only rows within the scope, so a row of another municipality is simply
+    not found, and `add_row` refuses a row outside it. Built without one (a
+    consumer, a sweep, replay), it is the service itself and sees all.
+    """
 
     source: ClassVar[str]  # the CloudEvents source of what this service publishes
+    # Tables whose rows name their municipality in a column: seen and written within the scope only.
+    municipality_columns: ClassVar[Mapping[type[SQLModel], str]] = {}
 
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(self, session: AsyncSession, scope: Scope | None = None) -> None:
         self.session = session
+        self.scope = scope
         self._transaction = state_of(session)
+
+    # scope
+
+    def scope_condition(self, model: type[SQLModel], scope: Scope) -> ColumnElement[bool] | None:
+        """What `model`'s rows within `scope` meet, in SQL; None where every row is in it.
+
+        Stores add the tables whose scope is found through another row (a
+        placement through its case, a volunteer through their organisation).
+        """
+        column = self.municipality_columns.get(model)
+        if column is None:
+            return None
+        return col(getattr(model, column)).in_(scope.municipalities)
+
+    def scoped(self, query: QueryT, *models: type[SQLModel]) -> QueryT:
+        """`query` kept to the rows of `models` (its tables) within the store's scope."""
+        if self.scope is None:
+            return query
+        for model in models:
+            if (condition := self.scope_condition(model, self.scope)) is not None:
+                query = query.where(condition)
+        return query
+
+    def acts_for(self, municipality_code: str | None) -> bool:
+        """Whether the store's staff member acts for `municipality_code` (the service itself: always)."""
+        return self.scope is None or municipality_code in self.scope.municipalities
+
+    def check_acts_for(self, municipality_code: str | None, refusal: str) -> None:
+        """Raises Forbidden, `refusal` first, unless the staff member acts for `municipality_code`."""
+        if not self.acts_for(municipality_code):
+            assert self.scope is not None
+            raise Forbidden(f"{refusal} The token acts for {self.scope.names()}.")
+
+    def check_writable(self, row: SQLModel) -> None:
+        """Refuses a new row outside the scope; stores add their own kinds of row."""
+        if (column := self.municipality_columns.get(type(row))) is not None:
+            code = getattr(row, column)
+            self.check_acts_for(code, f"The {called(type(row))} would belong to municipality {code}.")
+
+    async def _within_scope(self, model: type[SQLModel], key: Any, row: SQLModel) -> bool:
+        assert self.scope is not None
+        if (column := self.municipality_columns.get(model)) is not None:
+            return self.acts_for(getattr(row, column))
+        condition = self.scope_condition(model, self.scope)
+        if condition is None:
+            return True
+        columns = list(model.__table__.primary_key.columns)  # type: ignore[attr-defined]
+        values = key if isinstance(key, tuple) else (key,)
+        query = select(literal(True)).where(and_(*(c == v for c, v in zip(columns, values, strict=True))))
+        return (await self.session.exec(query.where(condition))).first() is not None
+
+    # rows
 
     def add_row(self, row: SQLModel) -> None:
         """Adds `row` to the transaction; `find` then finds it."""
+        if self.scope is not None:
+            self.check_writable(row)
         self.session.add(row)
         if missing := self._transaction.lookups.missing.get(type(row)):
             missing.discard(_key_of(row))
@@ -59,11 +125,15 @@ class Store:
             found.update(_key_of(row) for row in rows)
         lookups.missing.setdefault(model, set()).update(wanted - found)
 
-    async def find(self, model: type[ModelT], key: Any) -> ModelT | None:
-        """The row with primary key `key`: from the session if loaded, with no query if known missing."""
+    async def find(self, model: type[ModelT], key: Any, *, for_update: bool = False) -> ModelT | None:
+        """The row with primary key `key` within the scope: from the session if loaded, with no query
+        if known missing; `for_update` locks it for the transaction (PostgreSQL)."""
         if key in self._transaction.lookups.missing.get(model, ()):
             return None
-        return await self.session.get(model, key)
+        row = await self.session.get(model, key, with_for_update=for_update or None)
+        if row is not None and self.scope is not None and not await self._within_scope(model, key, row):
+            return None
+        return row
 
     async def existing(self, model: type[ModelT], key: Any, *, for_update: bool = False) -> ModelT:
         """The row a use case needs: `model`'s with primary key `key`, or NotFound naming both.
@@ -71,10 +141,7 @@ class Store:
         `for_update` locks the row for the transaction (PostgreSQL), to serialise
         what depends on it, such as the seats of a course.
         """
-        if for_update:
-            row = await self.session.get(model, key, with_for_update=True)
-        else:
-            row = await self.find(model, key)
+        row = await self.find(model, key, for_update=for_update)
         if row is None:
             raise NotFound(called(model), key)
         return row

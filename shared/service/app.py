@@ -22,8 +22,9 @@ from shared.contracts.agencies import Agency
 from shared.contracts.events import Event
 from shared.runtime.db import Database
 from shared.runtime.routing import AnyHandler, Forget, Prepare
+from shared.runtime.scope import Scope
 from shared.service.handle import Service, SettingsT, assemble
-from shared.web.auth import SAFE_METHODS, Authenticator, current_principal
+from shared.web.auth import SAFE_METHODS, Authenticator, CurrentPrincipal, current_principal
 from shared.web.operations import operations_router
 from shared.web.problems import document_problems, install_problem_handlers
 
@@ -121,12 +122,16 @@ async def _ping(service: Service[Any]) -> None:
         raise ConnectionError("Kafka broker does not answer")
 
 
-def store_dependency(make_store: Callable[[AsyncSession], StoreT]) -> Any:
-    """A dependency giving a route a store in one transaction, committed before the response."""
+def store_dependency(make_store: Callable[[AsyncSession, Scope], StoreT]) -> Any:
+    """A dependency giving a route a store in one transaction, committed before the response.
 
-    async def transactional_store(request: Request) -> AsyncIterator[StoreT]:
+    The store acts for the token's scope: it filters every query by the staff
+    member's municipalities or organisation.
+    """
+
+    async def transactional_store(request: Request, principal: CurrentPrincipal) -> AsyncIterator[StoreT]:
         database = service_of(request.app).database
         async with database.transaction(read_only=request.method in SAFE_METHODS) as session:
-            yield make_store(session)
+            yield make_store(session, principal.scope)
 
     return Depends(transactional_store, scope="function")

@@ -30,6 +30,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, ValidationError
 
 from shared.contracts.agencies import Agency
+from shared.runtime.scope import Scope
 from shared.web.problems import Problem
 
 # Asymmetric only: a shared-secret (HS*) or unsigned (`none`) token is never accepted.
@@ -51,6 +52,11 @@ class Principal(BaseModel, frozen=True):
     role: Role
     municipalities: frozenset[str] = frozenset()  # settlement, education, employment staff
     organisation: str | None = None  # volunteering staff
+
+    @property
+    def scope(self) -> Scope:
+        """What the staff member's stores filter by."""
+        return Scope(municipalities=self.municipalities, organisation=self.organisation)
 
 
 def audience_of(agency: Agency) -> str:

@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from shared.errors import Conflict, DomainError, Invalid, NotFound
+from shared.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
 
 log = logging.getLogger(__name__)
 
@@ -21,6 +21,7 @@ PROBLEM_JSON = "application/problem+json"
 # How the HTTP edge answers each refusal of the domain: status and title.
 DOMAIN_STATUS: dict[type[DomainError], tuple[int, str]] = {
     NotFound: (404, "Not found"),
+    Forbidden: (403, "Not yours to decide"),
     Conflict: (409, "Conflict"),
     Invalid: (422, "Invalid request"),
 }
@@ -156,8 +157,8 @@ class ProblemBody(BaseModel):
 _WHEN = {
     400: "The body is not JSON",
     401: "No valid bearer token",
-    403: "The token is for another agency, or lacks the role",
-    404: "Nothing with that id (or key) here",
+    403: "The token is for another agency, or lacks the role, or the decision is another scope's",
+    404: "Nothing with that id (or key) within the token's municipalities or organisation",
     409: "The request contradicts the state the thing is in",
     422: "An invalid field (each is named in `errors`), or a rule of the domain broken",
 }

@@ -41,7 +41,7 @@ def test_settled_newcomer_appears_in_all_four_agencies(
         postgres = request.getfixturevalue("postgres")
         database_urls = {name: postgres.create_database(f"e2e_{name}_{uuid4().hex[:6]}") for name in SERVICES}
     with run_stack(
-        bootstrap_servers=kafka.bootstrap_servers,
+        kafka=kafka,
         data_dir=tmp_path,
         identity=identity,
         topic_prefix=f"e2e{uuid4().hex[:8]}.",
@@ -54,13 +54,16 @@ def test_settled_newcomer_appears_in_all_four_agencies(
             )
             for name, s in stack.items()
         }
+        api["volunteering"].post("/organisations", json=scenario.red_cross("3405")).raise_for_status()
         api["settlement"].post("/municipalities", json=scenario.LILLEHAMMER).raise_for_status()
         api["settlement"].put("/municipalities/3405/quotas/2026", json={"requested": 25}).raise_for_status()
         newcomer = (
             api["settlement"]
             .post(
                 "/newcomers",
-                json=scenario.person("Yonas", "Tesfaye", birth_date="1995-09-02", country_of_origin="ER"),
+                json=scenario.person(
+                    "Yonas", "Tesfaye", birth_date="1995-09-02", country_of_origin="ER", registered_in="3405"
+                ),
             )
             .raise_for_status()
             .json()

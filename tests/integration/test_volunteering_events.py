@@ -61,7 +61,8 @@ async def test_volunteering_matches_consenting_newcomers_and_forgets_them_on_wit
     consenting = await settle(office, given_name="Amira", consent=True)
     refusing = await settle(office, given_name="Farid", consent=False)
     [request] = await eventually(lambda: requests_of(consenting, "friend"))
-    await eventually(lambda: _named(red_cross, request["id"], "Amira"))  # from the volunteer-contact channel
+    # Whose request it is stays unsaid until one of the organisation's volunteers is matched.
+    assert (await ok(await red_cross.get(f"/match-requests/{request['id']}")))["given_name"] is None
 
     [candidate] = await ok(await red_cross.get(f"/match-requests/{request['id']}/candidates"))
     assert candidate["volunteer_id"] == friend["id"]
@@ -70,6 +71,7 @@ async def test_volunteering_matches_consenting_newcomers_and_forgets_them_on_wit
         await red_cross.post(f"/match-requests/{request['id']}/matches", json={"volunteer_id": friend["id"]}),
         201,
     )
+    await eventually(lambda: _named(red_cross, request["id"], "Amira"))  # from the volunteer-contact channel
     await ok(await red_cross.post(f"/matches/{match['id']}/accept"))
     await ok(await red_cross.post(f"/matches/{match['id']}/activate"))
     await ok(

@@ -96,9 +96,35 @@ async def test_newcomers_registered_before_the_search_name_are_found_by_it(datab
         await database.dispose()
 
 
+async def test_newcomers_registered_before_registered_in_stay_with_their_municipality(
+    database_url: str,
+) -> None:
+    from services.settlement.models import Newcomer
+
+    script = ROOT / "services" / "settlement" / "migrations"
+    database = Database.from_url(database_url, [])
+    try:
+        async with database.engine.begin() as connection:
+            await connection.run_sync(lambda sync: command.upgrade(config_for(script, sync), "0003"))
+        async with database.transaction() as session:
+            for n, code in enumerate(["0301", None]):
+                row = newcomer_row(n)
+                row.municipality_code = code
+                await insert_before_search_name(session, row)
+        await database.migrate(script)
+        async with database.session() as session:
+            rows = (
+                await session.exec(select(Newcomer.registered_in).order_by(col(Newcomer.family_name)))
+            ).all()
+        assert list(rows) == ["0301", None]  # the settled one stays seen by Oslo's staff
+    finally:
+        await database.dispose()
+
+
 async def insert_before_search_name(session: Any, newcomer: Any) -> None:
     """`newcomer` inserted as a store older than revision 0004 holds it: with no search name."""
-    columns = [column for column in type(newcomer).__table__.columns if column.name != "search_name"]
+    newer = {"search_name", "registered_in"}
+    columns = [column for column in type(newcomer).__table__.columns if column.name not in newer]
     table = Table("newcomer", MetaData(), *(column._copy() for column in columns))
     await session.exec(table.insert().values({c.name: getattr(newcomer, c.name) for c in columns}))
 

@@ -3,6 +3,11 @@
 requested → accepted → completed, or requested → rejected, or
 requested/accepted → revoked. On completion the same newcomer record moves to
 the receiving municipality, and every agency transfers or closes its record.
+
+Each step is one municipality's to take: the sending one requests and
+revokes; the receiving one accepts, rejects and completes (the newcomer has
+arrived). Staff of the receiving municipality see the newcomer while the
+handover is open; the sending one stops seeing them once it is completed.
 """
 
 from datetime import UTC, datetime
@@ -15,7 +20,7 @@ from shared.contracts.events.settlement import (
     HandoverRequested,
     HandoverRevoked,
 )
-from shared.errors import Conflict, Invalid
+from shared.errors import Conflict, Invalid, NotFound
 
 from ..models import (
     Handover,
@@ -39,7 +44,8 @@ async def request_handover(store: SettlementStore, newcomer_id: UUID, data: Hand
         )
     if data.to_municipality_code == newcomer.municipality_code:
         raise Invalid(f"Newcomer {newcomer_id} lives in {newcomer.municipality_code} already.")
-    await store.existing(Municipality, data.to_municipality_code)
+    if not await store.is_municipality(data.to_municipality_code):  # any, not only the token's
+        raise NotFound("municipality", data.to_municipality_code)
     if any(h.status.is_open for h in await store.handovers_of(newcomer_id)):
         raise Conflict(f"Newcomer {newcomer_id} has an open handover; complete or revoke it first.")
     handover = Handover(
@@ -62,6 +68,7 @@ async def request_handover(store: SettlementStore, newcomer_id: UUID, data: Hand
 
 async def accept_handover(store: SettlementStore, handover_id: UUID, data: HandoverAccept) -> Handover:
     handover = await _in_status(store, handover_id, HandoverStatus.REQUESTED, "accept")
+    _check_receiver(store, handover, "accepts")
     receiver = await store.existing(Municipality, handover.to_municipality_code)
     if data.to_district not in receiver.districts:
         raise Invalid(f"{receiver.name} has no district {data.to_district!r}.")
@@ -80,6 +87,7 @@ async def accept_handover(store: SettlementStore, handover_id: UUID, data: Hando
 
 async def reject_handover(store: SettlementStore, handover_id: UUID, reason: str) -> Handover:
     handover = await _in_status(store, handover_id, HandoverStatus.REQUESTED, "reject")
+    _check_receiver(store, handover, "rejects")
     _decide(handover, HandoverStatus.REJECTED, reason)
     store.emit(HandoverRejected(newcomer_id=handover.newcomer_id, handover_id=handover.id, reason=reason))
     return handover
@@ -87,6 +95,7 @@ async def reject_handover(store: SettlementStore, handover_id: UUID, reason: str
 
 async def complete_handover(store: SettlementStore, handover_id: UUID, data: HandoverComplete) -> Handover:
     handover = await _in_status(store, handover_id, HandoverStatus.ACCEPTED, "complete")
+    _check_receiver(store, handover, "completes")
     newcomer = await store.existing(Newcomer, handover.newcomer_id)
     if newcomer.settled_on and data.completed_on < newcomer.settled_on:
         raise Invalid("completed_on must not be before the settlement date.")
@@ -111,11 +120,18 @@ async def complete_handover(store: SettlementStore, handover_id: UUID, data: Han
 
 async def revoke_handover(store: SettlementStore, handover_id: UUID, reason: str) -> Handover:
     handover = await _existing(store, handover_id)
+    sender = handover.from_municipality_code
+    store.check_acts_for(sender, f"Only the sending municipality, {sender}, revokes the handover.")
     if not handover.status.is_open:
         raise Conflict(f"Handover {handover_id} is {handover.status}; only open handovers can be revoked.")
     _decide(handover, HandoverStatus.REVOKED, reason)
     store.emit(HandoverRevoked(newcomer_id=handover.newcomer_id, handover_id=handover.id, reason=reason))
     return handover
+
+
+def _check_receiver(store: SettlementStore, handover: Handover, step: str) -> None:
+    receiver = handover.to_municipality_code
+    store.check_acts_for(receiver, f"Only the receiving municipality, {receiver}, {step} the handover.")
 
 
 def _decide(handover: Handover, status: HandoverStatus, reason: str | None = None) -> None:

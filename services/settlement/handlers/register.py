@@ -33,6 +33,7 @@ NORWAY_MINIMUM_REQUEST = 10  # Norway asks no municipality to settle fewer than 
 
 
 async def create_municipality(store: SettlementStore, data: MunicipalityCreate) -> Municipality:
+    store.check_acts_for(data.code, f"Municipality {data.code} is added by its own staff.")
     if await store.get_municipality(data.code) is not None:
         raise Conflict(f"Municipality {data.code} exists already.")
     municipality = Municipality.model_validate(data)
@@ -57,7 +58,12 @@ async def register_newcomer(store: SettlementStore, data: NewcomerCreate) -> New
     key = identity_key(data.given_name, data.family_name, data.birth_date, data.country_of_origin)
     await refuse_duplicate(store, key, data.external_reference)
     newcomer = Newcomer.model_validate(
-        data, update={"identity_key": key, "search_name": search_name(data.given_name, data.family_name)}
+        data,
+        update={
+            "identity_key": key,
+            "search_name": search_name(data.given_name, data.family_name),
+            "registered_in": store.registering_municipality(data.registered_in),
+        },
     )
     store.add(newcomer)
     await store.flush()
@@ -151,6 +157,10 @@ async def refuse_duplicate(
     same = await store.find_same_person(
         identity_key=key, external_reference=external_reference, other_than=other_than
     )
+    if same is not None and await store.find(Newcomer, same.id) is None:
+        # One person registered twice is what registers must not do, so the check spans every
+        # municipality; where the record is another's, who they are stays with that municipality.
+        raise Conflict("This person is registered already, by a municipality the token does not act for.")
     if same is not None:
         raise Conflict(
             f"This person is registered already as newcomer {same.id}.",

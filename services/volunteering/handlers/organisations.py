@@ -7,7 +7,7 @@ from ..store import VolunteeringStore
 
 
 async def create_organisation(store: VolunteeringStore, data: OrganisationCreate) -> Organisation:
-    organisation = Organisation.model_validate(data)
+    organisation = Organisation.model_validate(data, update={"code": store.acting_organisation()})
     store.add(organisation)
     return organisation
 
