@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 from uuid import uuid4
 
-from deploy.local.broker import provide_kafka
+from deploy.local.broker import KafkaEndpoint, provide_kafka
 from deploy.local.identity import provide_identity
 from deploy.local.postgres import provide_postgres
 from deploy.local.stack import run_stack
@@ -38,7 +38,8 @@ def main() -> None:
         "sizes": {"events": events, "relay_events": relay_events},
     }
 
-    with provide_kafka(topics=()) as kafka, provide_postgres() as postgres:
+    # Unauthenticated: the figures are the platform's, comparable with earlier rounds.
+    with provide_kafka(topics=(), authenticated=False) as kafka, provide_postgres() as postgres:
         bootstrap = kafka.bootstrap_servers
         results["machine"]["kafka"] = kafka.provider
         on_sqlite, on_postgres = f"a{uuid4().hex[:6]}.", f"p{uuid4().hex[:6]}."
@@ -104,7 +105,7 @@ def main() -> None:
         results["relay_to_bare_producer_ratio"] = round(relay / producer, 4)
 
         step("four services as processes: memory at rest, end-to-end latency, API reads")
-        results.update(processes(bootstrap, work / "stack", rates, duration_s, read_rate))
+        results.update(processes(kafka, work / "stack", rates, duration_s, read_rate))
 
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(results, indent=2) + "\n")
@@ -113,14 +114,13 @@ def main() -> None:
 
 
 def processes(
-    bootstrap: str, data_dir: Path, rates: list[float], duration_s: float, read_rate: float
+    kafka: KafkaEndpoint, data_dir: Path, rates: list[float], duration_s: float, read_rate: float
 ) -> dict[str, Any]:
+    bootstrap = kafka.bootstrap_servers
     prefix = f"e{uuid4().hex[:6]}."
     with (
         provide_identity() as identity,
-        run_stack(
-            bootstrap_servers=bootstrap, data_dir=data_dir, identity=identity, topic_prefix=prefix
-        ) as stack,
+        run_stack(kafka=kafka, data_dir=data_dir, identity=identity, topic_prefix=prefix) as stack,
     ):
         time.sleep(3)
         at_rest = {name: latency.rss_mb(service.process.pid) for name, service in stack.items()}

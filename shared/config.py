@@ -1,8 +1,8 @@
 """The settings every service shares, read from the environment."""
 
-from typing import Annotated
+from typing import Annotated, Any, Literal
 
-from pydantic import AliasChoices, Field, field_validator
+from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
@@ -20,6 +20,12 @@ class ServiceSettings(BaseSettings):
         default="127.0.0.1:9092",
         validation_alias=AliasChoices("KAFKA_BOOTSTRAP_SERVERS", "kafka_bootstrap_servers"),
     )
+    kafka_security_protocol: Literal["PLAINTEXT", "SASL_PLAINTEXT", "SASL_SSL"] = Field(
+        default="PLAINTEXT", description="How the service talks to the broker; SASL_* authenticates it"
+    )
+    kafka_sasl_mechanism: Literal["SCRAM-SHA-512", "SCRAM-SHA-256", "PLAIN"] = "SCRAM-SHA-512"
+    kafka_username: str = Field(default="", description="The service's broker principal (SASL)")
+    kafka_password: SecretStr = Field(default=SecretStr(""), description="Its password (SASL)")
     kafka_topic_partitions: int = Field(default=3, ge=1)
     kafka_topic_prefix: str = Field(
         default="", description="Prefix of every topic and consumer group, e.g. 'staging.'"
@@ -48,6 +54,24 @@ class ServiceSettings(BaseSettings):
         if isinstance(value, str):
             return [url.strip() for url in value.split(",") if url.strip()]
         return value
+
+    @model_validator(mode="after")
+    def _credentials_with_sasl(self) -> "ServiceSettings":
+        if self.kafka_security_protocol.startswith("SASL") and not (
+            self.kafka_username and self.kafka_password.get_secret_value()
+        ):
+            protocol = self.kafka_security_protocol
+            raise ValueError(f"kafka_security_protocol {protocol} needs kafka_username and kafka_password")
+        return self
+
+    def kafka_client_options(self) -> dict[str, Any]:
+        """What every Kafka client of the service (aiokafka) is given to authenticate."""
+        return kafka_client_options(
+            self.kafka_security_protocol,
+            self.kafka_sasl_mechanism,
+            self.kafka_username,
+            self.kafka_password.get_secret_value(),
+        )
 
     host: str = "127.0.0.1"
     port: int = 8000
@@ -78,3 +102,20 @@ class ServiceSettings(BaseSettings):
     @property
     def effective_database_url(self) -> str:
         return self.database_url or f"sqlite+aiosqlite:///{self.data_dir}/{self.service_name}.db"
+
+
+def kafka_client_options(protocol: str, mechanism: str, username: str, password: str) -> dict[str, Any]:
+    """aiokafka's options for a client that authenticates as `username` (none for PLAINTEXT)."""
+    if not protocol.startswith("SASL"):
+        return {}
+    options: dict[str, Any] = {
+        "security_protocol": protocol,
+        "sasl_mechanism": mechanism,
+        "sasl_plain_username": username,
+        "sasl_plain_password": password,
+    }
+    if protocol == "SASL_SSL":
+        from aiokafka.helpers import create_ssl_context
+
+        options["ssl_context"] = create_ssl_context()  # the system's trusted authorities
+    return options

@@ -1,4 +1,7 @@
-"""Raw Kafka access for tests: write records as any agency system could, read topics back."""
+"""Raw Kafka access for tests: write records as any agency system could, read topics back.
+
+Against a broker the tests started, these connect as its admin (`admin_options`).
+"""
 
 import asyncio
 from typing import Any
@@ -6,6 +9,7 @@ from typing import Any
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 
+from deploy.local.broker import admin_options
 from shared.contracts.envelope import Envelope
 from shared.contracts.events import Event
 
@@ -20,7 +24,9 @@ async def produce(
     round trip per record, which consumers keep up with: the fault tests act "mid-load"
     on a backlog. The idempotent producer keeps each partition's order.
     """
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap_servers, enable_idempotence=True)
+    producer = AIOKafkaProducer(
+        bootstrap_servers=bootstrap_servers, enable_idempotence=True, **admin_options(bootstrap_servers)
+    )
     await producer.start()
     try:
         sent = [
@@ -45,7 +51,10 @@ def record_of(
 async def read_topic(bootstrap_servers: str, topic: str) -> list[ConsumerRecord[Any, Any]]:
     """Every record the topic holds now, partition by partition."""
     consumer = AIOKafkaConsumer(
-        bootstrap_servers=bootstrap_servers, enable_auto_commit=False, auto_offset_reset="earliest"
+        bootstrap_servers=bootstrap_servers,
+        enable_auto_commit=False,
+        auto_offset_reset="earliest",
+        **admin_options(bootstrap_servers),
     )
     await consumer.start()
     try:
@@ -70,7 +79,7 @@ async def read_topic(bootstrap_servers: str, topic: str) -> list[ConsumerRecord[
 
 async def committed(bootstrap_servers: str, group: str) -> dict[tuple[str, int], int]:
     """The consumer group's committed offsets: the next offset it will read, per partition."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers)
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers, **admin_options(bootstrap_servers))
     await admin.start()
     try:
         offsets = await admin.list_consumer_group_offsets(group)

@@ -5,7 +5,11 @@
 3. A local single-node KRaft broker of real Apache Kafka, its jars fetched from
    Maven Central by Maven into `.cache/kafka/` and reused between runs.
 
-Whichever it is, the agencies' topics are created explicitly.
+Whichever it is, the agencies' topics are created explicitly. The local broker
+authenticates every client (SASL/SCRAM-SHA-512; no listener takes anonymous
+clients) and authorises with KRaft's StandardAuthorizer: each agency's
+principal gets, per topic prefix (`KafkaEndpoint.grant`), exactly what
+`shared.contracts.agencies.READS` entitles it to, and write on its own topics.
 """
 
 import asyncio
@@ -13,20 +17,23 @@ import base64
 import fcntl
 import logging
 import os
+import secrets
 import shutil
 import subprocess
 import tempfile
 import threading
 import time
 import uuid
-from collections.abc import Coroutine, Iterator
+from collections.abc import Coroutine, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from aiokafka.admin import AIOKafkaAdminClient
 
+from shared.config import kafka_client_options
+from shared.contracts.agencies import READS, Agency
 from shared.contracts.events import COMPACTED_TOPICS, TOPICS
 from shared.runtime.topics import ensure_topics
 
@@ -39,15 +46,62 @@ LOG4J_VERSION = "2.24.3"
 CONTAINER_IMAGE = os.environ.get("SAMVIRKE_KAFKA_IMAGE", "confluentinc/cp-kafka:7.9.0")
 
 
+ADMIN = "admin"  # the local broker's super user: provisioning, ACLs, and the tests' own clients
+MECHANISM = "SCRAM-SHA-512"
+_ADMINS: dict[str, dict[str, Any]] = {}  # bootstrap servers of the brokers started here → admin options
+
+
 @dataclass(frozen=True)
 class KafkaEndpoint:
     bootstrap_servers: str
     provider: str
+    passwords: Mapping[str, str] = field(default_factory=dict)  # SASL principals; none: PLAINTEXT
+
+    @property
+    def authenticated(self) -> bool:
+        return bool(self.passwords)
+
+    def client_options(self, principal: str = ADMIN) -> dict[str, Any]:
+        """aiokafka options to connect as `principal` (the admin unless named)."""
+        if not self.authenticated:
+            return {}
+        return kafka_client_options("SASL_PLAINTEXT", MECHANISM, principal, self.passwords[principal])
+
+    def settings_for(self, agency: str) -> dict[str, str]:
+        """A service's Kafka settings (ServiceSettings field names) to connect as its agency's principal."""
+        if not self.authenticated:
+            return {}
+        return {
+            "kafka_security_protocol": "SASL_PLAINTEXT",
+            "kafka_sasl_mechanism": MECHANISM,
+            "kafka_username": agency,
+            "kafka_password": self.passwords[agency],
+        }
+
+    def env_for(self, agency: str) -> dict[str, str]:
+        """The same as environment variables, for a service run as a process."""
+        return {f"SAMVIRKE_{name.upper()}": value for name, value in self.settings_for(agency).items()}
+
+    def grant(self, prefix: str = "") -> None:
+        """Gives each agency's principal its rights on the topics and groups under `prefix`."""
+        if self.authenticated:
+            grant_agencies(self, prefix)
+
+
+def admin_options(bootstrap_servers: str) -> dict[str, Any]:
+    """How to connect as admin to a broker this process started (none for another broker)."""
+    return _ADMINS.get(bootstrap_servers, {})
 
 
 @contextmanager
-def provide_kafka(*, partitions: int = 3, topics: tuple[str, ...] = TOPICS) -> Iterator[KafkaEndpoint]:
-    """A running broker with `topics` created; stopped again on exit if started here."""
+def provide_kafka(
+    *, partitions: int = 3, topics: tuple[str, ...] = TOPICS, authenticated: bool = True
+) -> Iterator[KafkaEndpoint]:
+    """A running broker with `topics` created; stopped again on exit if started here.
+
+    The local broker authenticates and authorises unless `authenticated` is False
+    (the benchmarks measure the platform, not SCRAM's handshake).
+    """
     if configured := os.environ.get("KAFKA_BOOTSTRAP_SERVERS"):
         endpoint = KafkaEndpoint(configured, "KAFKA_BOOTSTRAP_SERVERS")
         _provision(endpoint, topics, partitions)
@@ -58,15 +112,64 @@ def provide_kafka(*, partitions: int = 3, topics: tuple[str, ...] = TOPICS) -> I
             _provision(endpoint, topics, partitions)
             yield endpoint
         return
-    with LocalKafka() as endpoint:
+    with LocalKafka(authenticated=authenticated) as endpoint:
         _provision(endpoint, topics, partitions)
+        endpoint.grant("")
         yield endpoint
 
 
 def _provision(endpoint: KafkaEndpoint, topics: tuple[str, ...], partitions: int) -> None:
     run_coroutine(
-        ensure_topics(endpoint.bootstrap_servers, topics, partitions=partitions, compacted=COMPACTED_TOPICS)
+        ensure_topics(
+            endpoint.bootstrap_servers,
+            topics,
+            partitions=partitions,
+            compacted=COMPACTED_TOPICS,
+            **endpoint.client_options(),
+        )
     )
+
+
+def grant_agencies(endpoint: KafkaEndpoint, prefix: str) -> None:
+    """Each agency: everything on its own topics (`<prefix><agency>.`), read on what it is entitled to
+    (create too, so whichever service starts first makes a topic), and its consumer group."""
+    from kafka.admin import (  # type: ignore[import-untyped]
+        ACL,
+        ACLOperation,
+        ACLPermissionType,
+        ACLResourcePatternType,
+        KafkaAdminClient,
+        ResourcePattern,
+        ResourceType,
+    )
+
+    options = endpoint.client_options()
+    admin = KafkaAdminClient(bootstrap_servers=endpoint.bootstrap_servers, **options)
+    allow = ACLPermissionType.ALLOW
+    acls = []
+    try:
+        for agency in Agency:
+            principal = f"User:{agency}"
+            own = ResourcePattern(ResourceType.TOPIC, f"{prefix}{agency}.", ACLResourcePatternType.PREFIXED)
+            for operation in (
+                ACLOperation.WRITE,
+                ACLOperation.READ,
+                ACLOperation.DESCRIBE,
+                ACLOperation.CREATE,
+            ):
+                acls.append(ACL(principal, "*", operation, allow, own))
+            for topic in READS[agency]:
+                read = ResourcePattern(ResourceType.TOPIC, f"{prefix}{topic}", ACLResourcePatternType.LITERAL)
+                for operation in (ACLOperation.READ, ACLOperation.DESCRIBE, ACLOperation.CREATE):
+                    acls.append(ACL(principal, "*", operation, allow, read))
+            group = ResourcePattern(ResourceType.GROUP, f"{prefix}{agency}", ACLResourcePatternType.LITERAL)
+            for operation in (ACLOperation.READ, ACLOperation.DESCRIBE):
+                acls.append(ACL(principal, "*", operation, allow, group))
+        result = admin.create_acls(acls)
+        if result["failed"]:
+            raise RuntimeError(f"the broker refused ACLs: {result['failed']}")
+    finally:
+        admin.close()
 
 
 def run_coroutine(coroutine: Coroutine[Any, Any, Any]) -> Any:
@@ -110,9 +213,17 @@ class LocalKafka:
     """A single-node KRaft broker of Apache Kafka run from Maven Central's jars."""
 
     def __init__(
-        self, *, version: str = KAFKA_VERSION, cache_dir: Path | None = None, port: int | None = None
+        self,
+        *,
+        version: str = KAFKA_VERSION,
+        cache_dir: Path | None = None,
+        port: int | None = None,
+        authenticated: bool = True,
     ) -> None:
         self.version = version
+        # A password per principal, new for each broker: nothing to leak between runs.
+        names = [ADMIN, *Agency] if authenticated else []
+        self.passwords = {str(name): secrets.token_urlsafe(18) for name in names}
         self.home = (cache_dir or repo_cache_dir()) / "kafka" / version
         self.port = port or free_port()
         self._process: subprocess.Popen[bytes] | None = None
@@ -187,9 +298,13 @@ class LocalKafka:
                 ],
                 log=log_file,
             )
-        endpoint = KafkaEndpoint(f"127.0.0.1:{self.port}", f"local Apache Kafka {self.version} (KRaft)")
+        what = f"local Apache Kafka {self.version} (KRaft" + (
+            ", SASL/SCRAM, ACLs)" if self.passwords else ")"
+        )
+        endpoint = KafkaEndpoint(f"127.0.0.1:{self.port}", what, self.passwords)
+        _ADMINS[endpoint.bootstrap_servers] = endpoint.client_options()
         deadline = time.monotonic() + timeout_s
-        while not run_coroutine(_answers(endpoint.bootstrap_servers)):
+        while not run_coroutine(_answers(endpoint.bootstrap_servers, endpoint.client_options())):
             if self._process.poll() is not None or time.monotonic() > deadline:
                 logs = tail(log_path)
                 self.stop()
@@ -200,11 +315,15 @@ class LocalKafka:
     def _format(self, java: str, classpath: str) -> None:
         assert self._data_dir is not None
         config = self._data_dir / "server.properties"
-        config.write_text(
-            _SERVER_PROPERTIES.format(
-                port=self.port, controller_port=free_port(), log_dirs=self._data_dir / "logs"
-            )
+        properties = _SERVER_PROPERTIES.format(
+            port=self.port, controller_port=free_port(), log_dirs=self._data_dir / "logs"
         )
+        scram: list[str] = []
+        if self.passwords:
+            properties = _secured(properties, self.passwords[ADMIN])
+            for name, password in self.passwords.items():  # SCRAM credentials live in the metadata log
+                scram += ["--add-scram", f"{MECHANISM}=[name={name},password={password}]"]
+        config.write_text(properties)
         (self._data_dir / "log4j2.properties").write_text(_LOG4J2)
         subprocess.run(
             [
@@ -218,6 +337,7 @@ class LocalKafka:
                 _cluster_id(),
                 "-c",
                 str(config),
+                *scram,
             ],
             check=True,
             capture_output=True,
@@ -243,14 +363,14 @@ def _cluster_id() -> str:
     return cluster_id
 
 
-async def _answers(bootstrap_servers: str) -> bool:
+async def _answers(bootstrap_servers: str, options: dict[str, Any]) -> bool:
     host, port = bootstrap_servers.rsplit(":", 1)
     try:
         _, writer = await asyncio.open_connection(host, int(port))
         writer.close()
     except OSError:
         return False
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers, request_timeout_ms=3000)
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers, request_timeout_ms=3000, **options)
     try:
         await admin.start()
         await admin.list_topics()
@@ -295,6 +415,37 @@ share.coordinator.state.topic.replication.factor=1
 share.coordinator.state.topic.min.isr=1
 group.initial.rebalance.delay.ms=0
 log.retention.hours=-1
+"""
+
+
+def _secured(properties: str, admin_password: str) -> str:
+    """`properties` with every listener authenticated and the StandardAuthorizer deciding.
+
+    Clients and the broker itself use SCRAM-SHA-512; a KRaft controller cannot
+    verify SCRAM (its credentials are in the metadata it serves), so the
+    controller listener uses PLAIN with the admin's password in its JAAS file.
+    """
+    plain = properties.replace("PLAINTEXT://", "SASL_PLAINTEXT://").replace(
+        "listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT",
+        "listener.security.protocol.map=CONTROLLER:SASL_PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT",
+    )
+    plain = plain.replace("inter.broker.listener.name=PLAINTEXT", "inter.broker.listener.name=SASL_PLAINTEXT")
+    return plain + _SECURITY.format(password=admin_password)
+
+
+_SECURITY = """\
+sasl.enabled.mechanisms=SCRAM-SHA-512
+sasl.mechanism.inter.broker.protocol=SCRAM-SHA-512
+listener.name.sasl_plaintext.scram-sha-512.sasl.jaas.config=\
+org.apache.kafka.common.security.scram.ScramLoginModule required username="admin" password="{password}";
+listener.name.controller.sasl.enabled.mechanisms=PLAIN
+sasl.mechanism.controller.protocol=PLAIN
+listener.name.controller.plain.sasl.jaas.config=\
+org.apache.kafka.common.security.plain.PlainLoginModule required \
+username="admin" password="{password}" user_admin="{password}";
+authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer
+super.users=User:admin
+allow.everyone.if.no.acl.found=false
 """
 
 _LOG4J2 = """\

@@ -57,9 +57,8 @@ def main() -> None:
         print(f"Identity provider: {identity.issuer} ({identity.provider})", flush=True)
         print("Starting the four services …", flush=True)
         agency_tokens = tokens(identity)
-        with run_stack(
-            bootstrap_servers=kafka.bootstrap_servers, data_dir=data_dir, identity=identity, ports=_ports()
-        ) as stack:
+        with run_stack(kafka=kafka, data_dir=data_dir, identity=identity, ports=_ports()) as stack:
+            _red_cross(stack["volunteering"], agency_tokens["volunteering"])
             ids = _scenario(stack["settlement"], agency_tokens["settlement"])
             _wait_for_other_agencies(stack, agency_tokens)
             _report(stack, agency_tokens, data_dir)
@@ -88,6 +87,19 @@ def _client(service: RunningService, token: str) -> httpx.Client:
     return httpx.Client(base_url=service.url, headers={"Authorization": f"Bearer {token}"}, timeout=10)
 
 
+def _red_cross(volunteering: RunningService, token: str) -> None:
+    """The Red Cross's chapters: its staff see the match requests of the municipalities it works in."""
+    with _client(volunteering, token) as api:
+        for place in MUNICIPALITIES:
+            chapter = {
+                "name": f"Røde Kors {place['name']}",
+                "kind": "red_cross",
+                "municipality_code": place["code"],
+            }
+            api.post("/organisations", json=chapter).raise_for_status()
+    print("  the Red Cross works in " + ", ".join(str(place["name"]) for place in MUNICIPALITIES))
+
+
 def _scenario(settlement: RunningService, token: str) -> list[str]:
     today = time.strftime("%Y-%m-%d")
     ids = []
@@ -106,6 +118,7 @@ def _scenario(settlement: RunningService, token: str) -> list[str]:
                 "country_of_origin": origin,
                 "languages": languages,
                 "consents": ["volunteer_contact"] if consent else [],
+                "registered_in": municipality,
             }
             newcomer = api.post("/newcomers", json=person).raise_for_status().json()
             where = {"municipality_code": municipality, "district": district, "settled_on": today}

@@ -14,6 +14,7 @@ import httpx
 from shared.contracts.agencies import Agency
 
 from ._process import free_port, spawn, stop, tail
+from .broker import KafkaEndpoint
 from .identity import IdentityProvider
 
 SERVICES = tuple(agency.value for agency in Agency)
@@ -69,7 +70,7 @@ def coordinator_token(identity: IdentityProvider) -> str:
 @contextmanager
 def run_stack(
     *,
-    bootstrap_servers: str,
+    kafka: KafkaEndpoint,
     data_dir: Path,
     identity: IdentityProvider,
     topic_prefix: str = "",
@@ -79,8 +80,12 @@ def run_stack(
     ready_timeout_s: float = 60,
     services: tuple[str, ...] = SERVICES,
 ) -> Iterator[dict[str, RunningService]]:
-    """Starts the services (all four by default), waits until each is ready, and stops them on exit."""
+    """Starts the services (all four by default), waits until each is ready, and stops them on exit.
+
+    Each connects to `kafka` as its agency's principal, granted its rights under `topic_prefix`.
+    """
     data_dir.mkdir(parents=True, exist_ok=True)
+    kafka.grant(topic_prefix)
     running: dict[str, RunningService] = {}
     with ExitStack() as cleanup:
         for name in services:
@@ -88,7 +93,8 @@ def run_stack(
             env = {
                 **os.environ,
                 **(extra_env or {}),
-                "KAFKA_BOOTSTRAP_SERVERS": bootstrap_servers,
+                "KAFKA_BOOTSTRAP_SERVERS": kafka.bootstrap_servers,
+                **kafka.env_for(name),
                 "SAMVIRKE_OIDC_ISSUERS": identity.issuer,
                 "SAMVIRKE_PORT": str(port),
                 "SAMVIRKE_DATA_DIR": str(data_dir),

@@ -18,3 +18,25 @@ def source_of(agency: Agency) -> str:
 def owner_of(topic: str) -> Agency:
     """The agency whose topic this is: the first part of its catalogued name."""
     return Agency(topic.split(".", 1)[0])
+
+
+# What each agency's broker principal may read beside its own topics: its legal basis as data.
+# Education and the job centre hold the personal details they need for their statutory duties;
+# volunteer organisations only the contact of a newcomer who consented. Services read exactly
+# these (a unit test holds them to it); deploy/ grants them as Kafka ACLs.
+READS: dict[Agency, tuple[str, ...]] = {
+    Agency.SETTLEMENT: ("education.events", "employment.events", "volunteering.events"),
+    Agency.EDUCATION: (
+        "settlement.events",
+        "settlement.personal-details",
+        "employment.events",
+        "volunteering.events",
+    ),
+    Agency.EMPLOYMENT: (
+        "settlement.events",
+        "settlement.personal-details",
+        "education.events",
+        "volunteering.events",
+    ),
+    Agency.VOLUNTEERING: ("settlement.events", "settlement.volunteer-contacts", "employment.events"),
+}

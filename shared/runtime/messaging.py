@@ -15,6 +15,7 @@ from faststream.kafka import KafkaBroker, KafkaMessage, KafkaRouter
 from faststream.kafka.opentelemetry import KafkaTelemetryMiddleware
 from faststream.kafka.publisher.usecase import DefaultPublisher
 from faststream.message import StreamMessage
+from faststream.security import BaseSecurity, SASLPlaintext, SASLScram256, SASLScram512
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.trace import SpanKind, Tracer
 
@@ -35,11 +36,23 @@ def create_broker(settings: ServiceSettings) -> KafkaBroker:
     """
     return KafkaBroker(
         settings.kafka_bootstrap_servers,
+        security=_security(settings),
         enable_idempotence=True,
         acks="all",
         client_id=settings.service_name,
         log_level=logging.DEBUG,  # one line per message is for debugging, not for production logs
     )
+
+
+def _security(settings: ServiceSettings) -> BaseSecurity | None:
+    """The broker principal the service authenticates as, from its settings (none for PLAINTEXT)."""
+    protocol = settings.kafka_security_protocol
+    if not protocol.startswith("SASL"):
+        return None
+    kinds = {"SCRAM-SHA-512": SASLScram512, "SCRAM-SHA-256": SASLScram256, "PLAIN": SASLPlaintext}
+    kind = kinds[settings.kafka_sasl_mechanism]
+    password = settings.kafka_password.get_secret_value()
+    return kind(settings.kafka_username, password, use_ssl=protocol == "SASL_SSL")
 
 
 def declare_outbox_publishers(

@@ -2,6 +2,7 @@
 
 import logging
 from collections.abc import Collection, Iterable
+from typing import Any
 
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
@@ -14,10 +15,20 @@ COMPACT = {"cleanup.policy": "compact", "delete.retention.ms": "86400000"}
 
 
 async def ensure_topics(
-    bootstrap_servers: str, names: Iterable[str], *, partitions: int, compacted: Collection[str] = ()
+    bootstrap_servers: str,
+    names: Iterable[str],
+    *,
+    partitions: int,
+    compacted: Collection[str] = (),
+    **client_options: Any,
 ) -> list[str]:
-    """Creates the missing topics among `names` (those in `compacted` compacted); returns those created."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers, request_timeout_ms=30_000)
+    """Creates the missing topics among `names` (those in `compacted` compacted); returns those created.
+
+    `client_options` authenticate the admin client (`ServiceSettings.kafka_client_options`).
+    """
+    admin = AIOKafkaAdminClient(
+        bootstrap_servers=bootstrap_servers, request_timeout_ms=30_000, **client_options
+    )
     await admin.start()
     try:
         existing = set(await admin.list_topics())

@@ -74,6 +74,7 @@ class Service(Generic[SettingsT]):
             self.topics.all,
             partitions=self.settings.kafka_topic_partitions,
             compacted=self.topics.compacted,
+            **self.settings.kafka_client_options(),
         )
 
     async def start(self) -> None:

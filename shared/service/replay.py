@@ -65,6 +65,7 @@ async def replay(service: Service[Any], *, from_scratch: bool = False, batch: in
         bootstrap_servers=settings.kafka_bootstrap_servers,
         enable_auto_commit=False,
         auto_offset_reset="earliest",
+        **settings.kafka_client_options(),
     )
     await reader.start()
     started = time.perf_counter()
@@ -117,7 +118,9 @@ async def _read_to(
 
 
 async def _partitions(settings: ServiceSettings, topics: list[str]) -> list[TopicPartition]:
-    admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap_servers)
+    admin = AIOKafkaAdminClient(
+        bootstrap_servers=settings.kafka_bootstrap_servers, **settings.kafka_client_options()
+    )
     await admin.start()
     try:
         described = await admin.describe_topics(topics)
@@ -144,7 +147,9 @@ async def _described(admin: AIOKafkaAdminClient, group: str, wait_s: float = 30.
 
 
 async def _refuse_while_running(settings: ServiceSettings) -> None:
-    admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap_servers)
+    admin = AIOKafkaAdminClient(
+        bootstrap_servers=settings.kafka_bootstrap_servers, **settings.kafka_client_options()
+    )
     await admin.start()
     try:
         described = await _described(admin, settings.consumer_group)
@@ -163,6 +168,7 @@ async def _resume_group_at(settings: ServiceSettings, ends: dict[TopicPartition,
         bootstrap_servers=settings.kafka_bootstrap_servers,
         group_id=settings.consumer_group,
         enable_auto_commit=False,
+        **settings.kafka_client_options(),
     )
     await group.start()
     try:

@@ -58,7 +58,7 @@ def stack(
             name: postgres.create_database(f"fuzz_{name}_{uuid4().hex[:6]}") for name in SERVICES
         }
     with run_stack(
-        bootstrap_servers=kafka.bootstrap_servers,
+        kafka=kafka,
         data_dir=tmp_path_factory.mktemp(f"fuzz-{request.param}"),
         identity=identity,
         topic_prefix=f"fuzz{uuid4().hex[:8]}.",

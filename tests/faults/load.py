@@ -8,8 +8,10 @@ from contextlib import contextmanager
 
 import httpx
 
+from deploy.local.broker import KafkaEndpoint
 from deploy.local.stack import RunningService, run_stack
 from shared.contracts.events.settlement import NewcomerSettled
+from tests import scenario
 from tests.factories import settled
 from tests.faults.conftest import Stores
 from tests.kafka_tools import headers_of, produce, read_topic, record_of
@@ -25,7 +27,7 @@ def settlements(count: int) -> list[NewcomerSettled]:
 
 @contextmanager
 def services_running(
-    bootstrap_servers: str,
+    kafka: KafkaEndpoint,
     stores: Stores,
     prefix: str,
     services: tuple[str, ...] = CONSUMERS,
@@ -33,7 +35,7 @@ def services_running(
 ) -> Iterator[dict[str, RunningService]]:
     """The services as processes on the test's stores, their topics under `prefix`."""
     with run_stack(
-        bootstrap_servers=bootstrap_servers,
+        kafka=kafka,
         data_dir=stores.data_dir,
         identity=stores.identity,
         topic_prefix=prefix,
@@ -46,6 +48,8 @@ def services_running(
         for service in stack.values():
             if service.name in RECORDS:
                 applied(service)
+            if service.name == "volunteering":
+                works_in_oslo(service)
         yield stack
 
 
@@ -59,6 +63,13 @@ def publish_settlements(bootstrap_servers: str, prefix: str, count: int) -> list
 def client(service: RunningService) -> httpx.Client:
     token = service.token()
     return httpx.Client(base_url=service.url, timeout=30, headers={"Authorization": f"Bearer {token}"})
+
+
+def works_in_oslo(volunteering: RunningService) -> None:
+    """The Red Cross has a chapter in Oslo, where the load settles: its staff see Oslo's requests."""
+    with client(volunteering) as api:
+        if not api.get("/organisations", params={"municipality_code": "0301"}).raise_for_status().json():
+            api.post("/organisations", json=scenario.red_cross("0301")).raise_for_status()
 
 
 def applied(service: RunningService) -> int:

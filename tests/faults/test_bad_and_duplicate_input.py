@@ -49,7 +49,7 @@ def test_duplicates_change_nothing_and_exactly_the_bad_records_are_dead_lettered
     bad = bad_records(BAD)
     load = [*valid, *valid, *bad]  # every valid event twice, same ce_id: a redelivery
     random.Random(7).shuffle(load)
-    with services_running(kafka.bootstrap_servers, stores, prefix) as stack:
+    with services_running(kafka, stores, prefix) as stack:
         placed = asyncio.run(produce(kafka.bootstrap_servers, f"{prefix}settlement.events", load))
         bad_ids = {id(record) for record in bad}
         bad_at = {

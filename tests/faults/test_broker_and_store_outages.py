@@ -35,7 +35,7 @@ def test_a_broker_restart_mid_load_loses_nothing_and_doubles_nothing(
 ) -> None:
     endpoint, broker = restartable_kafka
     prefix = f"b{uuid4().hex[:8]}."
-    with services_running(endpoint.bootstrap_servers, stores, prefix) as stack:
+    with services_running(endpoint, stores, prefix) as stack:
         events = publish_settlements(endpoint.bootstrap_servers, prefix, LOAD)
         wait_until("the load is under way", lambda: applied(stack["education"]) >= LOAD // 5, every_s=0.02)
         broker.halt()  # consumers, offset commits and relays all lose the broker
@@ -58,7 +58,7 @@ def test_a_store_unavailable_for_a_while_delays_events_and_loses_none(
 ) -> None:
     prefix = f"o{uuid4().hex[:8]}."
     fail_fast = {"SAMVIRKE_SQLITE_BUSY_TIMEOUT_S": "0.5"}  # rather than wait out the lock
-    with services_running(kafka.bootstrap_servers, stores, prefix, extra_env=fail_fast) as stack:
+    with services_running(kafka, stores, prefix, extra_env=fail_fast) as stack:
         events = publish_settlements(kafka.bootstrap_servers, prefix, LOAD)
         victim = stack["education"]
         wait_until("the load is under way", lambda: applied(victim) >= LOAD // 5, every_s=0.02)

@@ -29,7 +29,7 @@ def test_a_service_stopped_mid_load_commits_exactly_what_it_applied(
     kafka: KafkaEndpoint, stores: Stores
 ) -> None:
     prefix = f"g{uuid4().hex[:8]}."
-    with services_running(kafka.bootstrap_servers, stores, prefix) as stack:
+    with services_running(kafka, stores, prefix) as stack:
         events = publish_settlements(kafka.bootstrap_servers, prefix, LOAD)
         topic = f"{prefix}settlement.events"
         at_a_quarter(stack, LOAD, lambda service: service.process.terminate())

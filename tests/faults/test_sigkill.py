@@ -32,7 +32,7 @@ def test_each_consumer_killed_mid_load_ends_with_exactly_one_effect_per_event(
     kafka: KafkaEndpoint, stores: Stores
 ) -> None:
     prefix = f"k{uuid4().hex[:8]}."
-    with services_running(kafka.bootstrap_servers, stores, prefix) as stack:
+    with services_running(kafka, stores, prefix) as stack:
         events = publish_settlements(kafka.bootstrap_servers, prefix, LOAD)
         # Mid-load: transactions committed, offsets and outbox rows in flight.
         at_a_quarter(stack, LOAD, lambda service: service.kill())
@@ -55,7 +55,7 @@ def test_settlement_killed_while_settling_publishes_each_settlement_once(
     prefix = f"s{uuid4().hex[:8]}."
     newcomers = 400
     services = ("settlement", "education")
-    with services_running(kafka.bootstrap_servers, stores, prefix, services) as stack:
+    with services_running(kafka, stores, prefix, services) as stack:
         settlement = stack["settlement"]
         with client(settlement) as api:
             api.post("/municipalities", json=scenario.OSLO).raise_for_status()

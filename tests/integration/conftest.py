@@ -25,6 +25,7 @@ from services.settlement.config import SettlementSettings
 from services.settlement.main import create_app as create_settlement
 from services.volunteering.config import VolunteeringSettings
 from services.volunteering.main import create_app as create_volunteering
+from tests import scenario
 
 
 @dataclass
@@ -46,6 +47,7 @@ async def platform(
     kafka: KafkaEndpoint, identity: IdentityProvider, tmp_path: Path
 ) -> AsyncIterator[Platform]:
     prefix = f"t{uuid4().hex[:10]}."
+    kafka.grant(prefix)
     spans = InMemorySpanExporter()
     tracer_provider = TracerProvider()
     tracer_provider.add_span_processor(SimpleSpanProcessor(spans))
@@ -56,11 +58,20 @@ async def platform(
         "data_dir": str(tmp_path),
         "outbox_poll_interval_s": 0.5,
     }
-    apps = {
-        "settlement": create_settlement(SettlementSettings(**common), tracer_provider=tracer_provider),
-        "education": create_education(EducationSettings(**common), tracer_provider=tracer_provider),
-        "employment": create_employment(EmploymentSettings(**common), tracer_provider=tracer_provider),
-        "volunteering": create_volunteering(VolunteeringSettings(**common), tracer_provider=tracer_provider),
+    apps = {  # each agency connects to the broker as its own principal
+        "settlement": create_settlement(
+            SettlementSettings(**common, **kafka.settings_for("settlement")), tracer_provider=tracer_provider
+        ),
+        "education": create_education(
+            EducationSettings(**common, **kafka.settings_for("education")), tracer_provider=tracer_provider
+        ),
+        "employment": create_employment(
+            EmploymentSettings(**common, **kafka.settings_for("employment")), tracer_provider=tracer_provider
+        ),
+        "volunteering": create_volunteering(
+            VolunteeringSettings(**common, **kafka.settings_for("volunteering")),
+            tracer_provider=tracer_provider,
+        ),
     }
     agency_tokens = tokens(identity)
     clients = {
@@ -77,6 +88,9 @@ async def platform(
         headers={"Authorization": f"Bearer {coordinator_token(identity)}"},
     )
     async with running(apps):
+        for code in ("0301", "3405", "530"):  # where the tests settle; a test may add its own chapter
+            created = await clients["volunteering"].post("/organisations", json=scenario.red_cross(code))
+            assert created.status_code == 201, created.text
         yield Platform(apps, clients, prefix, kafka.bootstrap_servers, identity, spans, coordinator)
     for client in [*clients.values(), coordinator]:
         await client.aclose()

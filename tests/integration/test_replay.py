@@ -29,7 +29,9 @@ async def test_replay_rebuilds_lost_state_without_doubling_anything(
         kafka_bootstrap_servers=kafka.bootstrap_servers,
         kafka_topic_prefix=prefix,
         data_dir=str(tmp_path),
+        **kafka.settings_for("education"),  # replay reads as the school's principal
     )
+    kafka.grant(prefix)
     events = [settled(volunteer_contact_consent=False) for _ in range(30)]
     running_app = create_app(settings)
     async with running({"education": running_app}):  # creates the topics, then stops again

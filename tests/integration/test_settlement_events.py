@@ -8,6 +8,7 @@ from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 from cloudevents.core.bindings import kafka as cloudevents_kafka
 
+from deploy.local.broker import admin_options
 from shared.contracts.events import settlement as events
 from shared.contracts.events.employment import CaseClosed
 from tests import scenario
@@ -149,7 +150,9 @@ async def test_each_settlement_event_reaches_kafka_as_a_cloudevent(platform: Pla
 
 
 async def test_per_person_topics_are_compacted_and_case_topics_keep_history(platform: Platform) -> None:
-    admin = AIOKafkaAdminClient(bootstrap_servers=platform.bootstrap_servers)
+    admin = AIOKafkaAdminClient(
+        bootstrap_servers=platform.bootstrap_servers, **admin_options(platform.bootstrap_servers)
+    )
     await admin.start()
     try:
         names = [platform.topic(t) for t in (events.TOPIC, events.PERSONAL_DETAILS_TOPIC)]

@@ -164,3 +164,14 @@ async def test_the_auditor_reads_every_route_and_changes_nothing(service: str, t
     assert wrong == []
     assert reads >= 3, reads
     assert writes >= 3, writes
+
+
+@pytest.mark.parametrize("agency", list(Agency))
+def test_each_service_reads_exactly_what_the_broker_grants_its_agency(agency: Agency) -> None:
+    """The broker's ACLs come from READS: a service that read more would be refused, and less is stale."""
+    from shared.contracts.agencies import READS
+
+    topics = service_of(app_of(str(agency), kafka_bootstrap_servers="127.0.0.1:1")).topics
+    foreign = {topic for topic in topics.consumed if not topic.startswith(f"{agency}.")}
+    assert foreign == set(READS[agency])
+    assert all(topic.startswith(f"{agency}.") for topic in (*topics.published, topics.dead_letters))
