@@ -75,7 +75,7 @@ class Agencies:
     @asynccontextmanager
     async def school(self) -> AsyncIterator[None]:
         """Runs the language school's service (a fresh process, as it were) for the block's duration."""
-        app = create_education(EducationSettings(**self.settings))
+        app = create_education(EducationSettings(**self.settings, **self.kafka.settings_for("education")))
         client = _client(app, "education", tokens(self.identity)["education"])
         self.clients["education"] = client
         async with running({"education": app}):
@@ -102,6 +102,7 @@ async def agencies(
     kafka: KafkaEndpoint, identity: IdentityProvider, tmp_path: Path
 ) -> AsyncIterator[Agencies]:
     prefix = f"c{uuid4().hex[:10]}."
+    kafka.grant(prefix)
     settings: dict[str, Any] = {
         "oidc_issuers": [identity.issuer],
         "kafka_bootstrap_servers": kafka.bootstrap_servers,
@@ -111,9 +112,11 @@ async def agencies(
         "coordination_sweep_interval_s": 0,  # the test sweeps when it wants to
     }
     apps = {
-        "settlement": create_settlement(SettlementSettings(**settings)),
-        "employment": create_employment(EmploymentSettings(**settings)),
-        "volunteering": create_volunteering(VolunteeringSettings(**settings)),
+        "settlement": create_settlement(SettlementSettings(**settings, **kafka.settings_for("settlement"))),
+        "employment": create_employment(EmploymentSettings(**settings, **kafka.settings_for("employment"))),
+        "volunteering": create_volunteering(
+            VolunteeringSettings(**settings, **kafka.settings_for("volunteering"))
+        ),
     }
     staff = tokens(identity)
     clients = {name: _client(app, name, staff[name]) for name, app in apps.items()}
