@@ -228,14 +228,14 @@ class VolunteeringStore(Store):
     # proof of erasure
 
     async def rows_about(self, newcomer_id: UUID) -> dict[str, int]:
-        """Every row in this store that names the newcomer."""
+        """Every row in this store that names the newcomer, of those the staff member's scope holds."""
         checks = {
             "consented_newcomer": col(Newcomer.id) == newcomer_id,
             "match_request": col(MatchRequest.newcomer_id) == newcomer_id,
             "match": col(Match.newcomer_id) == newcomer_id,
             "outbox": col(OutboxMessage.key) == str(newcomer_id),  # events not yet published
         }
-        tables = {
+        tables: dict[str, type[SQLModel]] = {
             "consented_newcomer": Newcomer,
             "match_request": MatchRequest,
             "match": Match,
@@ -243,9 +243,23 @@ class VolunteeringStore(Store):
         }
         counts: dict[str, int] = {}
         for name, condition in checks.items():
-            query = select(func.count()).select_from(tables[name]).where(condition)
+            table = tables[name]
+            query = select(func.count()).select_from(table).where(condition)
+            if table is Newcomer and self.scope is not None:  # held where the organisation works, or matched
+                query = query.where(self._known_to_organisation(self.scope))
+            elif table is not OutboxMessage:  # the service's own: events not yet published carry no content
+                query = self.scoped(query, table)
             counts[name] = (await self.session.exec(query)).one()
         return counts
+
+    def _known_to_organisation(self, scope: Scope) -> ColumnElement[bool]:
+        """Consented newcomers living where the organisation works or ever matched to its volunteers:
+        what its privacy report counts (the contact data itself stays behind `scope_condition`)."""
+        ours = select(Organisation.id).where(Organisation.code == scope.organisation)
+        where = select(Organisation.municipality_code).where(Organisation.code == scope.organisation)
+        volunteers = select(Volunteer.id).where(col(Volunteer.organisation_id).in_(ours))
+        matched = select(Match.newcomer_id).where(col(Match.volunteer_id).in_(volunteers))
+        return col(Newcomer.municipality_code).in_(where) | col(Newcomer.id).in_(matched)
 
     async def erasures(self, newcomer_hash: str) -> list[Erasure]:
         query = select(Erasure).where(Erasure.newcomer_hash == newcomer_hash).order_by(col(Erasure.erased_at))
