@@ -77,6 +77,9 @@ class ServiceSettings(BaseSettings):
     port: int = 8000
     outbox_poll_interval_s: float = Field(default=1.0, gt=0)
     outbox_batch_size: int = Field(default=500, ge=1)
+    audit_seal_interval_s: float = Field(
+        default=1.0, gt=0, description="How often new audit entries are chained (sealed)"
+    )
     consumer_batch_size: int = Field(
         default=100, ge=1, description="Most records a consumer applies in one transaction"
     )

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, Request
 from shared.contracts.events.education import Track
 from shared.domain.inputs import IsoDate
 from shared.service import service_of, store_dependency
+from shared.web.audit import NOT_PERSONAL, PERSONAL
 from shared.web.auth import Role, require_role
 from shared.web.pagination import Page, PaginationDep
 
@@ -56,12 +57,20 @@ async def _learner(store: EducationStore, learner: Learner) -> LearnerPublic:
     )
 
 
-@router.post("/courses", status_code=201, tags=["courses"], summary="Open a course (serves the waiting list)")
+@router.post(
+    "/courses",
+    status_code=201,
+    tags=["courses"],
+    summary="Open a course (serves the waiting list)",
+    openapi_extra=PERSONAL,
+)
 async def create_course(data: CourseCreate, store: StoreDep) -> CoursePublic:
     return await _course(store, await handlers.create_course(store, data))
 
 
-@router.get("/courses", tags=["courses"], summary="Courses, filtered and paginated")
+@router.get(
+    "/courses", tags=["courses"], summary="Courses, filtered and paginated", openapi_extra=NOT_PERSONAL
+)
 async def list_courses(
     store: StoreDep,
     pagination: PaginationDep,
@@ -74,7 +83,9 @@ async def list_courses(
     return pagination.page([await _course(store, c) for c in items], total)
 
 
-@router.get("/courses/{course_id}", tags=["courses"], summary="One course with its seats")
+@router.get(
+    "/courses/{course_id}", tags=["courses"], summary="One course with its seats", openapi_extra=NOT_PERSONAL
+)
 async def get_course(course_id: UUID, store: StoreDep) -> CoursePublic:
     course = await store.existing(Course, course_id)
     return await _course(store, course)
@@ -84,6 +95,7 @@ async def get_course(course_id: UUID, store: StoreDep) -> CoursePublic:
     "/courses/{course_id}/sessions/{session_on}/attendance",
     tags=["attendance"],
     summary="Register a session's attendance with reasons (all learners at once, or some)",
+    openapi_extra=PERSONAL,
 )
 async def record_session(
     course_id: UUID, session_on: IsoDate, data: SessionAttendance, store: StoreDep, policy: PolicyDep
@@ -92,13 +104,20 @@ async def record_session(
     return {"recorded": len(data.marks), "alerts": alerts}
 
 
-@router.get("/courses/{course_id}/absence", tags=["attendance"], summary="Absence rates per learner")
+@router.get(
+    "/courses/{course_id}/absence",
+    tags=["attendance"],
+    summary="Absence rates per learner",
+    openapi_extra=PERSONAL,
+)
 async def course_absence(course_id: UUID, store: StoreDep) -> list[AbsenceRate]:
     await get_course(course_id, store)
     return await store.absence_rates(course_id=course_id)
 
 
-@router.get("/learners", tags=["learners"], summary="Learners, filtered and paginated")
+@router.get(
+    "/learners", tags=["learners"], summary="Learners, filtered and paginated", openapi_extra=PERSONAL
+)
 async def list_learners(
     store: StoreDep,
     pagination: PaginationDep,
@@ -116,7 +135,9 @@ async def list_learners(
     return pagination.page([await _learner(store, x) for x in items], total)
 
 
-@router.get("/learners/{newcomer_id}", tags=["learners"], summary="A learner's overview")
+@router.get(
+    "/learners/{newcomer_id}", tags=["learners"], summary="A learner's overview", openapi_extra=PERSONAL
+)
 async def get_learner(newcomer_id: UUID, store: StoreDep) -> LearnerOverview:
     learner = await store.existing(Learner, newcomer_id)
     absence = (
@@ -132,28 +153,43 @@ async def get_learner(newcomer_id: UUID, store: StoreDep) -> LearnerOverview:
 
 
 @router.post(
-    "/learners/{newcomer_id}/assessments", status_code=201, tags=["learners"], summary="Record a test"
+    "/learners/{newcomer_id}/assessments",
+    status_code=201,
+    tags=["learners"],
+    summary="Record a test",
+    openapi_extra=PERSONAL,
 )
 async def assess(newcomer_id: UUID, data: AssessmentCreate, store: StoreDep) -> LearnerOverview:
     await handlers.assess(store, newcomer_id, data)
     return await get_learner(newcomer_id, store)
 
 
-@router.get("/learners/{newcomer_id}/assessments", tags=["learners"], summary="A learner's test results")
+@router.get(
+    "/learners/{newcomer_id}/assessments",
+    tags=["learners"],
+    summary="A learner's test results",
+    openapi_extra=PERSONAL,
+)
 async def assessments(newcomer_id: UUID, store: StoreDep) -> list[Assessment]:
     await store.existing(Learner, newcomer_id)
     return await store.assessments_of(newcomer_id)
 
 
 @router.post(
-    "/learners/{newcomer_id}/completion", tags=["learners"], summary="The learner completed the course"
+    "/learners/{newcomer_id}/completion",
+    tags=["learners"],
+    summary="The learner completed the course",
+    openapi_extra=PERSONAL,
 )
 async def complete(newcomer_id: UUID, data: Completion, store: StoreDep) -> LearnerPublic:
     return await _learner(store, await handlers.complete_course(store, newcomer_id, data))
 
 
 @router.post(
-    "/learners/{newcomer_id}/withdrawal", tags=["learners"], summary="The learner leaves, with a reason"
+    "/learners/{newcomer_id}/withdrawal",
+    tags=["learners"],
+    summary="The learner leaves, with a reason",
+    openapi_extra=PERSONAL,
 )
 async def withdraw(newcomer_id: UUID, data: Withdrawal, store: StoreDep) -> LearnerPublic:
     return await _learner(store, await handlers.withdraw(store, newcomer_id, data))

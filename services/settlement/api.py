@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 
 from shared.contracts.events.settlement import ConsentPurpose
 from shared.service import service_of, store_dependency
+from shared.web.audit import NOT_PERSONAL, PERSONAL
 from shared.web.auth import Role, require_role
 from shared.web.pagination import Page, PaginationDep
 
@@ -67,17 +68,27 @@ async def _public(store: SettlementStore, newcomer: Newcomer) -> NewcomerPublic:
 # municipalities, quotas, reports
 
 
-@router.post("/municipalities", status_code=201, tags=["municipalities"], summary="Add a municipality")
+@router.post(
+    "/municipalities",
+    status_code=201,
+    tags=["municipalities"],
+    summary="Add a municipality",
+    openapi_extra=NOT_PERSONAL,
+)
 async def create_municipality(data: MunicipalityCreate, store: StoreDep) -> Municipality:
     return await handlers.create_municipality(store, data)
 
 
-@router.get("/municipalities", tags=["municipalities"], summary="All municipalities")
+@router.get(
+    "/municipalities", tags=["municipalities"], summary="All municipalities", openapi_extra=NOT_PERSONAL
+)
 async def list_municipalities(store: StoreDep) -> list[Municipality]:
     return await store.list_municipalities()
 
 
-@router.get("/municipalities/{code}", tags=["municipalities"], summary="One municipality")
+@router.get(
+    "/municipalities/{code}", tags=["municipalities"], summary="One municipality", openapi_extra=NOT_PERSONAL
+)
 async def get_municipality(code: str, store: StoreDep) -> Municipality:
     municipality = await store.existing(Municipality, code)
     return municipality
@@ -87,6 +98,7 @@ async def get_municipality(code: str, store: StoreDep) -> Municipality:
     "/municipalities/{code}/quotas/{year}",
     tags=["municipalities"],
     summary="Set the year's settlement request (quota)",
+    openapi_extra=NOT_PERSONAL,
 )
 async def set_quota(
     code: str, year: Annotated[int, Path(ge=2000, le=2100)], data: QuotaSet, store: StoreDep
@@ -94,12 +106,22 @@ async def set_quota(
     return await handlers.set_quota(store, code, year, data)
 
 
-@router.get("/reports/quotas", tags=["reports"], summary="Requested vs settled per municipality")
+@router.get(
+    "/reports/quotas",
+    tags=["reports"],
+    summary="Requested vs settled per municipality",
+    openapi_extra=NOT_PERSONAL,
+)
 async def quota_report(year: Year, store: StoreDep) -> list[QuotaLine]:
     return await handlers.quota_report(store, year)
 
 
-@router.get("/reports/districts/{code}", tags=["reports"], summary="Settlements spread over a municipality")
+@router.get(
+    "/reports/districts/{code}",
+    tags=["reports"],
+    summary="Settlements spread over a municipality",
+    openapi_extra=NOT_PERSONAL,
+)
 async def district_report(code: str, year: Year, store: StoreDep, guard: GuardDep) -> DistrictReport:
     return await handlers.district_report(store, code, year, guard)
 
@@ -107,12 +129,19 @@ async def district_report(code: str, year: Year, store: StoreDep, guard: GuardDe
 # the register
 
 
-@router.post("/newcomers", status_code=201, tags=["newcomers"], summary="Register a newcomer")
+@router.post(
+    "/newcomers", status_code=201, tags=["newcomers"], summary="Register a newcomer", openapi_extra=PERSONAL
+)
 async def register_newcomer(data: NewcomerCreate, store: StoreDep) -> NewcomerPublic:
     return await _public(store, await handlers.register_newcomer(store, data))
 
 
-@router.get("/newcomers", tags=["newcomers"], summary="Search newcomers, filtered and paginated")
+@router.get(
+    "/newcomers",
+    tags=["newcomers"],
+    summary="Search newcomers, filtered and paginated",
+    openapi_extra=PERSONAL,
+)
 async def list_newcomers(
     store: StoreDep,
     pagination: PaginationDep,
@@ -132,19 +161,24 @@ async def list_newcomers(
     return pagination.page([await _public(store, n) for n in items], total)
 
 
-@router.get("/newcomers/{newcomer_id}", tags=["newcomers"], summary="One newcomer")
+@router.get("/newcomers/{newcomer_id}", tags=["newcomers"], summary="One newcomer", openapi_extra=PERSONAL)
 async def get_newcomer(newcomer_id: UUID, store: StoreDep) -> NewcomerPublic:
     newcomer = await store.existing(Newcomer, newcomer_id)
     return await _public(store, newcomer)
 
 
-@router.patch("/newcomers/{newcomer_id}", tags=["newcomers"], summary="Correct personal details")
+@router.patch(
+    "/newcomers/{newcomer_id}", tags=["newcomers"], summary="Correct personal details", openapi_extra=PERSONAL
+)
 async def update_newcomer(newcomer_id: UUID, data: NewcomerUpdate, store: StoreDep) -> NewcomerPublic:
     return await _public(store, await handlers.update_newcomer(store, newcomer_id, data))
 
 
 @router.post(
-    "/newcomers/{newcomer_id}/settlement", tags=["settlement"], summary="Settle a newcomer in a municipality"
+    "/newcomers/{newcomer_id}/settlement",
+    tags=["settlement"],
+    summary="Settle a newcomer in a municipality",
+    openapi_extra=PERSONAL,
 )
 async def settle_newcomer(
     newcomer_id: UUID, data: SettlementCreate, store: StoreDep, guard: GuardDep
@@ -152,19 +186,34 @@ async def settle_newcomer(
     return await _public(store, await handlers.settle_newcomer(store, newcomer_id, data, guard))
 
 
-@router.post("/newcomers/{newcomer_id}/departure", tags=["settlement"], summary="Close the settlement")
+@router.post(
+    "/newcomers/{newcomer_id}/departure",
+    tags=["settlement"],
+    summary="Close the settlement",
+    openapi_extra=PERSONAL,
+)
 async def depart(newcomer_id: UUID, data: DepartureCreate, store: StoreDep) -> NewcomerPublic:
     return await _public(store, await handlers.depart(store, newcomer_id, data))
 
 
-@router.put("/newcomers/{newcomer_id}/integration-plan", tags=["settlement"], summary="Agree the plan")
+@router.put(
+    "/newcomers/{newcomer_id}/integration-plan",
+    tags=["settlement"],
+    summary="Agree the plan",
+    openapi_extra=PERSONAL,
+)
 async def agree_integration_plan(
     newcomer_id: UUID, data: IntegrationPlanSet, store: StoreDep
 ) -> IntegrationPlan:
     return await handlers.agree_integration_plan(store, newcomer_id, data)
 
 
-@router.get("/newcomers/{newcomer_id}/integration-plan", tags=["settlement"], summary="The agreed plan")
+@router.get(
+    "/newcomers/{newcomer_id}/integration-plan",
+    tags=["settlement"],
+    summary="The agreed plan",
+    openapi_extra=PERSONAL,
+)
 async def get_integration_plan(newcomer_id: UUID, store: StoreDep) -> IntegrationPlan:
     plan = await store.existing(IntegrationPlan, newcomer_id)
     return plan
@@ -173,18 +222,34 @@ async def get_integration_plan(newcomer_id: UUID, store: StoreDep) -> Integratio
 # consent
 
 
-@router.get("/newcomers/{newcomer_id}/consents", tags=["consent"], summary="Consents given and withdrawn")
+@router.get(
+    "/newcomers/{newcomer_id}/consents",
+    tags=["consent"],
+    summary="Consents given and withdrawn",
+    openapi_extra=PERSONAL,
+)
 async def consent_history(newcomer_id: UUID, store: StoreDep) -> list[ConsentPublic]:
     await get_newcomer(newcomer_id, store)
     return [ConsentPublic.model_validate(c) for c in await store.consent_history(newcomer_id)]
 
 
-@router.post("/newcomers/{newcomer_id}/consents", status_code=201, tags=["consent"], summary="Give consent")
+@router.post(
+    "/newcomers/{newcomer_id}/consents",
+    status_code=201,
+    tags=["consent"],
+    summary="Give consent",
+    openapi_extra=PERSONAL,
+)
 async def give_consent(newcomer_id: UUID, data: ConsentGive, store: StoreDep) -> ConsentPublic:
     return ConsentPublic.model_validate(await handlers.give_consent(store, newcomer_id, data.purpose))
 
 
-@router.delete("/newcomers/{newcomer_id}/consents/{purpose}", tags=["consent"], summary="Withdraw consent")
+@router.delete(
+    "/newcomers/{newcomer_id}/consents/{purpose}",
+    tags=["consent"],
+    summary="Withdraw consent",
+    openapi_extra=PERSONAL,
+)
 async def withdraw_consent(newcomer_id: UUID, purpose: ConsentPurpose, store: StoreDep) -> ConsentPublic:
     return ConsentPublic.model_validate(await handlers.withdraw_consent(store, newcomer_id, purpose))
 
@@ -209,12 +274,19 @@ async def _household(store: SettlementStore, household: Household) -> HouseholdP
     )
 
 
-@router.post("/households", status_code=201, tags=["households"], summary="Form a household")
+@router.post(
+    "/households", status_code=201, tags=["households"], summary="Form a household", openapi_extra=PERSONAL
+)
 async def create_household(data: HouseholdCreate, store: StoreDep) -> HouseholdPublic:
     return await _household(store, await handlers.create_household(store, data))
 
 
-@router.get("/households/{household_id}", tags=["households"], summary="A household and its members")
+@router.get(
+    "/households/{household_id}",
+    tags=["households"],
+    summary="A household and its members",
+    openapi_extra=PERSONAL,
+)
 async def get_household(household_id: UUID, store: StoreDep) -> HouseholdPublic:
     household = await store.existing(Household, household_id)
     return await _household(store, household)
@@ -224,6 +296,7 @@ async def get_household(household_id: UUID, store: StoreDep) -> HouseholdPublic:
     "/households/{household_id}/members",
     tags=["households"],
     summary="Add a member, e.g. a relative arriving through family reunification",
+    openapi_extra=PERSONAL,
 )
 async def add_household_member(household_id: UUID, data: MemberAdd, store: StoreDep) -> HouseholdPublic:
     return await _household(store, await handlers.add_household_member(store, household_id, data))
@@ -233,39 +306,65 @@ async def add_household_member(household_id: UUID, data: MemberAdd, store: Store
 
 
 @router.post(
-    "/newcomers/{newcomer_id}/handovers", status_code=201, tags=["handover"], summary="Request a handover"
+    "/newcomers/{newcomer_id}/handovers",
+    status_code=201,
+    tags=["handover"],
+    summary="Request a handover",
+    openapi_extra=PERSONAL,
 )
 async def request_handover(newcomer_id: UUID, data: HandoverCreate, store: StoreDep) -> Handover:
     return await handlers.request_handover(store, newcomer_id, data)
 
 
-@router.get("/newcomers/{newcomer_id}/handovers", tags=["handover"], summary="A newcomer's handovers")
+@router.get(
+    "/newcomers/{newcomer_id}/handovers",
+    tags=["handover"],
+    summary="A newcomer's handovers",
+    openapi_extra=PERSONAL,
+)
 async def handovers_of(newcomer_id: UUID, store: StoreDep) -> list[Handover]:
     await get_newcomer(newcomer_id, store)
     return await store.handovers_of(newcomer_id)
 
 
-@router.get("/handovers/{handover_id}", tags=["handover"], summary="One handover")
+@router.get("/handovers/{handover_id}", tags=["handover"], summary="One handover", openapi_extra=PERSONAL)
 async def get_handover(handover_id: UUID, store: StoreDep) -> Handover:
     handover = await store.existing(Handover, handover_id)
     return handover
 
 
-@router.post("/handovers/{handover_id}/accept", tags=["handover"], summary="The receiver accepts")
+@router.post(
+    "/handovers/{handover_id}/accept",
+    tags=["handover"],
+    summary="The receiver accepts",
+    openapi_extra=PERSONAL,
+)
 async def accept_handover(handover_id: UUID, data: HandoverAccept, store: StoreDep) -> Handover:
     return await handlers.accept_handover(store, handover_id, data)
 
 
-@router.post("/handovers/{handover_id}/reject", tags=["handover"], summary="The receiver rejects")
+@router.post(
+    "/handovers/{handover_id}/reject",
+    tags=["handover"],
+    summary="The receiver rejects",
+    openapi_extra=PERSONAL,
+)
 async def reject_handover(handover_id: UUID, data: HandoverDecline, store: StoreDep) -> Handover:
     return await handlers.reject_handover(store, handover_id, data.reason)
 
 
-@router.post("/handovers/{handover_id}/complete", tags=["handover"], summary="The move is done")
+@router.post(
+    "/handovers/{handover_id}/complete", tags=["handover"], summary="The move is done", openapi_extra=PERSONAL
+)
 async def complete_handover(handover_id: UUID, data: HandoverComplete, store: StoreDep) -> Handover:
     return await handlers.complete_handover(store, handover_id, data)
 
 
-@router.post("/handovers/{handover_id}/revoke", tags=["handover"], summary="Call the handover off")
+@router.post(
+    "/handovers/{handover_id}/revoke",
+    tags=["handover"],
+    summary="Call the handover off",
+    openapi_extra=PERSONAL,
+)
 async def revoke_handover(handover_id: UUID, data: HandoverDecline, store: StoreDep) -> Handover:
     return await handlers.revoke_handover(store, handover_id, data.reason)

@@ -54,6 +54,7 @@ TABLES = [
 
 class SettlementStore(Store):
     source: ClassVar[str] = "/samvirke/settlement"
+    newcomer_keys: ClassVar = {Newcomer: "id"}
     municipality_columns: ClassVar = {
         Municipality: "code",
         Quota: "municipality_code",

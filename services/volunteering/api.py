@@ -8,6 +8,7 @@ from fastapi import APIRouter
 
 from shared.contracts.events.volunteering import MatchKind
 from shared.service import store_dependency
+from shared.web.audit import NOT_PERSONAL, PERSONAL
 from shared.web.auth import Role, require_role
 from shared.web.pagination import Page, PaginationDep
 
@@ -44,23 +45,40 @@ async def _request(store: VolunteeringStore, request: MatchRequest) -> MatchRequ
     return MatchRequestPublic(**request.model_dump(), given_name=newcomer.given_name if newcomer else None)
 
 
-@router.post("/organisations", status_code=201, tags=["organisations"], summary="Add an organisation")
+@router.post(
+    "/organisations",
+    status_code=201,
+    tags=["organisations"],
+    summary="Add an organisation",
+    openapi_extra=NOT_PERSONAL,
+)
 async def create_organisation(data: OrganisationCreate, store: StoreDep) -> Organisation:
     return await handlers.create_organisation(store, data)
 
 
-@router.get("/organisations", tags=["organisations"], summary="Organisations")
+@router.get("/organisations", tags=["organisations"], summary="Organisations", openapi_extra=NOT_PERSONAL)
 async def list_organisations(store: StoreDep, municipality_code: str | None = None) -> list[Organisation]:
     return await store.list_organisations(municipality_code)
 
 
-@router.post("/volunteers", status_code=201, tags=["volunteers"], summary="Register a volunteer")
+@router.post(
+    "/volunteers",
+    status_code=201,
+    tags=["volunteers"],
+    summary="Register a volunteer",
+    openapi_extra=NOT_PERSONAL,
+)
 async def register_volunteer(data: VolunteerCreate, store: StoreDep) -> VolunteerPublic:
     volunteer = await handlers.register_volunteer(store, data)
     return VolunteerPublic(**volunteer.model_dump(), active_matches=0)
 
 
-@router.get("/volunteers", tags=["volunteers"], summary="Volunteers, filtered and paginated")
+@router.get(
+    "/volunteers",
+    tags=["volunteers"],
+    summary="Volunteers, filtered and paginated",
+    openapi_extra=NOT_PERSONAL,
+)
 async def list_volunteers(
     store: StoreDep, pagination: PaginationDep, organisation_id: UUID | None = None
 ) -> Page[VolunteerPublic]:
@@ -73,7 +91,12 @@ async def list_volunteers(
     )
 
 
-@router.get("/match-requests", tags=["requests"], summary="Match requests, filtered and paginated")
+@router.get(
+    "/match-requests",
+    tags=["requests"],
+    summary="Match requests, filtered and paginated",
+    openapi_extra=PERSONAL,
+)
 async def list_requests(
     store: StoreDep,
     pagination: PaginationDep,
@@ -87,13 +110,18 @@ async def list_requests(
     return pagination.page([await _request(store, r) for r in items], total)
 
 
-@router.get("/match-requests/{request_id}", tags=["requests"], summary="One match request")
+@router.get(
+    "/match-requests/{request_id}", tags=["requests"], summary="One match request", openapi_extra=PERSONAL
+)
 async def get_request(request_id: UUID, store: StoreDep) -> MatchRequestPublic:
     return await _request(store, await store.existing(MatchRequest, request_id))
 
 
 @router.patch(
-    "/match-requests/{request_id}", tags=["requests"], summary="Add interests or a preferred age band"
+    "/match-requests/{request_id}",
+    tags=["requests"],
+    summary="Add interests or a preferred age band",
+    openapi_extra=PERSONAL,
 )
 async def update_request(request_id: UUID, data: RequestUpdate, store: StoreDep) -> MatchRequestPublic:
     request = await store.existing(MatchRequest, request_id)
@@ -105,19 +133,24 @@ async def update_request(request_id: UUID, data: RequestUpdate, store: StoreDep)
     "/match-requests/{request_id}/candidates",
     tags=["matching"],
     summary="Volunteers ranked for the request, each score explained part by part",
+    openapi_extra=PERSONAL,
 )
 async def candidates(request_id: UUID, store: StoreDep) -> list[Candidate]:
     return await handlers.rank(store, await store.existing(MatchRequest, request_id), date.today())
 
 
 @router.post(
-    "/match-requests/{request_id}/matches", status_code=201, tags=["matching"], summary="Propose a match"
+    "/match-requests/{request_id}/matches",
+    status_code=201,
+    tags=["matching"],
+    summary="Propose a match",
+    openapi_extra=PERSONAL,
 )
 async def propose(request_id: UUID, data: MatchPropose, store: StoreDep) -> Match:
     return await handlers.propose(store, request_id, data.volunteer_id, date.today())
 
 
-@router.get("/matches", tags=["matching"], summary="Matches, filtered and paginated")
+@router.get("/matches", tags=["matching"], summary="Matches, filtered and paginated", openapi_extra=PERSONAL)
 async def list_matches(
     store: StoreDep,
     pagination: PaginationDep,
@@ -130,39 +163,66 @@ async def list_matches(
     return pagination.page(items, total)
 
 
-@router.get("/matches/{match_id}", tags=["matching"], summary="One match")
+@router.get("/matches/{match_id}", tags=["matching"], summary="One match", openapi_extra=PERSONAL)
 async def get_match(match_id: UUID, store: StoreDep) -> Match:
     return await store.existing(Match, match_id)
 
 
-@router.post("/matches/{match_id}/accept", tags=["matching"], summary="Both sides said yes")
+@router.post(
+    "/matches/{match_id}/accept", tags=["matching"], summary="Both sides said yes", openapi_extra=PERSONAL
+)
 async def accept(match_id: UUID, store: StoreDep) -> Match:
     return await handlers.accept(store, match_id, date.today())
 
 
-@router.post("/matches/{match_id}/activate", tags=["matching"], summary="They met for the first time")
+@router.post(
+    "/matches/{match_id}/activate",
+    tags=["matching"],
+    summary="They met for the first time",
+    openapi_extra=PERSONAL,
+)
 async def activate(match_id: UUID, store: StoreDep) -> Match:
     return await handlers.activate(store, match_id, date.today())
 
 
-@router.post("/matches/{match_id}/end", tags=["matching"], summary="End the match, with a reason")
+@router.post(
+    "/matches/{match_id}/end",
+    tags=["matching"],
+    summary="End the match, with a reason",
+    openapi_extra=PERSONAL,
+)
 async def end(match_id: UUID, data: MatchEnd, store: StoreDep) -> Match:
     return await handlers.end(store, match_id, data.reason, date.today())
 
 
-@router.post("/matches/{match_id}/hours", status_code=201, tags=["follow-through"], summary="Log hours spent")
+@router.post(
+    "/matches/{match_id}/hours",
+    status_code=201,
+    tags=["follow-through"],
+    summary="Log hours spent",
+    openapi_extra=PERSONAL,
+)
 async def log_hours(match_id: UUID, data: HoursCreate, store: StoreDep) -> HoursLog:
     return await handlers.log_hours(store, match_id, data)
 
 
 @router.post(
-    "/activities", status_code=201, tags=["follow-through"], summary="Record a meeting place or activity"
+    "/activities",
+    status_code=201,
+    tags=["follow-through"],
+    summary="Record a meeting place or activity",
+    openapi_extra=NOT_PERSONAL,
 )
 async def record_activity(data: ActivityCreate, store: StoreDep) -> Activity:
     return await handlers.record_activity(store, data)
 
 
-@router.get("/activities", tags=["follow-through"], summary="Activities with participation counts")
+@router.get(
+    "/activities",
+    tags=["follow-through"],
+    summary="Activities with participation counts",
+    openapi_extra=NOT_PERSONAL,
+)
 async def list_activities(store: StoreDep, organisation_id: UUID | None = None) -> list[Activity]:
     return await store.list_activities(organisation_id)
 
@@ -171,6 +231,7 @@ async def list_activities(store: StoreDep, organisation_id: UUID | None = None) 
     "/privacy/newcomers/{newcomer_id}",
     tags=["privacy"],
     summary="What this store holds on a newcomer, and the erasures that prove what it no longer holds",
+    openapi_extra=PERSONAL,
 )
 async def privacy_report(newcomer_id: UUID, store: StoreDep) -> PrivacyReport:
     return await handlers.privacy_report(store, newcomer_id)

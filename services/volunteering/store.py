@@ -40,6 +40,7 @@ class VolunteeringStore(Store):
     its volunteers is matched to them."""
 
     source: ClassVar[str] = "/samvirke/volunteering"
+    newcomer_keys: ClassVar = {Newcomer: "id"}
 
     def scope_condition(self, model: type[SQLModel], scope: Scope) -> ColumnElement[bool] | None:
         ours = select(Organisation.id).where(Organisation.code == scope.organisation)

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async
 from sqlmodel import SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from shared.runtime import audit
 from shared.runtime.migrations import upgrade
 from shared.runtime.outbox import Outbox
 from shared.runtime.sqlite import SQLITE_BEGIN, sqlite_engine
@@ -59,6 +60,7 @@ class Database:
         self.session_class: type[TransactionSession] = type("StoreSession", (TransactionSession,), {})
         self.outbox = Outbox()
         self.outbox.listen(self.session_class)
+        audit.listen(self.session_class)
         self._sessions = async_sessionmaker(
             engine, class_=AsyncSession, sync_session_class=self.session_class, expire_on_commit=False
         )

@@ -41,6 +41,8 @@ class Store:
     source: ClassVar[str]  # the CloudEvents source of what this service publishes
     # Tables whose rows name their municipality in a column: seen and written within the scope only.
     municipality_columns: ClassVar[Mapping[type[SQLModel], str]] = {}
+    # Tables whose rows are about a newcomer through a column other than `newcomer_id` (audited).
+    newcomer_keys: ClassVar[Mapping[type[SQLModel], str]] = {}
 
     def __init__(self, session: AsyncSession, scope: Scope | None = None) -> None:
         self.session = session
@@ -104,6 +106,8 @@ class Store:
         if self.scope is not None:
             self.check_writable(row)
         self.session.add(row)
+        if self._transaction.seen is not None:  # an audited request: a row it creates touches its newcomer
+            self._transaction.seen.note(row)
         if missing := self._transaction.lookups.missing.get(type(row)):
             missing.discard(_key_of(row))
 

@@ -59,6 +59,7 @@ class TransactionSession(Session):
         self.staged = StagedEvents()
         self.lookups = Lookups()
         self.memos: dict[Memo[Any], Any] = {}
+        self.seen: Any = None  # a request being audited: shared.runtime.audit.Seen
 
 
 def state_of(session: AsyncSession | OrmSession) -> TransactionSession:

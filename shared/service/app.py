@@ -20,10 +20,12 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from shared.contracts.agencies import Agency
 from shared.contracts.events import Event
+from shared.runtime.audit import AuditLog, sealing, watch
 from shared.runtime.db import Database
 from shared.runtime.routing import AnyHandler, Forget, Prepare
 from shared.runtime.scope import Scope
 from shared.service.handle import Service, SettingsT, assemble
+from shared.web.audit import AuditMiddleware, audit_router, request_audit
 from shared.web.auth import SAFE_METHODS, Authenticator, CurrentPrincipal, current_principal
 from shared.web.operations import operations_router
 from shared.web.problems import document_problems, install_problem_handlers
@@ -69,6 +71,7 @@ def build_service(
         leeway_s=settings.oidc_leeway_s,
     )
     install_problem_handlers(app)
+    app.add_middleware(AuditMiddleware, database=lambda: service.database)
     asyncapi = AsyncAPI(service.broker, title=f"{title} events", version="1.0.0", description=description)
     app.include_router(
         operations_router(
@@ -76,7 +79,7 @@ def build_service(
             asyncapi.to_specification,
         )
     )
-    for router in api:  # each declares the roles it admits
+    for router in [*api, audit_router(lambda: service.database)]:  # each declares the roles it admits
         app.include_router(router, dependencies=[Depends(current_principal)])
     document_problems(app)
     # A span per request; the two more the ASGI layer would make, for reading the body and for
@@ -103,7 +106,8 @@ def _lifespan(
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await service.start()
-        tasks = [asyncio.create_task(run(service.database)) for run in background]
+        every = [*background, sealing(service.settings.audit_seal_interval_s)]
+        tasks = [asyncio.create_task(run(service.database)) for run in every]
         try:
             yield
         finally:
@@ -131,7 +135,17 @@ def store_dependency(make_store: Callable[[AsyncSession, Scope], StoreT]) -> Any
 
     async def transactional_store(request: Request, principal: CurrentPrincipal) -> AsyncIterator[StoreT]:
         database = service_of(request.app).database
-        async with database.transaction(read_only=request.method in SAFE_METHODS) as session:
+        audit = request_audit(request)
+        read_only = request.method in SAFE_METHODS
+        async with database.transaction(read_only=read_only) as session:
+            if audit is not None:
+                audit.seen.keys = getattr(make_store, "newcomer_keys", {})
+                watch(session, audit.seen)
             yield make_store(session, principal.scope)
+            if audit is not None and not read_only:  # the change and its audit entry commit together
+                route = request.scope["route"]
+                entry, newcomers = audit.entry(request.scope, principal, route.status_code or 200)
+                await AuditLog(session).record(entry, newcomers)
+                audit.written = True
 
     return Depends(transactional_store, scope="function")

@@ -19,6 +19,7 @@ from sqlalchemy import Table
 
 from shared.config import ServiceSettings
 from shared.contracts.events import COMPACTED_TOPICS, Event
+from shared.runtime import audit
 from shared.runtime.db import Database
 from shared.runtime.inbox import EventConsumer, InboxEntry
 from shared.runtime.messaging import (
@@ -120,7 +121,7 @@ def assemble(
     records_spans = tracer_provider is not None or exports_spans_from_env()
     database = Database.from_url(
         settings.effective_database_url,
-        [*tables, OutboxMessage.__table__, InboxEntry.__table__],  # type: ignore[attr-defined]
+        [*tables, OutboxMessage.__table__, InboxEntry.__table__, *audit.TABLES],  # type: ignore[attr-defined]
         sqlite_busy_timeout_s=settings.sqlite_busy_timeout_s,
     )
     broker = create_broker(settings)

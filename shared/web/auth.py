@@ -237,7 +237,9 @@ async def current_principal(
     if credentials is None:
         raise _unauthorized("A bearer token is required.")
     authenticator: Authenticator = request.app.state.authenticator
-    return await authenticator.verify(credentials.credentials)
+    principal = await authenticator.verify(credentials.credentials)
+    request.state.principal = principal  # whom the request's audit entry names
+    return principal
 
 
 CurrentPrincipal = Annotated[Principal, Depends(current_principal)]

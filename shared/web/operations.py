@@ -6,6 +6,8 @@ from typing import Any
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse, Response
 
+from shared.web.audit import NOT_PERSONAL
+
 Check = Callable[[], Awaitable[Any]]
 
 
@@ -13,7 +15,7 @@ def operations_router(checks: dict[str, Check], asyncapi: Callable[[], Any]) -> 
     """Liveness, readiness (each named check must pass) and the AsyncAPI document."""
     router = APIRouter(tags=["operations"])
 
-    @router.get("/healthz", summary="Liveness: the process serves requests")
+    @router.get("/healthz", summary="Liveness: the process serves requests", openapi_extra=NOT_PERSONAL)
     async def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
@@ -21,6 +23,7 @@ def operations_router(checks: dict[str, Check], asyncapi: Callable[[], Any]) -> 
         "/readyz",
         summary="Readiness: the store and the broker answer",
         responses={503: {"description": "Not ready: the body names the check that failed"}},
+        openapi_extra=NOT_PERSONAL,
     )
     async def readyz() -> JSONResponse:
         results: dict[str, str] = {}
@@ -37,7 +40,9 @@ def operations_router(checks: dict[str, Check], asyncapi: Callable[[], Any]) -> 
         )
 
     @router.get(
-        "/asyncapi.json", summary="AsyncAPI 3.0 document of the events this service publishes and consumes"
+        "/asyncapi.json",
+        summary="AsyncAPI 3.0 document of the events this service publishes and consumes",
+        openapi_extra=NOT_PERSONAL,
     )
     async def asyncapi_json() -> Response:
         return Response(asyncapi().to_json(), media_type="application/json")
@@ -52,6 +57,7 @@ def operations_router(checks: dict[str, Check], asyncapi: Callable[[], Any]) -> 
                 "content": {"application/yaml": {}},
             }
         },
+        openapi_extra=NOT_PERSONAL,
     )
     async def asyncapi_yaml() -> Response:
         return Response(asyncapi().to_yaml(), media_type="application/yaml")

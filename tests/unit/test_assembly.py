@@ -115,6 +115,7 @@ async def test_every_route_admits_only_the_roles_it_declares(service: str, tmp_p
     # Staff routes are not the coordinator's, and the coordinator's are not staff's: a route that
     # declared no role would answer these tokens with anything but "Wrong role".
     app = app_of(service, kafka_bootstrap_servers="127.0.0.1:1", data_dir=str(tmp_path))
+    await service_of(app).database.create_schema()  # a refusal is audited too
     agency = Agency(service)
     as_role = {role: {"Authorization": f"Bearer {ISSUER.token(agency, role)}"} for role in Role}
     refused: dict[str, list[str]] = {"staff": [], "coordinator": []}
@@ -130,6 +131,7 @@ async def test_every_route_admits_only_the_roles_it_declares(service: str, tmp_p
                 response = await client.request(method, url, json={}, headers=as_role[wrong])
                 if (response.status_code, response.json().get("title")) != (403, "Wrong role"):
                     refused[wrong].append(f"{method.upper()} {path}: {response.status_code}")
+    await service_of(app).database.dispose()
     assert checked >= 10, checked  # every service has at least ten API operations, all tried
     assert refused == {"staff": [], "coordinator": []}, refused
 

@@ -10,6 +10,7 @@ from alembic import command
 from sqlalchemy import MetaData, Table
 from sqlmodel import col, select
 
+from shared.runtime import audit
 from shared.runtime.db import Database
 from shared.runtime.inbox import InboxEntry
 from shared.runtime.migrations import config_for, differences
@@ -24,6 +25,7 @@ async def test_migrating_an_empty_store_gives_the_models_schema(service: str, da
         *importlib.import_module(f"services.{service}.store").TABLES,
         OutboxMessage.__table__,
         InboxEntry.__table__,
+        *audit.TABLES,
     ]  # type: ignore[attr-defined]
     database = Database.from_url(database_url, tables)
     try:

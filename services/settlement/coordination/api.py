@@ -10,6 +10,7 @@ from fastapi.responses import PlainTextResponse
 from shared.contracts.agencies import Agency
 from shared.domain.inputs import IsoDate
 from shared.service import store_dependency
+from shared.web.audit import NOT_PERSONAL, PERSONAL
 from shared.web.auth import Role, require_role
 
 from ..models import JourneyEntryPublic
@@ -34,12 +35,15 @@ AsOf = Annotated[IsoDate | None, Query(description="The day to evaluate on; toda
 @router.get(
     "/newcomers/{newcomer_id}/journey",
     summary="Every agency's events about a newcomer, in order: who did what, and when",
+    openapi_extra=PERSONAL,
 )
 async def journey(newcomer_id: UUID, store: StoreDep) -> list[JourneyEntryPublic]:
     return [JourneyEntryPublic.model_validate(e) for e in await handlers.journey_of(store, newcomer_id)]
 
 
-@router.get("/newcomers/{newcomer_id}/clocks", summary="A newcomer's statutory clocks")
+@router.get(
+    "/newcomers/{newcomer_id}/clocks", summary="A newcomer's statutory clocks", openapi_extra=PERSONAL
+)
 async def clocks_of_newcomer(
     newcomer_id: UUID, store: StoreDep, coordination: CoordinationDep, as_of: AsOf = None
 ) -> list[Clock]:
@@ -51,6 +55,7 @@ async def clocks_of_newcomer(
     summary="Statutory clocks, e.g. at risk or breached, per agency",
     description="`status=at_risk&status=overdue` lists those due soon or late but within their limit; "
     "`status=breached` those past it.",
+    openapi_extra=PERSONAL,
 )
 async def list_clocks(
     store: StoreDep,
@@ -70,7 +75,7 @@ async def list_clocks(
     )
 
 
-@router.get("/gaps", summary="Registration gaps between agencies, per agency")
+@router.get("/gaps", summary="Registration gaps between agencies, per agency", openapi_extra=PERSONAL)
 async def list_gaps(
     store: StoreDep,
     coordination: CoordinationDep,
@@ -95,6 +100,7 @@ async def list_gaps(
     summary="Key figures of a municipality's year (CSV)",
     response_class=PlainTextResponse,
     responses={200: {"content": {"text/csv": {}}}},
+    openapi_extra=NOT_PERSONAL,
 )
 async def key_figures_csv(
     code: str,
@@ -113,7 +119,9 @@ async def key_figures_csv(
     )
 
 
-@router.get("/kpis/{code}/{year}", summary="Key figures of a municipality's year (JSON)")
+@router.get(
+    "/kpis/{code}/{year}", summary="Key figures of a municipality's year (JSON)", openapi_extra=NOT_PERSONAL
+)
 async def key_figures(
     code: str,
     year: Annotated[int, Path(ge=2000, le=2100)],
@@ -126,7 +134,9 @@ async def key_figures(
     )
 
 
-@router.get("/rules", summary="The statutory clock rule sets in force, per country")
+@router.get(
+    "/rules", summary="The statutory clock rule sets in force, per country", openapi_extra=NOT_PERSONAL
+)
 async def rules(coordination: CoordinationDep) -> list[RuleSet]:
     return list(coordination.rule_sets.values())
 
@@ -134,6 +144,7 @@ async def rules(coordination: CoordinationDep) -> list[RuleSet]:
 @router.post(
     "/sweeps",
     summary="Publish clock breaches and gaps found today (the service also does this on a schedule)",
+    openapi_extra=PERSONAL,
 )
 async def sweep(store: StoreDep, coordination: CoordinationDep) -> handlers.SweepReport:
     return await handlers.sweep(store, coordination, date.today())

@@ -1,0 +1,262 @@
+"""The audit trail: who read or changed which newcomer's data, when, why, and with what outcome.
+
+Every API request to a route about newcomers writes one `AuditEntry` in the
+service's own store, with a row per newcomer the request touched
+(`AuditSubject`): the newcomer in the path, each row about a newcomer the
+store loaded or added for it (the rows of a list, each one returned). The
+entry of a request that changes data commits in the same transaction as the
+change; that of a read, or of a refused or failed request, in a short
+transaction of its own before the response leaves.
+
+Entries are append-only and chained: `seal` gives each unsealed entry, in
+order, its place in the chain and a SHA-256 over the previous entry's hash
+and its own content (ids included), and keeps the chain's length and last
+hash in `audit_chain`. `verify` recomputes the chain: an entry altered,
+removed or inserted after sealing breaks it at that entry. (Someone who can
+rewrite the whole table and the head can also rewrite the chain; publishing
+the head elsewhere is what makes that visible.)
+"""
+
+import asyncio
+import hashlib
+import json
+import logging
+from collections.abc import Callable, Coroutine, Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+from uuid import UUID
+
+from sqlalchemy import event, func, insert
+from sqlmodel import Field, SQLModel, col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from shared.runtime.transaction import TransactionSession, state_of
+
+if TYPE_CHECKING:
+    from shared.runtime.db import Database
+
+log = logging.getLogger(__name__)
+
+GENESIS = "0" * 64  # the hash before the first entry
+
+
+class AuditEntry(SQLModel, table=True):
+    __tablename__ = "audit_entry"
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(index=True)
+    subject: str = Field(max_length=255, index=True)  # the staff member (the token's `sub`)
+    agency: str = Field(max_length=32)
+    role: str = Field(max_length=32)
+    scope: str = Field(max_length=1000)  # municipalities, or the organisation, the token acted for
+    method: str = Field(max_length=10)
+    route: str = Field(max_length=255)  # the route's template, never its query (search terms are names)
+    purpose: str = Field(max_length=255)  # what the route is for, in plain words
+    outcome: int  # the response's HTTP status
+    sealed_as: int | None = Field(default=None, unique=True)  # its place in the chain, once sealed
+    hash: str | None = Field(default=None, max_length=64)
+
+
+class AuditSubject(SQLModel, table=True):
+    """A newcomer an audit entry's request touched."""
+
+    __tablename__ = "audit_subject"
+
+    entry_id: int = Field(foreign_key="audit_entry.id", primary_key=True)
+    newcomer_id: UUID = Field(primary_key=True, index=True)
+
+
+class AuditChain(SQLModel, table=True):
+    """The sealed chain's length and last hash (one row)."""
+
+    __tablename__ = "audit_chain"
+
+    id: int = Field(default=1, primary_key=True)
+    length: int = 0
+    head: str = Field(default=GENESIS, max_length=64)
+
+
+TABLES = [model.__table__ for model in (AuditEntry, AuditSubject, AuditChain)]  # type: ignore[union-attr]
+
+
+@dataclass
+class Seen:
+    """The newcomers one request's transactions touched, gathered as the store loads and adds rows."""
+
+    keys: Mapping[type[Any], str] = field(default_factory=dict)  # models whose key is not `newcomer_id`
+    newcomers: set[UUID] = field(default_factory=set)
+
+    def note(self, row: Any) -> None:
+        value = getattr(row, self.keys.get(type(row), "newcomer_id"), None)
+        if isinstance(value, UUID):
+            self.newcomers.add(value)
+
+
+def listen(session_class: type[TransactionSession]) -> None:
+    """Notes each row `session_class`'s sessions load for a request that is being audited."""
+    event.listen(session_class, "loaded_as_persistent", _note_loaded)
+
+
+def _note_loaded(session: TransactionSession, instance: Any) -> None:
+    if session.seen is not None:
+        session.seen.note(instance)
+
+
+def watch(session: AsyncSession, seen: Seen) -> None:
+    """From now on, what `session` loads is noted in `seen`."""
+    state_of(session).seen = seen
+
+
+def _content(entry: AuditEntry, newcomers: Iterable[UUID]) -> bytes:
+    at = entry.at.astimezone(UTC) if entry.at.tzinfo else entry.at.replace(tzinfo=UTC)
+    fields = {
+        "id": entry.id,
+        "at": at.isoformat(),
+        "subject": entry.subject,
+        "agency": entry.agency,
+        "role": entry.role,
+        "scope": entry.scope,
+        "method": entry.method,
+        "route": entry.route,
+        "purpose": entry.purpose,
+        "outcome": entry.outcome,
+        "newcomers": sorted(str(newcomer) for newcomer in newcomers),
+    }
+    return json.dumps(fields, sort_keys=True, separators=(",", ":")).encode()
+
+
+def chained(previous: str, entry: AuditEntry, newcomers: Iterable[UUID]) -> str:
+    return hashlib.sha256(previous.encode() + _content(entry, newcomers)).hexdigest()
+
+
+@dataclass(frozen=True)
+class Verdict:
+    entries: int  # sealed entries checked
+    broken_at: int | None  # the first entry (its id) whose hash does not follow, or None
+    reason: str = ""
+
+    @property
+    def intact(self) -> bool:
+        return self.broken_at is None and not self.reason
+
+
+class AuditLog:
+    """The audit trail's SQL, in one service's store."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def record(self, entry: AuditEntry, newcomers: Iterable[UUID]) -> None:
+        self.session.add(entry)
+        await self.session.flush()
+        assert entry.id is not None
+        rows = [{"entry_id": entry.id, "newcomer_id": newcomer} for newcomer in set(newcomers)]
+        if rows:
+            await self.session.exec(insert(AuditSubject), params=rows)
+
+    async def seal(self, limit: int = 1000) -> int:
+        """Chains up to `limit` unsealed entries, oldest first; how many it sealed."""
+        head = (await self.session.exec(select(AuditChain).with_for_update())).first()
+        if head is None:
+            head = AuditChain()
+            self.session.add(head)
+        query = select(AuditEntry).where(col(AuditEntry.sealed_as).is_(None)).order_by(col(AuditEntry.id))
+        entries = list((await self.session.exec(query.limit(limit))).all())
+        subjects = await self._subjects([entry.id for entry in entries if entry.id is not None])
+        for entry in entries:
+            head.length += 1
+            head.head = chained(head.head, entry, subjects.get(entry.id or 0, []))
+            entry.sealed_as, entry.hash = head.length, head.head
+        return len(entries)
+
+    async def verify(self, batch: int = 5000) -> Verdict:
+        """Walks the sealed chain from its start and checks every link and the head."""
+        previous, expected, checked = GENESIS, 1, 0
+        while True:
+            query = (
+                select(AuditEntry)
+                .where(col(AuditEntry.sealed_as) >= expected)
+                .order_by(col(AuditEntry.sealed_as))
+                .limit(batch)
+            )
+            entries = list((await self.session.exec(query)).all())
+            if not entries:
+                break
+            subjects = await self._subjects([entry.id for entry in entries if entry.id is not None])
+            for entry in entries:
+                if entry.sealed_as != expected:
+                    return Verdict(checked, entry.id, f"entry {expected} of the chain is missing")
+                if entry.hash != chained(previous, entry, subjects.get(entry.id or 0, [])):
+                    return Verdict(checked, entry.id, f"entry {entry.id} does not match its hash")
+                previous, expected, checked = entry.hash, expected + 1, checked + 1
+        head = (await self.session.exec(select(AuditChain))).first() or AuditChain()
+        if head.length != checked or head.head != previous:
+            return Verdict(checked, None, f"the chain holds {checked} entries, its head says {head.length}")
+        return Verdict(checked, None)
+
+    async def entries(
+        self,
+        *,
+        newcomer_id: UUID | None,
+        subject: str | None,
+        since: datetime | None,
+        until: datetime | None,
+        limit: int,
+        offset: int,
+    ) -> tuple[list[tuple[AuditEntry, list[UUID]]], int]:
+        """Entries matching the filters, newest first, with the newcomers each touched; and the count."""
+        query = select(AuditEntry)
+        if newcomer_id is not None:
+            about = select(AuditSubject.entry_id).where(AuditSubject.newcomer_id == newcomer_id)
+            query = query.where(col(AuditEntry.id).in_(about))
+        if subject is not None:
+            query = query.where(AuditEntry.subject == subject)
+        if since is not None:
+            query = query.where(AuditEntry.at >= since)
+        if until is not None:
+            query = query.where(AuditEntry.at < until)
+        total = (await self.session.exec(select(func.count()).select_from(query.subquery()))).one()
+        page = query.order_by(col(AuditEntry.id).desc()).limit(limit).offset(offset)
+        entries = list((await self.session.exec(page)).all())
+        subjects = await self._subjects([entry.id for entry in entries if entry.id is not None])
+        return [(entry, subjects.get(entry.id or 0, [])) for entry in entries], total
+
+    async def _subjects(self, entry_ids: list[int]) -> dict[int, list[UUID]]:
+        found: dict[int, list[UUID]] = {}
+        if entry_ids:
+            query = select(AuditSubject).where(col(AuditSubject.entry_id).in_(entry_ids))
+            for row in (await self.session.exec(query)).all():
+                found.setdefault(row.entry_id, []).append(row.newcomer_id)
+        return found
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+async def seal_all(database: "Database") -> int:
+    """Seals every entry written so far; how many."""
+    sealed = 0
+    while True:
+        async with database.transaction() as session:
+            count = await AuditLog(session).seal()
+        sealed += count
+        if count == 0:
+            return sealed
+
+
+def sealing(interval_s: float) -> Callable[["Database"], Coroutine[Any, Any, None]]:
+    """A background loop sealing new entries every `interval_s`; a failed round is tried again."""
+
+    async def run(database: "Database") -> None:
+        while True:
+            await asyncio.sleep(interval_s)
+            try:
+                await seal_all(database)
+            except Exception:  # the store is down: the entries wait, unsealed, for the next round
+                log.warning(
+                    "sealing the audit trail failed; trying again in %.1f s", interval_s, exc_info=True
+                )
+
+    return run
