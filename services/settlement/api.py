@@ -16,6 +16,7 @@ from . import handlers
 from .config import SettlementSettings
 from .handlers.settle import SpreadGuard
 from .models import (
+    AccessLogLine,
     ConsentGive,
     ConsentPublic,
     DepartureCreate,
@@ -231,6 +232,19 @@ async def get_integration_plan(newcomer_id: UUID, store: StoreDep) -> Integratio
 async def consent_history(newcomer_id: UUID, store: StoreDep) -> list[ConsentPublic]:
     await get_newcomer(newcomer_id, store)
     return [ConsentPublic.model_validate(c) for c in await store.consent_history(newcomer_id)]
+
+
+@router.get(
+    "/newcomers/{newcomer_id}/access-log",
+    tags=["privacy"],
+    summary="The person's access log: which agency looked at their data, when and why",
+    openapi_extra=PERSONAL,
+)
+async def access_log(newcomer_id: UUID, store: StoreDep, pagination: PaginationDep) -> Page[AccessLogLine]:
+    lines, total = await handlers.access_log(
+        store, newcomer_id, limit=pagination.limit, offset=pagination.offset
+    )
+    return pagination.page(lines, total)
 
 
 @router.post(

@@ -10,11 +10,12 @@ from typing import Any
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from shared.contracts.envelope import Envelope
-from shared.contracts.events import Event
-from shared.runtime.routing import AnyHandler, WithEnvelope
+from shared.contracts.events import Event, education, employment, volunteering
+from shared.runtime.routing import AnyHandler, WithEnvelope, on_store
 
 from .coordination import JOURNEY_EVENTS
 from .coordination.handlers import record_in_journey
+from .handlers.access import keep_access_record
 from .models import JourneyEntry
 from .store import SettlementStore
 
@@ -23,7 +24,18 @@ async def _into_journey(session: AsyncSession, event: Event, envelope: Envelope)
     await record_in_journey(SettlementStore(session), event, envelope)
 
 
-CONSUMES: dict[type[Any], AnyHandler] = {event: WithEnvelope(_into_journey) for event in JOURNEY_EVENTS}
+CONSUMES: dict[type[Any], AnyHandler] = {
+    **{event: WithEnvelope(_into_journey) for event in JOURNEY_EVENTS},
+    # the other agencies' audit trails, line by line: each person's access log
+    **{
+        event: on_store(SettlementStore, keep_access_record)
+        for event in (
+            education.EducationAccessed,
+            employment.EmploymentAccessed,
+            volunteering.VolunteeringAccessed,
+        )
+    },
+}
 
 
 async def prepare(session: AsyncSession, batch: Sequence[tuple[Any, Envelope]]) -> None:

@@ -485,3 +485,27 @@ class CoordinationNotice(SQLModel, table=True):
     kind: str = Field(primary_key=True, max_length=80)
     reference: str = Field(primary_key=True, max_length=120)
     published_at: datetime = Field(default_factory=_now)
+
+
+class AccessRecord(SQLModel, table=True):
+    """Another agency's staff read or changed a newcomer's data (its access event): for their access log."""
+
+    __tablename__ = "access_record"
+
+    agency: str = Field(primary_key=True, max_length=40)
+    entry_id: int = Field(primary_key=True)  # the agency's audit entry
+    newcomer_id: UUID = Field(primary_key=True, index=True)
+    at: datetime
+    role: str = Field(max_length=32)
+    purpose: str = Field(max_length=255)
+    changed: bool
+
+
+class AccessLogLine(SQLModel):
+    """One look at the person's data, as the person sees it: which agency, when, why."""
+
+    agency: str
+    at: datetime
+    role: str
+    purpose: str
+    changed: bool

@@ -1,17 +1,21 @@
 """The settlement register's SQL."""
 
-from typing import ClassVar
+from typing import Any, ClassVar
 from uuid import UUID
 
-from sqlalchemy import ColumnElement, and_, func, or_, text
+from sqlalchemy import ColumnElement, Select, and_, func, literal, or_, text, union_all
+from sqlalchemy import select as core_select
 from sqlmodel import SQLModel, col, select
 
 from shared.contracts.events.settlement import ConsentPurpose
 from shared.domain.inputs import folded
 from shared.errors import Invalid
+from shared.runtime.audit import AuditEntry, AuditSubject
 from shared.runtime.store import Memo, Scope, Store
 
 from .models import (
+    AccessLogLine,
+    AccessRecord,
     Consent,
     CoordinationNotice,
     Country,
@@ -47,6 +51,7 @@ TABLES = [
         Handover,
         IntegrationPlan,
         JourneyEntry,
+        AccessRecord,
         CoordinationNotice,
     )
 ]
@@ -311,6 +316,41 @@ class SettlementStore(Store):
 
     def add_notice(self, notice: CoordinationNotice) -> None:
         self.session.add(notice)
+
+    # the person's access log
+
+    async def keep_access(self, record: AccessRecord) -> None:
+        if await self.session.get(AccessRecord, (record.agency, record.entry_id, record.newcomer_id)) is None:
+            self.session.add(record)
+
+    async def access_log(
+        self, newcomer_id: UUID, *, limit: int, offset: int
+    ) -> tuple[list[AccessLogLine], int]:
+        """Settlement's own audit entries that saw the newcomer (refusals aside) and the other agencies'
+        access records, newest first."""
+        own: Select[*tuple[Any, ...]] = (
+            core_select(
+                literal("settlement").label("agency"),
+                col(AuditEntry.at).label("at"),
+                col(AuditEntry.role).label("role"),
+                col(AuditEntry.purpose).label("purpose"),
+                (col(AuditEntry.method) != "GET").label("changed"),
+            )
+            .join(AuditSubject, col(AuditSubject.entry_id) == col(AuditEntry.id))
+            .where(col(AuditSubject.newcomer_id) == newcomer_id, col(AuditEntry.outcome) < 400)
+        )
+        others: Select[*tuple[Any, ...]] = core_select(
+            col(AccessRecord.agency).label("agency"),
+            col(AccessRecord.at).label("at"),
+            col(AccessRecord.role).label("role"),
+            col(AccessRecord.purpose).label("purpose"),
+            col(AccessRecord.changed).label("changed"),
+        ).where(col(AccessRecord.newcomer_id) == newcomer_id)
+        lines = union_all(own, others).subquery()
+        total = (await self.session.execute(core_select(func.count()).select_from(lines))).scalar_one()
+        page = core_select(lines).order_by(lines.c.at.desc(), lines.c.agency).limit(limit).offset(offset)
+        rows = (await self.session.execute(page)).all()
+        return [AccessLogLine.model_validate(row._mapping) for row in rows], total
 
 
 def newcomers_within(scope: Scope) -> ColumnElement[bool]:

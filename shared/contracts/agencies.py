@@ -25,7 +25,14 @@ def owner_of(topic: str) -> Agency:
 # volunteer organisations only the contact of a newcomer who consented. Services read exactly
 # these (a unit test holds them to it); deploy/ grants them as Kafka ACLs.
 READS: dict[Agency, tuple[str, ...]] = {
-    Agency.SETTLEMENT: ("education.events", "employment.events", "volunteering.events"),
+    Agency.SETTLEMENT: (  # and the others' access logs, which it keeps for each person
+        "education.events",
+        "employment.events",
+        "volunteering.events",
+        "education.access-log",
+        "employment.access-log",
+        "volunteering.access-log",
+    ),
     Agency.EDUCATION: (
         "settlement.events",
         "settlement.personal-details",

@@ -31,6 +31,8 @@ from sqlalchemy import event, func, insert
 from sqlmodel import Field, SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from shared.contracts.events import AccessRecorded
+from shared.runtime.outbox import stage
 from shared.runtime.transaction import TransactionSession, state_of
 
 if TYPE_CHECKING:
@@ -131,6 +133,14 @@ def chained(previous: str, entry: AuditEntry, newcomers: Iterable[UUID]) -> str:
 
 
 @dataclass(frozen=True)
+class Announce:
+    """The access event a service publishes for each newcomer an audited request saw, and its source."""
+
+    event: type[AccessRecorded]
+    source: str
+
+
+@dataclass(frozen=True)
 class Verdict:
     entries: int  # sealed entries checked
     broken_at: int | None  # the first entry (its id) whose hash does not follow, or None
@@ -147,13 +157,29 @@ class AuditLog:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def record(self, entry: AuditEntry, newcomers: Iterable[UUID]) -> None:
+    async def record(
+        self, entry: AuditEntry, newcomers: Iterable[UUID], announce: Announce | None = None
+    ) -> None:
+        """Writes `entry`; with `announce`, stages one access event per newcomer it saw (not refusals)."""
         self.session.add(entry)
         await self.session.flush()
         assert entry.id is not None
-        rows = [{"entry_id": entry.id, "newcomer_id": newcomer} for newcomer in set(newcomers)]
+        touched = set(newcomers)
+        rows = [{"entry_id": entry.id, "newcomer_id": newcomer} for newcomer in touched]
         if rows:
             await self.session.exec(insert(AuditSubject), params=rows)
+        if announce is None or entry.outcome >= 400:
+            return
+        for newcomer in sorted(touched, key=str):
+            event = announce.event(
+                newcomer_id=newcomer,
+                entry_id=entry.id,
+                at=entry.at,
+                role=entry.role,
+                purpose=entry.purpose,
+                changed=entry.method not in ("GET", "HEAD", "OPTIONS"),
+            )
+            stage(self.session, event, source=announce.source)
 
     async def seal(self, limit: int = 1000) -> int:
         """Chains up to `limit` unsealed entries, oldest first; how many it sealed."""

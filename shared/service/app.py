@@ -18,9 +18,9 @@ from opentelemetry.sdk.trace import TracerProvider
 from sqlalchemy import Table
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from shared.contracts.agencies import Agency
-from shared.contracts.events import Event
-from shared.runtime.audit import AuditLog, sealing, watch
+from shared.contracts.agencies import Agency, source_of
+from shared.contracts.events import AccessRecorded, Event
+from shared.runtime.audit import Announce, AuditLog, sealing, watch
 from shared.runtime.db import Database
 from shared.runtime.routing import AnyHandler, Forget, Prepare
 from shared.runtime.scope import Scope
@@ -71,7 +71,9 @@ def build_service(
         leeway_s=settings.oidc_leeway_s,
     )
     install_problem_handlers(app)
-    app.add_middleware(AuditMiddleware, database=lambda: service.database)
+    accessed = [event for event in publishes if issubclass(event, AccessRecorded)]
+    announce = Announce(accessed[0], source_of(agency)) if accessed else None
+    app.add_middleware(AuditMiddleware, database=lambda: service.database, announce=announce)
     asyncapi = AsyncAPI(service.broker, title=f"{title} events", version="1.0.0", description=description)
     app.include_router(
         operations_router(
@@ -145,7 +147,7 @@ def store_dependency(make_store: Callable[[AsyncSession, Scope], StoreT]) -> Any
             if audit is not None and not read_only:  # the change and its audit entry commit together
                 route = request.scope["route"]
                 entry, newcomers = audit.entry(request.scope, principal, route.status_code or 200)
-                await AuditLog(session).record(entry, newcomers)
+                await AuditLog(session).record(entry, newcomers, audit.announce)
                 audit.written = True
 
     return Depends(transactional_store, scope="function")

@@ -20,7 +20,7 @@ from fastapi.routing import APIRoute
 from pydantic import BaseModel
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from shared.runtime.audit import AuditEntry, AuditLog, Seen, now, watch
+from shared.runtime.audit import Announce, AuditEntry, AuditLog, Seen, now, watch
 from shared.runtime.db import Database
 from shared.web.auth import Principal, Role, require_role
 from shared.web.pagination import Page, PaginationDep
@@ -44,6 +44,7 @@ class RequestAudit:
 
     seen: Seen = field(default_factory=Seen)
     written: bool = False
+    announce: Announce | None = None  # the service's access event, for the person's access log
 
     def entry(self, scope: Scope, principal: Principal, outcome: int) -> tuple[AuditEntry, set[UUID]]:
         route: APIRoute = scope["route"]
@@ -83,15 +84,18 @@ class AuditMiddleware:
     whose entry cannot be written is not sent: the client gets the error.
     """
 
-    def __init__(self, app: ASGIApp, database: Callable[[], Database]) -> None:
+    def __init__(
+        self, app: ASGIApp, database: Callable[[], Database], announce: Announce | None = None
+    ) -> None:
         self.app = app
         self.database = database
+        self.announce = announce
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        audit = RequestAudit()
+        audit = RequestAudit(announce=self.announce)
         scope.setdefault("state", {})["audit"] = audit
 
         async def send_audited(message: Message) -> None:
@@ -112,7 +116,7 @@ class AuditMiddleware:
         audit.written = True
         entry, newcomers = audit.entry(scope, principal, status)
         async with self.database().transaction() as session:
-            await AuditLog(session).record(entry, newcomers)
+            await AuditLog(session).record(entry, newcomers, audit.announce)
 
 
 class AuditEntryPublic(BaseModel):

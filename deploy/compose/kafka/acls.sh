@@ -22,7 +22,10 @@ acls --allow-principal User:settlement --resource-pattern-type prefixed \
 acls --allow-principal User:settlement --resource-pattern-type literal \
   --topic education.events \
   --topic employment.events \
-  --topic volunteering.events --operation Read --operation Describe --operation Create
+  --topic volunteering.events \
+  --topic education.access-log \
+  --topic employment.access-log \
+  --topic volunteering.access-log --operation Read --operation Describe --operation Create
 acls --allow-principal User:settlement --resource-pattern-type literal \
   --group settlement --operation Read --operation Describe
 acls --allow-principal User:education --resource-pattern-type prefixed \

@@ -1,5 +1,6 @@
 """Settlement use cases, one module per part of the refugee office's work."""
 
+from .access import access_log, keep_access_record
 from .handover import accept_handover, complete_handover, reject_handover, request_handover, revoke_handover
 from .households import add_household_member, create_household
 from .register import (
@@ -14,6 +15,7 @@ from .settle import agree_integration_plan, depart, district_report, quota_repor
 
 __all__ = [
     "accept_handover",
+    "access_log",
     "add_household_member",
     "agree_integration_plan",
     "complete_handover",
@@ -22,6 +24,7 @@ __all__ = [
     "depart",
     "district_report",
     "give_consent",
+    "keep_access_record",
     "quota_report",
     "register_newcomer",
     "reject_handover",

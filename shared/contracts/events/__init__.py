@@ -6,7 +6,7 @@ every consumer has moved.
 """
 
 from . import education, employment, settlement, volunteering
-from .base import Event
+from .base import AccessRecorded, Event
 
 TOPICS: tuple[str, ...] = (
     settlement.TOPIC,
@@ -15,6 +15,9 @@ TOPICS: tuple[str, ...] = (
     education.TOPIC,
     employment.TOPIC,
     volunteering.TOPIC,
+    education.ACCESS_LOG_TOPIC,
+    employment.ACCESS_LOG_TOPIC,
+    volunteering.ACCESS_LOG_TOPIC,
 )
 
 # Per-person state: Kafka keeps the latest record per newcomer, and a tombstone erases it.
@@ -31,6 +34,7 @@ __all__ = [
     "CATALOGUE",
     "COMPACTED_TOPICS",
     "TOPICS",
+    "AccessRecorded",
     "Event",
     "education",
     "employment",

@@ -1,5 +1,6 @@
 """What every catalogued event is."""
 
+from datetime import datetime
 from typing import ClassVar
 from uuid import UUID
 
@@ -25,3 +26,19 @@ class Event(BaseModel):
     @property
     def subject(self) -> str:
         return str(self.newcomer_id)
+
+
+class AccessRecorded(Event):
+    """An agency's staff read or changed a newcomer's data: one line of the person's access log.
+
+    Each agency but settlement publishes its own subtype on `<agency>.access-log`,
+    read by settlement alone. It says which agency, when, in which role, why
+    (the route's purpose) and whether anything changed; never who the staff
+    member was, nor what they saw.
+    """
+
+    entry_id: int  # the agency's audit entry
+    at: datetime
+    role: str
+    purpose: str
+    changed: bool

@@ -5,10 +5,11 @@ from enum import StrEnum
 from typing import ClassVar
 from uuid import UUID
 
-from .base import Event
+from .base import AccessRecorded, Event
 from .settlement import CefrLevel
 
 TOPIC = "education.events"
+ACCESS_LOG_TOPIC = "education.access-log"  # read by settlement alone: the people's access logs
 
 
 class Track(StrEnum):
@@ -109,6 +110,11 @@ class LearnerWithdrawn(Event):
     withdrawn_on: date
 
 
+class EducationAccessed(AccessRecorded):
+    type: ClassVar[str] = "samvirke.education.access.recorded.v1"
+    topic: ClassVar[str] = ACCESS_LOG_TOPIC
+
+
 EVENTS: tuple[type[Event], ...] = (
     LearnerEnrolled,
     LearnerWaitlisted,
@@ -117,4 +123,5 @@ EVENTS: tuple[type[Event], ...] = (
     TrackChanged,
     CourseCompleted,
     LearnerWithdrawn,
+    EducationAccessed,
 )

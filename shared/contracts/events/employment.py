@@ -5,10 +5,11 @@ from enum import StrEnum
 from typing import ClassVar
 from uuid import UUID
 
-from .base import Event
+from .base import AccessRecorded, Event
 from .settlement import CefrLevel
 
 TOPIC = "employment.events"
+ACCESS_LOG_TOPIC = "employment.access-log"  # read by settlement alone: the people's access logs
 
 
 class PlacementKind(StrEnum):
@@ -142,6 +143,11 @@ class CaseClosed(Event):
     note: str | None = None
 
 
+class EmploymentAccessed(AccessRecorded):
+    type: ClassVar[str] = "samvirke.employment.access.recorded.v1"
+    topic: ClassVar[str] = ACCESS_LOG_TOPIC
+
+
 EVENTS: tuple[type[Event], ...] = (
     CaseOpened,
     MappingCompleted,
@@ -153,4 +159,5 @@ EVENTS: tuple[type[Event], ...] = (
     EmploymentStarted,
     EducationStarted,
     CaseClosed,
+    EmploymentAccessed,
 )

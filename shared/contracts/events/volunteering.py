@@ -5,9 +5,10 @@ from enum import StrEnum
 from typing import ClassVar
 from uuid import UUID
 
-from .base import Event
+from .base import AccessRecorded, Event
 
 TOPIC = "volunteering.events"
+ACCESS_LOG_TOPIC = "volunteering.access-log"  # read by settlement alone: the people's access logs
 
 
 class MatchKind(StrEnum):
@@ -61,4 +62,15 @@ class MatchEnded(Event):
     hours_logged: float
 
 
-EVENTS: tuple[type[Event], ...] = (MatchRequestOpened, LanguageMentorMatched, FriendMatched, MatchEnded)
+class VolunteeringAccessed(AccessRecorded):
+    type: ClassVar[str] = "samvirke.volunteering.access.recorded.v1"
+    topic: ClassVar[str] = ACCESS_LOG_TOPIC
+
+
+EVENTS: tuple[type[Event], ...] = (
+    MatchRequestOpened,
+    LanguageMentorMatched,
+    FriendMatched,
+    MatchEnded,
+    VolunteeringAccessed,
+)
