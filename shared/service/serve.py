@@ -1,16 +1,19 @@
-"""Runs one service as a process: `python -m services.<name> [serve | replay [--from-scratch]]`."""
+"""Runs one service as a process: `python -m services.<name> [serve | replay | verify-audit]`."""
 
 import argparse
 import asyncio
 import logging
 import os
 from collections.abc import Callable
+from pathlib import Path
 from typing import TypeVar
 
 import uvicorn
 from fastapi import FastAPI
 
 from shared.config import ServiceSettings
+from shared.runtime.audit import AuditLog, Verdict, seal_all
+from shared.runtime.db import Database
 
 SettingsT = TypeVar("SettingsT", bound=ServiceSettings)
 
@@ -25,7 +28,21 @@ def main(create_app: Callable[[SettingsT], FastAPI], settings: SettingsT) -> Non
     replaying.add_argument(
         "--from-scratch", action="store_true", help="apply every event again, not only missing ones"
     )
+    commands.add_parser(
+        "verify-audit", help="check the audit trail's chain: exit 1 if an entry was altered or removed"
+    )
     args = parser.parse_args()
+    if args.command == "verify-audit":
+        from shared.service.app import service_of
+
+        service = service_of(create_app(settings))
+        verdict = asyncio.run(verify_audit(service.database, service.migrations))
+        print(
+            f"audit trail intact: {verdict.entries} sealed entries"
+            if verdict.intact
+            else f"audit trail BROKEN after {verdict.entries} entries: {verdict.reason}"
+        )
+        raise SystemExit(0 if verdict.intact else 1)
     if args.command == "replay":
         from shared.service.app import service_of
         from shared.service.replay import replay
@@ -38,6 +55,17 @@ def main(create_app: Callable[[SettingsT], FastAPI], settings: SettingsT) -> Non
         )
     else:
         serve(create_app, settings)
+
+
+async def verify_audit(database: Database, migrations: Path) -> Verdict:
+    """Seals what is unsealed, then walks the whole chain."""
+    try:
+        await database.migrate(migrations)  # as the service does when it starts
+        await seal_all(database)
+        async with database.transaction(read_only=True) as session:
+            return await AuditLog(session).verify()
+    finally:
+        await database.dispose()
 
 
 def _configure_logging(settings: ServiceSettings) -> str:

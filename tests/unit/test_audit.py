@@ -4,8 +4,13 @@ who, what, which newcomers, and the outcome; the chain shows a tampered entry; t
 The settlement service on SQLite and PostgreSQL, tokens from the in-memory issuer.
 """
 
+import os
+import sqlite3
+import subprocess
+import sys
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -219,3 +224,37 @@ async def test_the_auditor_reads_the_trail_filtered_and_paginated(settlement: Fa
     assert looks[0] == ("officer-1", 403, set()), "a refused look is on record too"
     assert looks[1] == ("auditor-1", 200, {amira}), "the auditor's own look at Amira's entries is audited"
     assert omar
+
+
+def test_the_verify_command_says_whether_the_trail_is_intact(tmp_path: Path) -> None:
+    """`python -m services.<name> verify-audit`, as an operator runs it: exit 0 intact, 1 tampered."""
+    env = {
+        **os.environ,
+        "SAMVIRKE_DATA_DIR": str(tmp_path),
+        "SAMVIRKE_OIDC_ISSUERS": '["http://127.0.0.1:1/realms/none"]',
+    }
+
+    def verify_command() -> subprocess.CompletedProcess[str]:
+        command = [sys.executable, "-m", "services.education", "verify-audit"]
+        return subprocess.run(command, env=env, capture_output=True, text=True, timeout=120, check=False)
+
+    first = verify_command()  # migrates the empty store, as the service would
+    assert (first.returncode, first.stdout.strip()) == (0, "audit trail intact: 0 sealed entries"), (
+        first.stderr
+    )
+    with sqlite3.connect(tmp_path / "education.db") as store:
+        for subject in ("teacher-1", "teacher-2"):
+            store.execute(
+                "INSERT INTO audit_entry (at, subject, agency, role, scope, method, route, purpose, outcome)"
+                " VALUES ('2026-12-03 10:00:00', ?, 'education', 'staff', '0301', 'GET', '/learners', 'p',"
+                " 200)",
+                (subject,),
+            )
+    sealed = verify_command()
+    assert (sealed.returncode, sealed.stdout.strip()) == (0, "audit trail intact: 2 sealed entries")
+    with sqlite3.connect(tmp_path / "education.db") as store:
+        store.execute("UPDATE audit_entry SET subject = 'someone-else' WHERE subject = 'teacher-2'")
+    broken = verify_command()
+    assert broken.returncode == 1
+    assert "BROKEN" in broken.stdout
+    assert "entry 2 does not match its hash" in broken.stdout
