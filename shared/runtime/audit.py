@@ -27,12 +27,13 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
-from sqlalchemy import event, func, insert
+from sqlalchemy import ColumnElement, event, false, func, insert, literal, or_
 from sqlmodel import Field, SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from shared.contracts.events import AccessRecorded
 from shared.runtime.outbox import stage
+from shared.runtime.scope import Scope
 from shared.runtime.transaction import TransactionSession, state_of
 
 if TYPE_CHECKING:
@@ -78,6 +79,11 @@ class AuditChain(SQLModel, table=True):
     length: int = 0
     head: str = Field(default=GENESIS, max_length=64)
 
+
+# Built once: compiled once, and each request only binds its values.
+_INSERT_ENTRY = insert(AuditEntry).returning(col(AuditEntry.id))
+_INSERT_SUBJECTS = insert(AuditSubject)
+_WRITTEN = ("at", "subject", "agency", "role", "scope", "method", "route", "purpose", "outcome")
 
 TABLES = [model.__table__ for model in (AuditEntry, AuditSubject, AuditChain)]  # type: ignore[union-attr]
 
@@ -159,27 +165,29 @@ class AuditLog:
 
     async def record(
         self, entry: AuditEntry, newcomers: Iterable[UUID], announce: Announce | None = None
-    ) -> None:
-        """Writes `entry`; with `announce`, stages one access event per newcomer it saw (not refusals)."""
-        self.session.add(entry)
-        await self.session.flush()
-        assert entry.id is not None
-        touched = set(newcomers)
-        rows = [{"entry_id": entry.id, "newcomer_id": newcomer} for newcomer in touched]
-        if rows:
-            await self.session.exec(insert(AuditSubject), params=rows)
-        if announce is None or entry.outcome >= 400:
-            return
-        for newcomer in sorted(touched, key=str):
-            event = announce.event(
-                newcomer_id=newcomer,
-                entry_id=entry.id,
-                at=entry.at,
-                role=entry.role,
-                purpose=entry.purpose,
-                changed=entry.method not in ("GET", "HEAD", "OPTIONS"),
-            )
-            stage(self.session, event, source=announce.source)
+    ) -> int:
+        """Writes `entry` (its id, returned); with `announce`, stages one access event per newcomer it
+        saw (refusals aside). Plain inserts: this runs for every audited request."""
+        values = {name: getattr(entry, name) for name in _WRITTEN}
+        inserted = await self.session.exec(_INSERT_ENTRY, params=values)
+        entry.id = entry_id = int(inserted.scalar_one())
+        touched = sorted(set(newcomers), key=str)
+        if touched:
+            rows = [{"entry_id": entry_id, "newcomer_id": newcomer} for newcomer in touched]
+            await self.session.exec(_INSERT_SUBJECTS, params=rows)
+        if announce is not None and entry.outcome < 400:
+            changed = entry.method not in ("GET", "HEAD", "OPTIONS")
+            for newcomer in touched:
+                event = announce.event(
+                    newcomer_id=newcomer,
+                    entry_id=entry_id,
+                    at=entry.at,
+                    role=entry.role,
+                    purpose=entry.purpose,
+                    changed=changed,
+                )
+                stage(self.session, event, source=announce.source)
+        return entry_id
 
     async def seal(self, limit: int = 1000) -> int:
         """Chains up to `limit` unsealed entries, oldest first; how many it sealed."""
@@ -230,9 +238,16 @@ class AuditLog:
         until: datetime | None,
         limit: int,
         offset: int,
+        scope: Scope | None = None,
     ) -> tuple[list[tuple[AuditEntry, list[UUID]]], int]:
-        """Entries matching the filters, newest first, with the newcomers each touched; and the count."""
+        """Entries matching the filters, newest first, with the newcomers each touched; and the count.
+
+        With `scope` (an auditor's), only entries of staff who acted for one of its municipalities, or
+        for its organisation: each municipality's or organisation's internal control sees its own staff.
+        """
         query = select(AuditEntry)
+        if scope is not None:
+            query = query.where(_acted_within(scope))
         if newcomer_id is not None:
             about = select(AuditSubject.entry_id).where(AuditSubject.newcomer_id == newcomer_id)
             query = query.where(col(AuditEntry.id).in_(about))
@@ -255,6 +270,53 @@ class AuditLog:
             for row in (await self.session.exec(query)).all():
                 found.setdefault(row.entry_id, []).append(row.newcomer_id)
         return found
+
+
+def _acted_within(scope: Scope) -> ColumnElement[bool]:
+    if scope.organisation is not None:
+        return col(AuditEntry.scope) == f"organisation {scope.organisation}"
+    padded = literal(" ") + col(AuditEntry.scope) + literal(" ")  # "0301 3405": whole codes only
+    return or_(false(), *(padded.like(f"% {code} %") for code in sorted(scope.municipalities)))
+
+
+class AuditWriter:
+    """Writes entries outside a request's own transaction (reads, refusals) with group commit.
+
+    An entry goes into the next transaction the writer opens; entries that come
+    while one commits share the one after. Each `write` returns once its
+    entry is committed, so a response is never sent before its entry is kept;
+    on SQLite, where one connection writes at a time, concurrent reads then
+    take the write lock once per group instead of once each.
+    """
+
+    def __init__(self, database: "Database") -> None:
+        self.database = database
+        self._pending: list[tuple[AuditEntry, Iterable[UUID], Announce | None, asyncio.Future[None]]] = []
+        self._flushing: asyncio.Task[None] | None = None
+
+    async def write(self, entry: AuditEntry, newcomers: Iterable[UUID], announce: Announce | None) -> None:
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._pending.append((entry, newcomers, announce, future))
+        if self._flushing is None or self._flushing.done():
+            self._flushing = asyncio.create_task(self._flush())
+        await future
+
+    async def _flush(self) -> None:
+        while self._pending:
+            group, self._pending = self._pending, []
+            try:
+                async with self.database.transaction() as session:
+                    log = AuditLog(session)
+                    for entry, newcomers, announce, _ in group:
+                        await log.record(entry, newcomers, announce)
+            except Exception as error:  # each waiting request fails with it: its response is not sent
+                for *_, future in group:
+                    if not future.done():
+                        future.set_exception(error)
+            else:
+                for *_, future in group:
+                    if not future.done():
+                        future.set_result(None)
 
 
 def now() -> datetime:

@@ -20,7 +20,7 @@ from fastapi.routing import APIRoute
 from pydantic import BaseModel
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from shared.runtime.audit import Announce, AuditEntry, AuditLog, Seen, now, watch
+from shared.runtime.audit import Announce, AuditEntry, AuditLog, AuditWriter, Seen, now, watch
 from shared.runtime.db import Database
 from shared.web.auth import Principal, Role, require_role
 from shared.web.pagination import Page, PaginationDep
@@ -90,6 +90,7 @@ class AuditMiddleware:
         self.app = app
         self.database = database
         self.announce = announce
+        self._writer: AuditWriter | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -115,8 +116,9 @@ class AuditMiddleware:
             return  # no token, no one to name: the request was refused before it saw anything
         audit.written = True
         entry, newcomers = audit.entry(scope, principal, status)
-        async with self.database().transaction() as session:
-            await AuditLog(session).record(entry, newcomers, audit.announce)
+        if self._writer is None:
+            self._writer = AuditWriter(self.database())
+        await self._writer.write(entry, newcomers, audit.announce)
 
 
 class AuditEntryPublic(BaseModel):
@@ -152,6 +154,7 @@ def audit_router(database: Callable[[], Database]) -> APIRouter:
         since: Annotated[datetime | None, Query(alias="from")] = None,
         until: Annotated[datetime | None, Query(alias="to")] = None,
     ) -> Page[AuditEntryPublic]:
+        principal: Principal = request.state.principal
         async with database().transaction(read_only=True) as session:
             if (audit := request_audit(request)) is not None:
                 watch(session, audit.seen)  # the newcomers in the entries shown: this look is audited too
@@ -162,6 +165,7 @@ def audit_router(database: Callable[[], Database]) -> APIRouter:
                 until=until,
                 limit=pagination.limit,
                 offset=pagination.offset,
+                scope=principal.scope,
             )
         items = [
             AuditEntryPublic(**entry.model_dump(), newcomer_ids=sorted(newcomers, key=str))

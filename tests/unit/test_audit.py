@@ -216,6 +216,17 @@ async def test_the_auditor_reads_the_trail_filtered_and_paginated(settlement: Fa
         assert ok(await auditor.get("/audit", params={"from": later}))["total"] == 0
         assert ok(await auditor.get("/audit", params={"to": later}))["total"] >= 3
         assert (await auditor.get("/audit", params={"newcomer_id": "not-an-id"})).status_code == 422
+    async with client(settlement, subject="officer-3", municipalities=["530"]) as far:
+        assert (await far.get(f"/newcomers/{amira}")).status_code == 404
+    async with (
+        client(settlement, role="auditor", subject="auditor-2", municipalities=["530"]) as billund,
+        client(settlement, role="auditor", subject="auditor-3", municipalities=["3405"]) as lillehammer,
+    ):
+        attempt = ok(await billund.get("/audit", params={"subject": "officer-3"}))["items"]
+        assert [(a["outcome"], a["scope"]) for a in attempt] == [(404, "530")]
+        assert ok(await lillehammer.get("/audit", params={"subject": "officer-3"}))["total"] == 0, (
+            "each municipality's control sees its own staff's entries"
+        )
     looks = [
         (e["subject"], e["outcome"], e["newcomers"])
         for e in await entries(settlement)
