@@ -21,7 +21,7 @@ from deploy.local.identity import provide_identity
 from deploy.local.postgres import provide_postgres
 from deploy.local.stack import run_stack
 
-from . import latency, throughput
+from . import audit_cost, latency, throughput
 
 RESULTS = Path(__file__).parent / "results" / "latest.json"
 
@@ -103,6 +103,14 @@ def main() -> None:
         results["relay_events_per_s"] = round(relay)
         results["bare_producer_events_per_s"] = round(producer)
         results["relay_to_bare_producer_ratio"] = round(relay / producer, 4)
+
+        step("what the audit entry costs a request, on SQLite and on PostgreSQL")
+        results["audit_cost"] = {
+            "sqlite": asyncio.run(audit_cost.audit_cost(300)),
+            "postgresql": asyncio.run(
+                audit_cost.audit_cost(300, postgres.create_database(f"bench_{uuid4().hex[:8]}"))
+            ),
+        }
 
         step("four services as processes: memory at rest, end-to-end latency, API reads")
         results.update(processes(kafka, work / "stack", rates, duration_s, read_rate))
@@ -210,6 +218,23 @@ def print_table(results: dict[str, Any]) -> None:
                 f"{every['p50']} / {every['p95']} / {every['p99']}",
             )
         )
+    for store, cost in results["audit_cost"].items():
+        one, page, together = cost["one"], cost["page"], cost["8_concurrent"]
+        rows += [
+            (
+                f"audited read of one learner, {store}: median ms with / without entry",
+                f"{one['median_ms_with_audit']} / {one['median_ms_without']} (x{one['overhead_ratio']})",
+            ),
+            (
+                f"audited page of 50 learners, {store}: median ms with / without",
+                f"{page['median_ms_with_audit']} / {page['median_ms_without']} (x{page['overhead_ratio']})",
+            ),
+            (
+                f"8 concurrent readers, {store}: reads/s with / without entries",
+                f"{together['reads_per_s_with_audit']} / {together['reads_per_s_without']}"
+                f" (x{together['throughput_ratio']})",
+            ),
+        ]
     for name, rss in results["rss_mb"].items():
         rows.append((f"RSS {name} at rest / under load (MB)", f"{rss['at_rest']} / {rss['under_load']}"))
     width = max(len(label) for label, _ in rows)

@@ -21,6 +21,7 @@ from sqlalchemy import text
 
 from shared.runtime.audit import AuditLog, Verdict, seal_all
 from shared.service import service_of
+from shared.service.serve import log_config
 from tests import scenario
 from tests.apps import SERVICES, app_of
 from tests.issuer import ISSUER
@@ -269,3 +270,19 @@ def test_the_verify_command_says_whether_the_trail_is_intact(tmp_path: Path) -> 
     assert broken.returncode == 1
     assert "BROKEN" in broken.stdout
     assert "entry 2 does not match its hash" in broken.stdout
+
+
+def test_the_access_log_of_the_server_keeps_no_search_terms(capsys: pytest.CaptureFixture[str]) -> None:
+    """uvicorn's access line names the route, never the query: `?name=Amira Haddad` stays out."""
+    import logging.config
+
+    logging.config.dictConfig(log_config())
+    access = logging.getLogger("uvicorn.access")
+    access.info(
+        '%s - "%s %s HTTP/%s" %d', "127.0.0.1:5000", "GET", "/newcomers?name=Amira+Haddad", "1.1", 200
+    )
+    for handler in access.handlers:
+        handler.flush()
+    line = capsys.readouterr().out
+    assert '"GET /newcomers HTTP/1.1" 200' in line
+    assert "Amira" not in line
