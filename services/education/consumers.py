@@ -4,6 +4,7 @@ from typing import Any
 
 from shared.contracts.events.employment import EmploymentStarted, PlacementEnded, PlacementStarted
 from shared.contracts.events.settlement import (
+    ErasureRequested,
     HandoverCompleted,
     HouseholdMemberAdded,
     NewcomerDeparted,
@@ -24,6 +25,7 @@ CONSUMES: dict[type[Any], Handler] = {
     HandoverCompleted: on_store(EducationStore, handlers.transfer_learner),
     NewcomerDeparted: on_store(EducationStore, handlers.close_learner_record),
     PersonalDetails: keep_contact,
+    ErasureRequested: on_store(EducationStore, handlers.erase_newcomer),
     PlacementStarted: on_store(EducationStore, handlers.to_work_integrated_track),
     PlacementEnded: on_store(EducationStore, handlers.back_from_placement),
     EmploymentStarted: on_store(EducationStore, handlers.to_evening_track),

@@ -5,6 +5,7 @@ from typing import Any
 
 from shared.contracts.events.education import CourseCompleted, LevelAssessed, UnexplainedAbsenceAlert
 from shared.contracts.events.settlement import (
+    ErasureRequested,
     HandoverCompleted,
     NewcomerDeparted,
     NewcomerSettled,
@@ -27,6 +28,7 @@ def consumes(settings: EmploymentSettings) -> dict[type[Any], Handler]:
         HandoverCompleted: on_store(EmploymentStore, handlers.transfer_case),
         NewcomerDeparted: on_store(EmploymentStore, handlers.close_on_departure),
         PersonalDetails: keep_contact,
+        ErasureRequested: on_store(EmploymentStore, handlers.erase_newcomer),
         LevelAssessed: on_store(EmploymentStore, handlers.note_language_level),
         UnexplainedAbsenceAlert: on_store(EmploymentStore, handlers.task_for_absence),
         CourseCompleted: on_store(EmploymentStore, handlers.note_course_completed),

@@ -21,6 +21,8 @@ from .models import (
     ConsentPublic,
     DepartureCreate,
     DistrictReport,
+    ErasureCreate,
+    ErasureStatus,
     Handover,
     HandoverAccept,
     HandoverComplete,
@@ -232,6 +234,27 @@ async def get_integration_plan(newcomer_id: UUID, store: StoreDep) -> Integratio
 async def consent_history(newcomer_id: UUID, store: StoreDep) -> list[ConsentPublic]:
     await get_newcomer(newcomer_id, store)
     return [ConsentPublic.model_validate(c) for c in await store.consent_history(newcomer_id)]
+
+
+@router.post(
+    "/newcomers/{newcomer_id}/erasure",
+    status_code=202,
+    tags=["privacy"],
+    summary="Erase what identifies the person, in every agency, on a legal ground",
+    openapi_extra=PERSONAL,
+)
+async def request_erasure(newcomer_id: UUID, data: ErasureCreate, store: StoreDep) -> ErasureStatus:
+    return await handlers.request_erasure(store, newcomer_id, data)
+
+
+@router.get(
+    "/newcomers/{newcomer_id}/erasure",
+    tags=["privacy"],
+    summary="The erasure's progress and each agency's proof",
+    openapi_extra=PERSONAL,
+)
+async def erasure_status(newcomer_id: UUID, store: StoreDep) -> ErasureStatus:
+    return await handlers.erasure_status(store, newcomer_id)
 
 
 @router.get(

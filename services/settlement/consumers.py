@@ -16,6 +16,7 @@ from shared.runtime.routing import AnyHandler, WithEnvelope, on_store
 from .coordination import JOURNEY_EVENTS
 from .coordination.handlers import record_in_journey
 from .handlers.access import keep_access_record
+from .handlers.erasure import keep_erasure_proof
 from .models import JourneyEntry
 from .store import SettlementStore
 
@@ -34,6 +35,11 @@ CONSUMES: dict[type[Any], AnyHandler] = {
             employment.EmploymentAccessed,
             volunteering.VolunteeringAccessed,
         )
+    },
+    # each agency's answer to an erasure request, with its proof
+    **{
+        event: on_store(SettlementStore, keep_erasure_proof)
+        for event in (education.EducationErased, employment.EmploymentErased, volunteering.VolunteeringErased)
     },
 }
 

@@ -27,6 +27,7 @@ from shared.contracts.events.settlement import (
     DepartureReason,
     EndGoal,
     HouseholdRelation,
+    LegalGround,
 )
 from shared.domain.inputs import (
     CountryCode,
@@ -509,3 +510,48 @@ class AccessLogLine(SQLModel):
     role: str
     purpose: str
     changed: bool
+
+
+class ErasureRequest(SQLModel, table=True):
+    """A request to erase what identifies a newcomer, in every agency."""
+
+    __tablename__ = "erasure_request"
+
+    id: UUID = Field(default_factory=uuid4, primary_key=True)
+    newcomer_id: UUID = Field(index=True, unique=True)
+    legal_ground: LegalGround
+    requested_at: datetime = Field(default_factory=_now)
+
+
+class ErasureProof(SQLModel, table=True):
+    """One agency's part of an erasure: pending until its erasure-completed event arrives with the proof."""
+
+    __tablename__ = "erasure_proof"
+
+    erasure_id: UUID = Field(foreign_key="erasure_request.id", primary_key=True)
+    agency: str = Field(primary_key=True, max_length=40)
+    completed_at: datetime | None = None
+    newcomer_hash: str | None = Field(default=None, max_length=64)
+    rows_removed: dict[str, int] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    rows_remaining: dict[str, int] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+
+class ErasureCreate(SQLModel):
+    legal_ground: LegalGround
+
+
+class AgencyErasure(SQLModel):
+    agency: str
+    status: str  # "pending" or "completed"
+    completed_at: datetime | None
+    rows_removed: dict[str, int]
+    rows_remaining: dict[str, int]
+
+
+class ErasureStatus(SQLModel):
+    erasure_id: UUID
+    newcomer_id: UUID
+    legal_ground: LegalGround
+    requested_at: datetime
+    complete: bool  # every agency answered, and none keeps a row that identifies the newcomer
+    agencies: list[AgencyErasure]

@@ -19,6 +19,8 @@ from .models import (
     Consent,
     CoordinationNotice,
     Country,
+    ErasureProof,
+    ErasureRequest,
     Handover,
     HandoverStatus,
     Household,
@@ -52,6 +54,8 @@ TABLES = [
         IntegrationPlan,
         JourneyEntry,
         AccessRecord,
+        ErasureRequest,
+        ErasureProof,
         CoordinationNotice,
     )
 ]
@@ -316,6 +320,20 @@ class SettlementStore(Store):
 
     def add_notice(self, notice: CoordinationNotice) -> None:
         self.session.add(notice)
+
+    # erasure
+
+    async def erasure_of(self, newcomer_id: UUID) -> ErasureRequest | None:
+        return (
+            await self.session.exec(select(ErasureRequest).where(ErasureRequest.newcomer_id == newcomer_id))
+        ).first()
+
+    async def erasure_proofs(self, erasure_id: UUID) -> list[ErasureProof]:
+        query = select(ErasureProof).where(ErasureProof.erasure_id == erasure_id)
+        return list((await self.session.exec(query.order_by(col(ErasureProof.agency)))).all())
+
+    async def erasure_proof(self, erasure_id: UUID, agency: str) -> ErasureProof | None:
+        return await self.session.get(ErasureProof, (erasure_id, agency))
 
     # the person's access log
 

@@ -15,6 +15,7 @@ from shared.contracts.events.employment import LanguageMentorRequested, Placemen
 from shared.contracts.events.settlement import (
     ConsentGiven,
     ConsentWithdrawn,
+    ErasureRequested,
     HandoverCompleted,
     HouseholdMemberAdded,
     NewcomerDeparted,
@@ -37,6 +38,7 @@ CONSUMES: dict[type[Any], AnyHandler] = {
     VolunteerContact: on_store(VolunteeringStore, handlers.keep_volunteer_contact),
     LanguageMentorRequested: on_store(VolunteeringStore, handlers.on_mentor_requested),
     PlacementEnded: on_store(VolunteeringStore, handlers.on_placement_ended),
+    ErasureRequested: on_store(VolunteeringStore, handlers.on_erasure_requested),
 }
 
 FORGETS: dict[type[Any], Forget] = {VolunteerContact: on_store(VolunteeringStore, handlers.forget_contact)}

@@ -2,11 +2,14 @@
 
 import functools
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from enum import Enum
 from typing import Any, ClassVar, TypeVar
+from uuid import UUID
 
-from sqlalchemy import ColumnElement, Select, and_, func, inspect, literal
+from sqlalchemy import ColumnElement, Select, and_, func, inspect, literal, or_
+from sqlalchemy import delete as sa_delete
+from sqlalchemy import update as sa_update
 from sqlalchemy.orm import instrumentation
 from sqlmodel import SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -166,6 +169,57 @@ class Store:
     async def flush(self) -> None:
         """Writes pending rows now, so rows that refer to them can follow in the same transaction."""
         await self.session.flush()
+
+    async def erase_about(
+        self,
+        newcomer_id: UUID,
+        *,
+        delete: Sequence[type[SQLModel]],
+        clear: Mapping[type[SQLModel], tuple[str, ...]],
+    ) -> tuple[dict[str, int], dict[str, int]]:
+        """Deletes `delete`'s rows about the newcomer and empties `clear`'s free-text columns in theirs
+        (their `newcomer_id` column names them); what was removed and what remains, per table."""
+        removed: dict[str, int] = {}
+        for model in delete:
+            table = str(model.__tablename__)
+            about = col(model.newcomer_id) == newcomer_id  # type: ignore[attr-defined]
+            removed[table] = (
+                await self.session.exec(select(func.count()).select_from(model).where(about))
+            ).one()
+            await self.session.exec(sa_delete(model).where(about))
+        for model, columns in clear.items():
+            filled = self._filled(model, newcomer_id, columns)
+            label = f"{model.__tablename__!s} ({', '.join(columns)})"
+            removed[label] = (
+                await self.session.exec(select(func.count()).select_from(model).where(filled))
+            ).one()
+            await self.session.exec(sa_update(model).where(filled).values({name: None for name in columns}))
+        remaining = {
+            **{
+                str(model.__tablename__): (
+                    await self.session.exec(
+                        select(func.count()).select_from(model).where(col(model.newcomer_id) == newcomer_id)  # type: ignore[attr-defined]
+                    )
+                ).one()
+                for model in delete
+            },
+            **{
+                f"{model.__tablename__!s} ({', '.join(columns)})": (
+                    await self.session.exec(
+                        select(func.count())
+                        .select_from(model)
+                        .where(self._filled(model, newcomer_id, columns))
+                    )
+                ).one()
+                for model, columns in clear.items()
+            },
+        }
+        return removed, remaining
+
+    @staticmethod
+    def _filled(model: type[SQLModel], newcomer_id: UUID, columns: tuple[str, ...]) -> ColumnElement[bool]:
+        about = col(model.newcomer_id) == newcomer_id  # type: ignore[attr-defined]
+        return and_(about, or_(*(col(getattr(model, name)).is_not(None) for name in columns)))
 
     def emit(self, event: Event) -> Envelope:
         """Stages `event` in this transaction's outbox: written as it commits, then relayed to Kafka."""

@@ -7,6 +7,7 @@ from .learners import (
     open_learner_record,
     transfer_learner,
 )
+from .privacy import erase_newcomer
 from .progress import AbsencePolicy, assess, complete_course, record_session, withdraw
 from .seats import seats_left
 from .tracks import back_from_placement, record_language_mentor, to_evening_track, to_work_integrated_track
@@ -18,6 +19,7 @@ __all__ = [
     "close_learner_record",
     "complete_course",
     "create_course",
+    "erase_newcomer",
     "note_household",
     "open_learner_record",
     "record_language_mentor",

@@ -17,6 +17,7 @@ from .placements import (
     request_language_mentor,
     start_placement,
 )
+from .privacy import erase_newcomer
 
 __all__ = [
     "agree_job_plan",
@@ -26,6 +27,7 @@ __all__ = [
     "complete_task",
     "compliance",
     "end_placement",
+    "erase_newcomer",
     "note_course_completed",
     "note_language_level",
     "open_case",

@@ -7,7 +7,7 @@ from typing import Any
 from uuid import UUID
 
 from shared.contracts.envelope import Envelope
-from shared.contracts.events import Event, education, employment, settlement, volunteering
+from shared.contracts.events import ErasureCompleted, Event, education, employment, settlement, volunteering
 from shared.runtime.store import new_row
 
 from ..models import JourneyEntry
@@ -50,6 +50,7 @@ JOURNEY_EVENTS: tuple[type[Event], ...] = tuple(
     event
     for event in (*settlement.EVENTS, *education.EVENTS, *employment.EVENTS, *volunteering.EVENTS)
     if event.topic in {settlement.TOPIC, education.TOPIC, employment.TOPIC, volunteering.TOPIC}
+    and not issubclass(event, (settlement.ErasureRequested, ErasureCompleted))  # privacy, not the journey
 )
 
 

@@ -1,6 +1,7 @@
 """Settlement use cases, one module per part of the refugee office's work."""
 
 from .access import access_log, keep_access_record
+from .erasure import erasure_status, keep_erasure_proof, request_erasure
 from .handover import accept_handover, complete_handover, reject_handover, request_handover, revoke_handover
 from .households import add_household_member, create_household
 from .register import (
@@ -23,11 +24,14 @@ __all__ = [
     "create_municipality",
     "depart",
     "district_report",
+    "erasure_status",
     "give_consent",
     "keep_access_record",
+    "keep_erasure_proof",
     "quota_report",
     "register_newcomer",
     "reject_handover",
+    "request_erasure",
     "request_handover",
     "revoke_handover",
     "set_quota",

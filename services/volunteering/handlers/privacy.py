@@ -1,16 +1,19 @@
 """Consent decides what this store may hold; erasure removes it, provably."""
 
+import contextlib
 import hashlib
-from datetime import date
+from datetime import UTC, date, datetime
 from uuid import UUID
 
 from shared.contracts.events.settlement import (
     ConsentGiven,
     ConsentWithdrawn,
+    ErasureRequested,
     HandoverCompleted,
     NewcomerDeparted,
     VolunteerContact,
 )
+from shared.contracts.events.volunteering import VolunteeringErased
 from shared.runtime.routing import NotForUs
 
 from ..models import Erasure, MatchStatus, Newcomer, PrivacyReport, RequestStatus
@@ -110,6 +113,33 @@ async def erase(store: VolunteeringStore, newcomer_id: UUID, reason: str, on: da
     )
     store.add(erasure)
     return erasure
+
+
+async def on_erasure_requested(store: VolunteeringStore, event: ErasureRequested) -> None:
+    """Erases as a withdrawn consent does, and answers settlement with what was held before and after
+    (zeros for a newcomer the organisations never knew: the answer is the proof)."""
+    before = await _held(store, event.newcomer_id)
+    with contextlib.suppress(NotForUs):  # nothing held
+        await erase(store, event.newcomer_id, f"erasure: {event.legal_ground}", event.requested_on)
+    await store.flush()
+    after = await _held(store, event.newcomer_id)
+    store.emit(
+        VolunteeringErased(
+            newcomer_id=event.newcomer_id,
+            erasure_id=event.erasure_id,
+            newcomer_hash=newcomer_hash(event.newcomer_id),
+            rows_removed={table: before[table] - after[table] for table in before},
+            rows_remaining=after,
+            completed_at=datetime.now(UTC),
+        )
+    )
+
+
+async def _held(store: VolunteeringStore, newcomer_id: UUID) -> dict[str, int]:
+    """Rows naming the newcomer, outbox aside (events not yet sent name them until the relay has)."""
+    return {
+        table: count for table, count in (await store.rows_about(newcomer_id)).items() if table != "outbox"
+    }
 
 
 async def privacy_report(store: VolunteeringStore, newcomer_id: UUID) -> PrivacyReport:

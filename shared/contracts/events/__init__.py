@@ -6,7 +6,7 @@ every consumer has moved.
 """
 
 from . import education, employment, settlement, volunteering
-from .base import AccessRecorded, Event
+from .base import AccessRecorded, ErasureCompleted, Event
 
 TOPICS: tuple[str, ...] = (
     settlement.TOPIC,
@@ -35,6 +35,7 @@ __all__ = [
     "COMPACTED_TOPICS",
     "TOPICS",
     "AccessRecorded",
+    "ErasureCompleted",
     "Event",
     "education",
     "employment",

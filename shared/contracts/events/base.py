@@ -42,3 +42,19 @@ class AccessRecorded(Event):
     role: str
     purpose: str
     changed: bool
+
+
+class ErasureCompleted(Event):
+    """An agency erased what identified the newcomer: its answer to `ErasureRequested`, with proof.
+
+    Each agency but settlement publishes its own subtype on its case topic.
+    The proof is what its store held about the newcomer before and after, per
+    table (`rows_remaining` all zero where the agency keeps nothing), and a
+    one-way hash of the id, kept where the id itself is gone.
+    """
+
+    erasure_id: UUID
+    newcomer_hash: str  # sha256 of the newcomer id
+    rows_removed: dict[str, int]
+    rows_remaining: dict[str, int]
+    completed_at: datetime

@@ -5,7 +5,7 @@ from enum import StrEnum
 from typing import ClassVar
 from uuid import UUID
 
-from .base import AccessRecorded, Event
+from .base import AccessRecorded, ErasureCompleted, Event
 from .settlement import CefrLevel
 
 TOPIC = "education.events"
@@ -110,6 +110,11 @@ class LearnerWithdrawn(Event):
     withdrawn_on: date
 
 
+class EducationErased(ErasureCompleted):
+    type: ClassVar[str] = "samvirke.education.erasure.completed.v1"
+    topic: ClassVar[str] = TOPIC
+
+
 class EducationAccessed(AccessRecorded):
     type: ClassVar[str] = "samvirke.education.access.recorded.v1"
     topic: ClassVar[str] = ACCESS_LOG_TOPIC
@@ -123,5 +128,6 @@ EVENTS: tuple[type[Event], ...] = (
     TrackChanged,
     CourseCompleted,
     LearnerWithdrawn,
+    EducationErased,
     EducationAccessed,
 )

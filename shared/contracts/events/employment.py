@@ -5,7 +5,7 @@ from enum import StrEnum
 from typing import ClassVar
 from uuid import UUID
 
-from .base import AccessRecorded, Event
+from .base import AccessRecorded, ErasureCompleted, Event
 from .settlement import CefrLevel
 
 TOPIC = "employment.events"
@@ -143,6 +143,11 @@ class CaseClosed(Event):
     note: str | None = None
 
 
+class EmploymentErased(ErasureCompleted):
+    type: ClassVar[str] = "samvirke.employment.erasure.completed.v1"
+    topic: ClassVar[str] = TOPIC
+
+
 class EmploymentAccessed(AccessRecorded):
     type: ClassVar[str] = "samvirke.employment.access.recorded.v1"
     topic: ClassVar[str] = ACCESS_LOG_TOPIC
@@ -159,5 +164,6 @@ EVENTS: tuple[type[Event], ...] = (
     EmploymentStarted,
     EducationStarted,
     CaseClosed,
+    EmploymentErased,
     EmploymentAccessed,
 )

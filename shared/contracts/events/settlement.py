@@ -217,6 +217,27 @@ class RegistrationGapFound(Event):
     detail: str
 
 
+class LegalGround(StrEnum):
+    """Why a newcomer's data is erased (GDPR art. 17(1))."""
+
+    NO_LONGER_NEEDED = "no_longer_needed"  # (a): the purpose is served, e.g. retention ran out
+    CONSENT_WITHDRAWN = "consent_withdrawn"  # (b)
+    OBJECTION = "objection"  # (c)
+    UNLAWFUL = "unlawful"  # (d)
+    LEGAL_OBLIGATION = "legal_obligation"  # (e)
+
+
+class ErasureRequested(Event):
+    """Every agency is to erase what identifies the newcomer, and answer with its proof."""
+
+    type: ClassVar[str] = "samvirke.settlement.erasure.requested.v1"
+    topic: ClassVar[str] = TOPIC
+
+    erasure_id: UUID
+    legal_ground: LegalGround
+    requested_on: date
+
+
 class PersonalDetails(Event):
     """Current name and contact details, for staff of agencies with a legal basis."""
 
@@ -263,6 +284,7 @@ EVENTS: tuple[type[Event], ...] = (
     IntegrationPlanAgreed,
     ClockBreached,
     RegistrationGapFound,
+    ErasureRequested,
     PersonalDetails,
     VolunteerContact,
 )

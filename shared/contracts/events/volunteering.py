@@ -5,7 +5,7 @@ from enum import StrEnum
 from typing import ClassVar
 from uuid import UUID
 
-from .base import AccessRecorded, Event
+from .base import AccessRecorded, ErasureCompleted, Event
 
 TOPIC = "volunteering.events"
 ACCESS_LOG_TOPIC = "volunteering.access-log"  # read by settlement alone: the people's access logs
@@ -62,6 +62,11 @@ class MatchEnded(Event):
     hours_logged: float
 
 
+class VolunteeringErased(ErasureCompleted):
+    type: ClassVar[str] = "samvirke.volunteering.erasure.completed.v1"
+    topic: ClassVar[str] = TOPIC
+
+
 class VolunteeringAccessed(AccessRecorded):
     type: ClassVar[str] = "samvirke.volunteering.access.recorded.v1"
     topic: ClassVar[str] = ACCESS_LOG_TOPIC
@@ -72,5 +77,6 @@ EVENTS: tuple[type[Event], ...] = (
     LanguageMentorMatched,
     FriendMatched,
     MatchEnded,
+    VolunteeringErased,
     VolunteeringAccessed,
 )
