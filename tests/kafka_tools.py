@@ -88,5 +88,15 @@ async def committed(bootstrap_servers: str, group: str) -> dict[tuple[str, int],
         await admin.close()
 
 
+async def topics_under(bootstrap_servers: str, prefix: str) -> list[str]:
+    """The names of the topics the broker holds under `prefix`."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers, **admin_options(bootstrap_servers))
+    await admin.start()
+    try:
+        return sorted(name for name in await admin.list_topics() if name.startswith(prefix))
+    finally:
+        await admin.close()
+
+
 def headers_of(record: ConsumerRecord[Any, Any]) -> dict[str, str]:
     return {name: (value or b"").decode() for name, value in record.headers}

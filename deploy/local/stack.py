@@ -38,6 +38,10 @@ class RunningService:
         self.process.kill()
         self.process.wait()
 
+    def stop(self) -> None:
+        """SIGTERM: the service shuts down gracefully and stays down until `restart`."""
+        stop(self.process)
+
     def restart(self, ready_timeout_s: float = 60) -> None:
         if self.process.poll() is None:
             stop(self.process)
