@@ -28,3 +28,11 @@ class SettlementSettings(ServiceSettings):
     gap_move_within_days: int = Field(
         default=14, ge=0, description="A record still open this long after a handover or departure is a gap"
     )
+    retention_rules: Path | None = Field(
+        default=None,
+        description="The register's retention rules (a TOML file): when a period has run, the newcomer is "
+        "erased across every agency; empty means the built-in services/settlement/handlers/retention.toml",
+    )
+    retention_sweep_interval_s: float = Field(
+        default=3600, ge=0, description="How often retention periods are checked; 0 turns it off"
+    )

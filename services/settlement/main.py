@@ -16,6 +16,8 @@ from .coordination import Thresholds, load_rule_sets
 from .coordination import api as coordination_api
 from .coordination.handlers import Coordination, sweeping
 from .coordination.rules import BUILT_IN
+from .handlers.retention import BUILT_IN as RETENTION_RULES
+from .handlers.retention import load_retention_rules, retaining
 from .store import TABLES
 
 
@@ -30,6 +32,9 @@ def create_app(settings: SettlementSettings, *, tracer_provider: TracerProvider 
     sweeps = []
     if settings.coordination_sweep_interval_s > 0:
         sweeps.append(sweeping(coordination, settings.coordination_sweep_interval_s))
+    retention = load_retention_rules(settings.retention_rules or RETENTION_RULES)
+    if settings.retention_sweep_interval_s > 0:
+        sweeps.append(retaining(retention, settings.retention_sweep_interval_s))
     app = build_service(
         settings,
         agency=Agency.SETTLEMENT,
@@ -46,4 +51,5 @@ def create_app(settings: SettlementSettings, *, tracer_provider: TracerProvider 
         tracer_provider=tracer_provider,
     )
     app.state.coordination = coordination
+    app.state.retention = retention
     return app

@@ -520,6 +520,7 @@ class ErasureRequest(SQLModel, table=True):
     id: UUID = Field(default_factory=uuid4, primary_key=True)
     newcomer_id: UUID = Field(index=True, unique=True)
     legal_ground: LegalGround
+    retention_rule: str | None = Field(default=None, max_length=64)  # whose period ran, if no officer asked
     requested_at: datetime = Field(default_factory=_now)
 
 
@@ -552,6 +553,10 @@ class ErasureStatus(SQLModel):
     erasure_id: UUID
     newcomer_id: UUID
     legal_ground: LegalGround
+    retention_rule: str | None = Field(
+        default=None,
+        description="The retention rule whose period ran, when the register erased of its own accord",
+    )
     requested_at: datetime
     complete: bool  # every agency answered, and none keeps a row that identifies the newcomer
     agencies: list[AgencyErasure]

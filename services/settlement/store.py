@@ -1,13 +1,15 @@
 """The settlement register's SQL."""
 
+from collections.abc import Sequence
+from datetime import date
 from typing import Any, ClassVar
 from uuid import UUID
 
-from sqlalchemy import ColumnElement, Select, and_, func, literal, or_, text, union_all
+from sqlalchemy import ColumnElement, Select, and_, exists, func, literal, or_, text, union_all
 from sqlalchemy import select as core_select
 from sqlmodel import SQLModel, col, select
 
-from shared.contracts.events.settlement import ConsentPurpose
+from shared.contracts.events.settlement import ConsentPurpose, DepartureReason
 from shared.domain.inputs import folded
 from shared.errors import Invalid
 from shared.runtime.audit import AuditEntry, AuditSubject
@@ -327,6 +329,20 @@ class SettlementStore(Store):
         return (
             await self.session.exec(select(ErasureRequest).where(ErasureRequest.newcomer_id == newcomer_id))
         ).first()
+
+    async def departed_without_erasure(
+        self, reasons: Sequence[DepartureReason], limit: int = 500
+    ) -> list[tuple[UUID, date]]:
+        """Newcomers who departed for one of `reasons` and whose erasure no one has asked for yet, with
+        their departure date, earliest first. The retention sweep's: every municipality of this register."""
+        query = (
+            core_select(col(Newcomer.id), col(Newcomer.departed_on))
+            .where(col(Newcomer.departed_on).is_not(None), col(Newcomer.departure_reason).in_(reasons))
+            .where(~exists().where(col(ErasureRequest.newcomer_id) == col(Newcomer.id)))
+            .order_by(col(Newcomer.departed_on))
+            .limit(limit)
+        )
+        return [(row[0], row[1]) for row in await self.session.execute(query)]
 
     async def erasure_proofs(self, erasure_id: UUID) -> list[ErasureProof]:
         query = select(ErasureProof).where(ErasureProof.erasure_id == erasure_id)

@@ -5,6 +5,7 @@ import json
 import re
 from collections.abc import AsyncIterator
 from datetime import date, timedelta
+from pathlib import Path
 from typing import Any, TypeVar
 from uuid import UUID, uuid4
 
@@ -15,6 +16,12 @@ from sqlmodel import select
 from services.settlement import handlers
 from services.settlement.coordination import Thresholds, load_rule_sets
 from services.settlement.coordination import handlers as coordination_handlers
+from services.settlement.handlers.retention import (
+    After,
+    InvalidRetentionRules,
+    erase_due,
+    load_retention_rules,
+)
 from services.settlement.handlers.settle import SpreadGuard
 from services.settlement.models import (
     DepartureCreate,
@@ -658,3 +665,69 @@ async def test_sweeps_running_at_once_publish_each_notice_once(office: Office) -
     )
     assert sorted(r.clock_breaches_published + r.gaps_published for r in reports) == [0, 12]
     assert len(await office.published()) == 12  # 3 newcomers × (2 clocks + 2 gaps)
+
+
+# retention
+
+
+async def test_a_retention_period_that_has_run_erases_the_newcomer_once_on_the_rules_ground(
+    office: Office,
+) -> None:
+    await office.municipality()
+    left = await office.settled("Amira")
+    died = await office.settled("Omar", district="Stovner")
+    stays = await office.settled("Lina")
+    for newcomer, reason in ((left, "left_country"), (died, "deceased")):
+        await office(
+            handlers.depart, newcomer.id, DepartureCreate(reason=reason, departed_on=date(2026, 6, 1))
+        )
+    rules = load_retention_rules()  # five years after leaving, ten after death
+
+    assert await office(erase_due, rules, date(2031, 5, 31)) == {"departed": 0, "deceased": 0}
+    assert await office(erase_due, rules, date(2031, 6, 1)) == {"departed": 1, "deceased": 0}
+    status = await office(handlers.erasure_status, left.id)
+    assert (status.legal_ground, status.retention_rule) == ("no_longer_needed", "departed")
+    assert (await office.row(Newcomer, left.id)).given_name == ""
+    assert "erasure.requested.v1" in await office.types(left.id)
+    assert await office(erase_due, rules, date(2036, 6, 1)) == {"departed": 0, "deceased": 1}
+    assert await office(erase_due, rules, date(2040, 1, 1)) == {"departed": 0, "deceased": 0}  # once each
+    assert (await office.row(Newcomer, stays.id)).given_name == "Lina"
+
+
+def test_a_retention_period_counts_calendar_years_from_the_day() -> None:
+    assert After(years=5).from_(date(2024, 2, 29)) == date(2029, 2, 28)
+    assert After(months=1, days=1).from_(date(2026, 1, 31)) == date(2026, 3, 1)
+    assert After().from_(date(2026, 6, 1)) == date(2026, 6, 1)  # at once
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        (
+            '[[rule]]\nid = "x"\ntitle = "X"\ntrigger = "arrived"\nafter = { years = 1 }\n'
+            'legal_ground = "no_longer_needed"\ncites = "c"',
+            "trigger",
+        ),
+        (
+            '[[rule]]\nid = "x"\ntitle = "X"\ntrigger = "departed"\nafter = { years = -1 }\n'
+            'legal_ground = "no_longer_needed"\ncites = "c"',
+            "years",
+        ),
+        (
+            '[[rule]]\nid = "x"\ntitle = "X"\ntrigger = "departed"\nafter = { years = 1 }\n'
+            'legal_ground = "no_longer_needed"\ncites = "c"\n'
+            '[[rule]]\nid = "y"\ntitle = "Y"\ntrigger = "departed"\nreasons = ["deceased"]\n'
+            "after = { days = 1 }\n"
+            'legal_ground = "no_longer_needed"\ncites = "c"',
+            "same trigger and departure reason",
+        ),
+        ("[[rule]\n", "retention.toml"),
+    ],
+)
+def test_a_retention_file_that_cannot_be_used_is_refused_naming_the_problem(
+    tmp_path: Path, text: str, problem: str
+) -> None:
+    path = tmp_path / "retention.toml"
+    path.write_text(text)
+    with pytest.raises(InvalidRetentionRules, match=problem):
+        load_retention_rules(path)

@@ -1,13 +1,13 @@
 """ErasureRequest across agencies: settlement erases what identifies the newcomer in its register, tells every
 agency to do the same, and keeps each agency's proof as it answers."""
 
-import hashlib
 from datetime import date
 from uuid import UUID
 
 from shared.contracts.agencies import Agency, owner_of
 from shared.contracts.events import ErasureCompleted
 from shared.contracts.events.settlement import ErasureRequested, PersonalDetails, VolunteerContact
+from shared.domain.erasure import newcomer_hash
 from shared.errors import Conflict, NotFound
 
 from ..models import (
@@ -22,10 +22,6 @@ from ..store import SettlementStore
 
 ANSWERING = (Agency.EDUCATION, Agency.EMPLOYMENT, Agency.VOLUNTEERING)  # each erases and proves it
 IDENTIFYING = ("given_name", "family_name", "phone", "email", "address", "external_reference", "search_name")
-
-
-def newcomer_hash(newcomer_id: UUID) -> str:
-    return hashlib.sha256(str(newcomer_id).encode()).hexdigest()
 
 
 def _identifies(newcomer: Newcomer) -> bool:
@@ -43,11 +39,17 @@ def _erase_register(newcomer: Newcomer) -> None:
     newcomer.identity_key = f"erased:{newcomer_hash(newcomer.id)}"
 
 
-async def request_erasure(store: SettlementStore, newcomer_id: UUID, data: ErasureCreate) -> ErasureStatus:
+async def request_erasure(
+    store: SettlementStore, newcomer_id: UUID, data: ErasureCreate, *, retention_rule: str | None = None
+) -> ErasureStatus:
+    """Erases the register's part at once and asks every agency for theirs; `retention_rule` names the
+    rule whose period ran, when no officer asked."""
     newcomer = await store.existing(Newcomer, newcomer_id)
     if (earlier := await store.erasure_of(newcomer_id)) is not None:
         raise Conflict(f"The newcomer's erasure was requested on {earlier.requested_at:%Y-%m-%d}.")
-    erasure = ErasureRequest(newcomer_id=newcomer_id, legal_ground=data.legal_ground)
+    erasure = ErasureRequest(
+        newcomer_id=newcomer_id, legal_ground=data.legal_ground, retention_rule=retention_rule
+    )
     store.add_row(erasure)
     await store.flush()  # before its proofs, which refer to it
     held = int(_identifies(newcomer))
@@ -100,6 +102,7 @@ async def erasure_status(store: SettlementStore, newcomer_id: UUID) -> ErasureSt
         erasure_id=erasure.id,
         newcomer_id=newcomer_id,
         legal_ground=erasure.legal_ground,
+        retention_rule=erasure.retention_rule,
         requested_at=erasure.requested_at,
         complete=complete,
         agencies=agencies,
