@@ -13,7 +13,7 @@ from uuid import uuid4
 from pydantic import ValidationError
 
 from shared.contracts.agencies import owner_of, source_of
-from shared.contracts.events import CATALOGUE, Event
+from shared.contracts.events import Event, model_of
 
 SPEC_VERSION = "1.0"
 CONTENT_TYPE = "application/json"
@@ -103,6 +103,12 @@ class Envelope:
             extra_headers={k: v for k, v in attrs.items() if k not in known},
         )
 
+    @property
+    def current_type(self) -> str:
+        """The catalogue's type for this record: its own, or its successor's if the type was superseded."""
+        model = model_of(self.type)
+        return model.type if model is not None else self.type
+
     def check_origin(self, topic: str) -> None:
         """Raises InvalidEvent unless this event's type belongs on `topic` and its owner sent it.
 
@@ -110,7 +116,7 @@ class Envelope:
         `ce_source`: a record that claims another agency's source, or an event
         type on a topic that is not its own, is refused, whoever could write there.
         """
-        model = CATALOGUE.get(self.type)
+        model = model_of(self.type)
         if model is None:
             raise InvalidEvent(f"unknown event type {self.type!r}")
         if not topic.endswith(model.topic):  # a deployment may prefix every topic
@@ -121,7 +127,7 @@ class Envelope:
 
     def decode(self) -> Event:
         """The catalogued event this envelope carries; raises InvalidEvent otherwise."""
-        model = CATALOGUE.get(self.type)
+        model = model_of(self.type)  # a superseded type is read as its successor
         if model is None:
             raise InvalidEvent(f"unknown event type {self.type!r}")
         try:

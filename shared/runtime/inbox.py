@@ -236,7 +236,7 @@ class EventConsumer:
         try:
             envelope = Envelope.from_record(record.headers, record.value)
             envelope.check_origin(record.topic)
-            handler = self._handlers.get(envelope.type)
+            handler = self._handlers.get(envelope.current_type)
             event = envelope.decode()
         except InvalidEvent as error:
             return str(error)

@@ -445,7 +445,7 @@ async def test_clocks_gaps_and_key_figures_of_a_scripted_cohort(agencies: Agenci
     ]
     assert set(in_2025[5:]) == {
         ("2025-06-01", "employment", "employment.started.v1"),
-        ("2025-06-01", "employment", "placement.ended.v1"),
+        ("2025-06-01", "employment", "placement.ended.v2"),
         ("2025-06-01", "employment", "case.closed.v1"),
         ("2025-06-01", "education", "learner.waitlisted.v1"),  # for an evening course, beside the job
     }

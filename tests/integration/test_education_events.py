@@ -89,7 +89,7 @@ async def test_education_reacts_to_every_agency_and_publishes_each_of_its_events
                 source="/samvirke/employment",
             ),
             record_of(
-                PlacementEnded(newcomer_id=first, placement_id=placement, ended_on=TODAY, reason="finished"),
+                PlacementEnded(newcomer_id=first, placement_id=placement, ended_on=TODAY),
                 source="/samvirke/employment",
             ),
             record_of(

@@ -274,7 +274,7 @@ def test_closing_as_other_without_a_note_is_a_missing_end_reason() -> None:
     story.add(
         LearnerWithdrawn,
         reason=WithdrawalReason.OTHER,
-        note="moved in with family abroad",
+        explained=True,  # the teacher wrote why, in the school's store
         withdrawn_on=d("2025-08-01"),
     )
     assert story.gaps("2025-09-01") == [(GapKind.END_REASON_MISSING, "employment")]

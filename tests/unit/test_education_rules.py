@@ -257,7 +257,7 @@ async def test_a_placement_moves_the_learner_to_the_work_integrated_track_and_ba
     assert (learner.track, learner.course_id) == ("work_integrated", at_work.id)
     await school(
         handlers.back_from_placement,
-        PlacementEnded(newcomer_id=newcomer, placement_id=placement, ended_on=TODAY, reason="done"),
+        PlacementEnded(newcomer_id=newcomer, placement_id=placement, ended_on=TODAY),
     )
     learner = await school.learner(newcomer)
     assert (learner.track, learner.course_id) == ("classroom", classroom.id)

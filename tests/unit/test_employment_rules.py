@@ -276,7 +276,7 @@ async def test_an_outcome_closes_the_case_with_its_end_reason_and_ends_the_place
     assert (case.status, case.end_reason) == ("closed", "employment")
     assert [e for e, _ in await centre.published(newcomer)][-3:] == [
         "employment.started.v1",
-        "placement.ended.v1",
+        "placement.ended.v2",
         "case.closed.v1",
     ]
     with pytest.raises(Conflict, match="closed on"):

@@ -1,7 +1,7 @@
 """Each service's versioned migrations build exactly the schema its models describe."""
 
 import importlib
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -146,3 +146,48 @@ def newcomer_row(n: int) -> Any:
         identity_key=f"family {n}",
         status=NewcomerStatus.SETTLED,
     )
+
+
+async def test_journeys_kept_before_the_v2_events_lose_what_staff_wrote(database_url: str) -> None:
+    from sqlalchemy import text
+
+    from services.settlement.models import JourneyEntry
+
+    script = ROOT / "services" / "settlement" / "migrations"
+    database = Database.from_url(database_url, [])
+    written = {
+        "samvirke.employment.placement.ended.v1": {"placement_id": "p-1", "reason": "Amira was ill"},
+        "samvirke.employment.case.closed.v1": {"end_reason": "other", "note": "Amira moved to her aunt"},
+        "samvirke.education.learner.withdrawn.v1": {"reason": "other", "note": None},
+        "samvirke.settlement.newcomer.settled.v1": {"district": "Grorud"},
+    }
+    try:
+        async with database.engine.begin() as connection:
+            await connection.run_sync(lambda sync: command.upgrade(config_for(script, sync), "0009"))
+        async with database.transaction() as session:
+            for n, (event_type, facts) in enumerate(written.items()):
+                session.add(
+                    JourneyEntry(
+                        source="/samvirke/x",
+                        event_id=f"e-{n}",
+                        newcomer_id=newcomer_row(n).id,
+                        agency="employment",
+                        type=event_type,
+                        occurred_on=date(2026, 1, 1),
+                        recorded_at=datetime(2026, 1, 1, tzinfo=UTC),
+                        facts=facts,
+                    )
+                )
+        await database.migrate(script)
+        async with database.session() as session:
+            entries = (await session.exec(select(JourneyEntry).order_by(col(JourneyEntry.event_id)))).all()
+            stored = (await session.exec(text("SELECT facts FROM journey_entry"))).all()  # type: ignore[call-overload]
+        assert [(e.type, e.facts) for e in entries] == [
+            ("samvirke.employment.placement.ended.v2", {"placement_id": "p-1"}),
+            ("samvirke.employment.case.closed.v1", {"end_reason": "other", "explained": True}),
+            ("samvirke.education.learner.withdrawn.v1", {"reason": "other", "explained": False}),
+            ("samvirke.settlement.newcomer.settled.v1", {"district": "Grorud"}),
+        ]
+        assert not any("Amira" in str(row) for row in stored)
+    finally:
+        await database.dispose()

@@ -549,7 +549,7 @@ async def test_departure_closes_with_a_reason_revokes_a_handover_and_forgets_the
     assert (gone.status, gone.departure_reason) == ("departed", "left_country")
     assert (await office(_get_handover, handover.id)).status == "revoked"
     types = await office.types(newcomer.id)
-    assert types[-3:] == ["handover.revoked.v1", "volunteer-contact.v1", "newcomer.departed.v1"]
+    assert types[-3:] == ["handover.revoked.v2", "volunteer-contact.v1", "newcomer.departed.v1"]
     with pytest.raises(Conflict, match="departed on 2026-06-01 already"):
         await office(
             handlers.depart, newcomer.id, DepartureCreate(reason="other", departed_on=date(2026, 7, 1))

@@ -251,7 +251,7 @@ async def test_a_match_goes_proposed_accepted_active_ended_and_hours_are_logged(
     ended = await red_cross(handlers.end, match.id, "A year together, as planned", TODAY)
     assert (ended.status, ended.end_reason) == ("ended", "A year together, as planned")
     events = await red_cross.published()
-    assert [e for e, _ in events] == ["match-request.opened.v1", "friend.matched.v1", "match.ended.v1"]
+    assert [e for e, _ in events] == ["match-request.opened.v1", "friend.matched.v1", "match.ended.v2"]
     assert events[-1][1]["hours_logged"] == 2.5  # type: ignore[index]
 
 
@@ -307,7 +307,7 @@ async def test_the_job_centres_mentor_request_is_matched_by_occupation_and_ends_
     mentored = [d for e, d in await red_cross.published() if e == "language-mentor.matched.v1"]
     assert mentored[0]["placement_id"] == str(placement)  # type: ignore[index]
     await red_cross.deliver(
-        PlacementEnded(newcomer_id=newcomer, placement_id=placement, ended_on=TODAY, reason="done"),
+        PlacementEnded(newcomer_id=newcomer, placement_id=placement, ended_on=TODAY),
         source="/samvirke/employment",
     )
     assert (await red_cross(VolunteeringStore.existing, Match, match.id)).end_reason == "placement ended"

@@ -68,7 +68,11 @@ async def end(
     await leave_course(store, learner, on, reason)
     learner.status = LearnerStatus.WITHDRAWN
     learner.end_reason = f"{reason}: {note}" if note else reason
-    store.emit(LearnerWithdrawn(newcomer_id=learner.newcomer_id, reason=reason, note=note, withdrawn_on=on))
+    store.emit(
+        LearnerWithdrawn(
+            newcomer_id=learner.newcomer_id, reason=reason, withdrawn_on=on, explained=bool(note)
+        )
+    )
 
 
 async def note_household(store: EducationStore, event: HouseholdMemberAdded) -> None:

@@ -100,13 +100,10 @@ async def record_outcome(store: EmploymentStore, newcomer_id: UUID, data: Outcom
                 employer_id=data.employer_id,
             )
         )
-    elif data.kind is OutcomeKind.EDUCATION:
-        store.emit(
-            EducationStarted(
-                newcomer_id=newcomer_id, started_on=data.started_on, programme=str(data.programme)
-            )
-        )
-    await close(store, case, Closure(end_reason=OUTCOME_REASONS[data.kind], closed_on=data.started_on))
+    elif data.kind is OutcomeKind.EDUCATION:  # the programme's name stays here, as the closure's note
+        store.emit(EducationStarted(newcomer_id=newcomer_id, started_on=data.started_on))
+    closure = Closure(end_reason=OUTCOME_REASONS[data.kind], closed_on=data.started_on, note=data.programme)
+    await close(store, case, closure)
     return case
 
 
@@ -122,7 +119,6 @@ async def close(store: EmploymentStore, case: Case, data: Closure) -> None:
                 newcomer_id=case.newcomer_id,
                 placement_id=placement.id,
                 ended_on=data.closed_on,
-                reason=placement.end_reason,
             )
         )
     case.status = CaseStatus.CLOSED
@@ -131,7 +127,10 @@ async def close(store: EmploymentStore, case: Case, data: Closure) -> None:
     case.closed_on = data.closed_on
     store.emit(
         CaseClosed(
-            newcomer_id=case.newcomer_id, end_reason=data.end_reason, closed_on=data.closed_on, note=data.note
+            newcomer_id=case.newcomer_id,
+            end_reason=data.end_reason,
+            closed_on=data.closed_on,
+            explained=bool(data.note),
         )
     )
 

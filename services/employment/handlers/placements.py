@@ -108,7 +108,6 @@ async def end_placement(store: EmploymentStore, placement_id: UUID, data: Placem
             newcomer_id=placement.newcomer_id,
             placement_id=placement.id,
             ended_on=data.ended_on,
-            reason=data.reason,
         )
     )
     return placement

@@ -134,11 +134,11 @@ def _missing_end_reasons(journey: Journey) -> list[Gap]:
     closings = [
         ("employment", e)
         for e in journey.of(employment.CaseClosed)
-        if e.facts["end_reason"] == EndReason.OTHER and not e.facts.get("note")
+        if e.facts["end_reason"] == EndReason.OTHER and not e.facts.get("explained", e.facts.get("note"))
     ] + [
         ("education", e)
         for e in journey.of(education.LearnerWithdrawn)
-        if e.facts["reason"] == WithdrawalReason.OTHER and not e.facts.get("note")
+        if e.facts["reason"] == WithdrawalReason.OTHER and not e.facts.get("explained", e.facts.get("note"))
     ]
     return [
         _gap(

@@ -89,7 +89,7 @@ async def reject_handover(store: SettlementStore, handover_id: UUID, reason: str
     handover = await _in_status(store, handover_id, HandoverStatus.REQUESTED, "reject")
     _check_receiver(store, handover, "rejects")
     _decide(handover, HandoverStatus.REJECTED, reason)
-    store.emit(HandoverRejected(newcomer_id=handover.newcomer_id, handover_id=handover.id, reason=reason))
+    store.emit(HandoverRejected(newcomer_id=handover.newcomer_id, handover_id=handover.id))
     return handover
 
 
@@ -125,7 +125,7 @@ async def revoke_handover(store: SettlementStore, handover_id: UUID, reason: str
     if not handover.status.is_open:
         raise Conflict(f"Handover {handover_id} is {handover.status}; only open handovers can be revoked.")
     _decide(handover, HandoverStatus.REVOKED, reason)
-    store.emit(HandoverRevoked(newcomer_id=handover.newcomer_id, handover_id=handover.id, reason=reason))
+    store.emit(HandoverRevoked(newcomer_id=handover.newcomer_id, handover_id=handover.id))
     return handover
 
 

@@ -162,7 +162,7 @@ async def depart(store: SettlementStore, newcomer_id: UUID, data: DepartureCreat
             handover.status = handover.status.REVOKED
             handover.decision_reason = "departed"
             handover.decided_at = datetime.now(UTC)
-            store.emit(HandoverRevoked(newcomer_id=newcomer_id, handover_id=handover.id, reason="departed"))
+            store.emit(HandoverRevoked(newcomer_id=newcomer_id, handover_id=handover.id))
     if ConsentPurpose.VOLUNTEER_CONTACT in await store.consents_in_force(newcomer_id):
         store.forget(VolunteerContact, str(newcomer_id))
     newcomer.status = NewcomerStatus.DEPARTED

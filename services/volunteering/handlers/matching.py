@@ -176,7 +176,6 @@ async def end_match(store: VolunteeringStore, match: Match, reason: str, on: dat
                 match_id=match.id,
                 kind=match.kind,
                 ended_on=on,
-                reason=reason,
                 hours_logged=await store.hours_of(match.id),
             )
         )

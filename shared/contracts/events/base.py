@@ -1,10 +1,12 @@
 """What every catalogued event is."""
 
 from datetime import datetime
-from typing import ClassVar
+from typing import Any, ClassVar
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict
+
+from shared.contracts.codes import Key, Sha256, reference_text
 
 
 class Event(BaseModel):
@@ -39,8 +41,8 @@ class AccessRecorded(Event):
 
     entry_id: int  # the agency's audit entry
     at: datetime
-    role: str
-    purpose: str
+    role: Key
+    purpose: str = reference_text("the route's purpose, from the service's code")
     changed: bool
 
 
@@ -54,7 +56,14 @@ class ErasureCompleted(Event):
     """
 
     erasure_id: UUID
-    newcomer_hash: str  # sha256 of the newcomer id
-    rows_removed: dict[str, int]
-    rows_remaining: dict[str, int]
+    newcomer_hash: Sha256  # sha256 of the newcomer id
+    rows_removed: dict[Key, int]  # per table
+    rows_remaining: dict[Key, int]
     completed_at: datetime
+
+
+def explained_by_note(data: Any) -> Any:
+    """Reads a record of the time when the note itself travelled: a note given means explained."""
+    if isinstance(data, dict) and data.get("note") and "explained" not in data:
+        return {**data, "explained": True}
+    return data

@@ -5,7 +5,11 @@ from enum import StrEnum
 from typing import ClassVar
 from uuid import UUID
 
-from .base import AccessRecorded, ErasureCompleted, Event
+from pydantic import model_validator
+
+from shared.contracts.codes import MunicipalityCode, reference_text
+
+from .base import AccessRecorded, ErasureCompleted, Event, explained_by_note
 from .settlement import CefrLevel
 
 TOPIC = "education.events"
@@ -31,7 +35,7 @@ class LearnerEnrolled(Event):
 
     course_id: UUID
     track: Track
-    municipality_code: str
+    municipality_code: MunicipalityCode
     course_starts_on: date
     enrolled_on: date
 
@@ -40,9 +44,9 @@ class LearnerWaitlisted(Event):
     type: ClassVar[str] = "samvirke.education.learner.waitlisted.v1"
     topic: ClassVar[str] = TOPIC
 
-    municipality_code: str
+    municipality_code: MunicipalityCode
     track: Track
-    reason: str
+    reason: str = reference_text("the school's placement rules, from the course catalogue's codes")
     waitlisted_on: date
 
 
@@ -79,7 +83,7 @@ class TrackChanged(Event):
     from_track: Track
     to_track: Track
     course_id: UUID | None
-    reason: str
+    reason: str = reference_text("the school's track rules, from the placement's id or the employment")
 
 
 class CourseCompleted(Event):
@@ -106,8 +110,10 @@ class LearnerWithdrawn(Event):
     topic: ClassVar[str] = TOPIC
 
     reason: WithdrawalReason
-    note: str | None = None
     withdrawn_on: date
+    explained: bool = False  # the teacher said why in a note, which stays in the school's store
+
+    _explained = model_validator(mode="before")(explained_by_note)
 
 
 class EducationErased(ErasureCompleted):

@@ -5,7 +5,11 @@ from enum import StrEnum
 from typing import ClassVar
 from uuid import UUID
 
-from .base import AccessRecorded, ErasureCompleted, Event
+from pydantic import model_validator
+
+from shared.contracts.codes import Key, LanguageCode, MunicipalityCode, OccupationCode
+
+from .base import AccessRecorded, ErasureCompleted, Event, explained_by_note
 from .settlement import CefrLevel
 
 TOPIC = "employment.events"
@@ -28,7 +32,7 @@ class CaseOpened(Event):
     type: ClassVar[str] = "samvirke.employment.case.opened.v1"
     topic: ClassVar[str] = TOPIC
 
-    municipality_code: str
+    municipality_code: MunicipalityCode
     opened_on: date
     competence_mapping_due_on: date
 
@@ -52,12 +56,12 @@ class MappingCompleted(Event):
     topic: ClassVar[str] = TOPIC
 
     completed_on: date
-    education_level: str
+    education_level: Key
     years_of_work_experience: float
-    occupation_codes: list[str]
+    occupation_codes: list[OccupationCode]
     driving_licence: bool
     entrepreneurial_experience: bool
-    language_level: str | None
+    language_level: CefrLevel | None
 
 
 class LanguageMentorRequested(Event):
@@ -68,19 +72,20 @@ class LanguageMentorRequested(Event):
 
     placement_id: UUID
     request_id: UUID
-    occupation_code: str | None
-    municipality_code: str
-    languages: list[str]
+    occupation_code: OccupationCode | None
+    municipality_code: MunicipalityCode
+    languages: list[LanguageCode]
     requested_on: date
 
 
 class PlacementEnded(Event):
-    type: ClassVar[str] = "samvirke.employment.placement.ended.v1"
+    """v2: without v1's `reason`, in the case worker's own words; it stays in the job centre's store."""
+
+    type: ClassVar[str] = "samvirke.employment.placement.ended.v2"
     topic: ClassVar[str] = TOPIC
 
     placement_id: UUID
     ended_on: date
-    reason: str
 
 
 class CaseTransferred(Event):
@@ -89,8 +94,8 @@ class CaseTransferred(Event):
     type: ClassVar[str] = "samvirke.employment.case.transferred.v1"
     topic: ClassVar[str] = TOPIC
 
-    from_municipality_code: str
-    to_municipality_code: str
+    from_municipality_code: MunicipalityCode
+    to_municipality_code: MunicipalityCode
     transferred_on: date
 
 
@@ -101,7 +106,7 @@ class FollowUpHeld(Event):
     topic: ClassVar[str] = TOPIC
 
     follow_up_id: UUID
-    kind: str
+    kind: Key
     held_on: date
 
 
@@ -111,16 +116,17 @@ class EmploymentStarted(Event):
 
     started_on: date
     hours_per_week: float
-    occupation_code: str | None = None
+    occupation_code: OccupationCode | None = None
     employer_id: UUID | None = None
 
 
 class EducationStarted(Event):
-    type: ClassVar[str] = "samvirke.employment.education.started.v1"
+    """v2: without v1's `programme`, typed by the case worker; the figures count the start, not the name."""
+
+    type: ClassVar[str] = "samvirke.employment.education.started.v2"
     topic: ClassVar[str] = TOPIC
 
     started_on: date
-    programme: str
 
 
 class EndReason(StrEnum):
@@ -140,7 +146,9 @@ class CaseClosed(Event):
 
     end_reason: EndReason
     closed_on: date
-    note: str | None = None
+    explained: bool = False  # the case worker said why in a note, which stays in the job centre's store
+
+    _explained = model_validator(mode="before")(explained_by_note)
 
 
 class EmploymentErased(ErasureCompleted):

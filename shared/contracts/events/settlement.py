@@ -14,6 +14,8 @@ from enum import StrEnum
 from typing import ClassVar
 from uuid import UUID
 
+from shared.contracts.codes import District, Key, MunicipalityCode, reference_text
+
 from .base import Event
 
 TOPIC = "settlement.events"
@@ -81,8 +83,8 @@ class NewcomerSettled(Event):
     type: ClassVar[str] = "samvirke.settlement.newcomer.settled.v1"
     topic: ClassVar[str] = TOPIC
 
-    municipality_code: str
-    district: str
+    municipality_code: MunicipalityCode
+    district: District
     settled_on: date
     age_group: AgeGroup
     volunteer_contact_consent: bool
@@ -126,8 +128,8 @@ class HandoverRequested(Event):
     topic: ClassVar[str] = TOPIC
 
     handover_id: UUID
-    from_municipality_code: str
-    to_municipality_code: str
+    from_municipality_code: MunicipalityCode
+    to_municipality_code: MunicipalityCode
 
 
 class HandoverAccepted(Event):
@@ -135,16 +137,17 @@ class HandoverAccepted(Event):
     topic: ClassVar[str] = TOPIC
 
     handover_id: UUID
-    to_municipality_code: str
-    to_district: str
+    to_municipality_code: MunicipalityCode
+    to_district: District
 
 
 class HandoverRejected(Event):
-    type: ClassVar[str] = "samvirke.settlement.handover.rejected.v1"
+    """v2: without v1's `reason`, in the officer's own words; it stays in the register."""
+
+    type: ClassVar[str] = "samvirke.settlement.handover.rejected.v2"
     topic: ClassVar[str] = TOPIC
 
     handover_id: UUID
-    reason: str
 
 
 class HandoverCompleted(Event):
@@ -154,18 +157,19 @@ class HandoverCompleted(Event):
     topic: ClassVar[str] = TOPIC
 
     handover_id: UUID
-    from_municipality_code: str
-    to_municipality_code: str
-    to_district: str
+    from_municipality_code: MunicipalityCode
+    to_municipality_code: MunicipalityCode
+    to_district: District
     completed_on: date
 
 
 class HandoverRevoked(Event):
-    type: ClassVar[str] = "samvirke.settlement.handover.revoked.v1"
+    """v2: without v1's `reason`, in the officer's own words; it stays in the register."""
+
+    type: ClassVar[str] = "samvirke.settlement.handover.revoked.v2"
     topic: ClassVar[str] = TOPIC
 
     handover_id: UUID
-    reason: str
 
 
 class NewcomerDeparted(Event):
@@ -194,9 +198,9 @@ class ClockBreached(Event):
     type: ClassVar[str] = "samvirke.settlement.clock.breached.v1"
     topic: ClassVar[str] = TOPIC
 
-    rule_id: str
-    agency: str
-    municipality_code: str
+    rule_id: Key
+    agency: Key
+    municipality_code: MunicipalityCode
     started_on: date
     due_on: date
     breached_on: date
@@ -208,13 +212,13 @@ class RegistrationGapFound(Event):
     type: ClassVar[str] = "samvirke.settlement.registration-gap.found.v1"
     topic: ClassVar[str] = TOPIC
 
-    kind: str
-    agency: str
-    municipality_code: str
-    reference: str
+    kind: Key
+    agency: Key
+    municipality_code: MunicipalityCode
+    reference: str = reference_text("the record the gap is about: its kind or its id")
     since: date
     found_on: date
-    detail: str
+    detail: str = reference_text("the coordination rules' own sentence, from the gap's kind, dates and codes")
 
 
 class LegalGround(StrEnum):

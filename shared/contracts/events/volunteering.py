@@ -52,13 +52,14 @@ class FriendMatched(Event):
 
 
 class MatchEnded(Event):
-    type: ClassVar[str] = "samvirke.volunteering.match.ended.v1"
+    """v2: without v1's `reason`, in the organiser's own words; it stays in the organisation's store."""
+
+    type: ClassVar[str] = "samvirke.volunteering.match.ended.v2"
     topic: ClassVar[str] = TOPIC
 
     match_id: UUID
     kind: MatchKind
     ended_on: date
-    reason: str
     hours_logged: float
 
 
