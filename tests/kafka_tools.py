@@ -8,6 +8,7 @@ from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 
 from deploy.local.broker import admin_options
 from shared.contracts.envelope import Envelope
@@ -96,6 +97,35 @@ async def topics_under(bootstrap_servers: str, prefix: str) -> list[str]:
         return sorted(name for name in await admin.list_topics() if name.startswith(prefix))
     finally:
         await admin.close()
+
+
+async def compact_soon(bootstrap_servers: str, topic: str, roll: tuple[bytes, dict[str, str]]) -> None:
+    """Has the broker's log cleaner compact `topic` as soon as it can: segments roll after 100 ms and
+    any dirty share is cleanable, tombstones kept 0 ms. `roll` (a key and headers) is written as a
+    tombstone afterwards to close the active segment, which the cleaner never touches."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers, **admin_options(bootstrap_servers))
+    await admin.start()
+    try:
+        fast = {
+            "segment.ms": "100",
+            "min.cleanable.dirty.ratio": "0.01",
+            "min.compaction.lag.ms": "0",
+            "delete.retention.ms": "0",
+        }
+        await admin.alter_configs([ConfigResource(ConfigResourceType.TOPIC, topic, configs=fast)])
+    finally:
+        await admin.close()
+    key, headers = roll
+    for _ in range(2):  # the second closes the segment the first opened
+        await asyncio.sleep(0.5)
+        producer = AIOKafkaProducer(bootstrap_servers=bootstrap_servers, **admin_options(bootstrap_servers))
+        await producer.start()
+        try:
+            await producer.send_and_wait(
+                topic, None, key=key, headers=[(k, v.encode()) for k, v in headers.items()]
+            )
+        finally:
+            await producer.stop()
 
 
 def headers_of(record: ConsumerRecord[Any, Any]) -> dict[str, str]:

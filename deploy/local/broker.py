@@ -476,6 +476,8 @@ share.coordinator.state.topic.replication.factor=1
 share.coordinator.state.topic.min.isr=1
 group.initial.rebalance.delay.ms=0
 log.retention.hours=-1
+# a development broker: the cleaner looks for compactable logs every second, not every 15
+log.cleaner.backoff.ms=1000
 """
 
 

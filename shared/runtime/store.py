@@ -178,7 +178,8 @@ class Store:
         clear: Mapping[type[SQLModel], tuple[str, ...]],
     ) -> tuple[dict[str, int], dict[str, int]]:
         """Deletes `delete`'s rows about the newcomer and empties `clear`'s free-text columns in theirs
-        (their `newcomer_id` column names them); what was removed and what remains, per table."""
+        (their `newcomer_id` column names them); what was removed and what remains, per table
+        (`contact`) and per table and cleared columns (`case.end_note`)."""
         removed: dict[str, int] = {}
         for model in delete:
             table = str(model.__tablename__)
@@ -189,7 +190,7 @@ class Store:
             await self.session.exec(sa_delete(model).where(about))
         for model, columns in clear.items():
             filled = self._filled(model, newcomer_id, columns)
-            label = f"{model.__tablename__!s} ({', '.join(columns)})"
+            label = f"{model.__tablename__!s}.{'.'.join(columns)}"
             removed[label] = (
                 await self.session.exec(select(func.count()).select_from(model).where(filled))
             ).one()
@@ -204,7 +205,7 @@ class Store:
                 for model in delete
             },
             **{
-                f"{model.__tablename__!s} ({', '.join(columns)})": (
+                f"{model.__tablename__!s}.{'.'.join(columns)}": (
                     await self.session.exec(
                         select(func.count())
                         .select_from(model)

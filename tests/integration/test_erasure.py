@@ -3,15 +3,16 @@ identifies the person and answers with proof, and no store or readable record ke
 
 from pathlib import Path
 from typing import Any
+from uuid import uuid4
 
 import pytest
 
-from shared.contracts.events import CATALOGUE, AccessRecorded, ErasureCompleted, settlement
+from shared.contracts.events import CATALOGUE, COMPACTED_TOPICS, AccessRecorded, ErasureCompleted, settlement
 from tests import traces
 from tests.conftest import eventually
 from tests.integration.conftest import Platform
 from tests.integration.test_first_flow import settle
-from tests.kafka_tools import read_topic
+from tests.kafka_tools import compact_soon, headers_of, read_topic
 
 pytestmark = pytest.mark.kafka
 
@@ -96,6 +97,24 @@ async def test_an_erasure_is_carried_out_and_proven_by_every_agency(
     theirs = [record for record in details if record.key == newcomer.encode()]
     assert theirs, "the personal details had been published"
     assert theirs[-1].value is None, "compaction keeps only the tombstone"
+    # And the broker's own log cleaner: once it has compacted the per-person topics, no record of theirs
+    # is left to read but the tombstone (or nothing, once that has gone too).
+    for base in sorted(COMPACTED_TOPICS):
+        topic = platform.topic(base)
+        before = [
+            r for r in await read_topic(platform.bootstrap_servers, topic) if r.key == newcomer.encode()
+        ]
+        assert traces.in_records(before, TRACES), f"{base} held the person's details before compaction"
+        roll = str(uuid4())
+        headers = {**headers_of(before[-1]), "ce_id": str(uuid4()), "ce_subject": roll}
+        await compact_soon(platform.bootstrap_servers, topic, (roll.encode(), headers))
+
+        async def compacted(topic: str = topic) -> Any:
+            records = await read_topic(platform.bootstrap_servers, topic)
+            return {"left": records} if not traces.in_records(records, TRACES) else None  # [] once all gone
+
+        left = (await eventually(compacted, timeout_s=90))["left"]
+        assert [r.value for r in left if r.key == newcomer.encode()] in ([], [None]), base
     for topic in ("settlement.events", "education.events", "employment.events", "volunteering.events"):
         records = await read_topic(platform.bootstrap_servers, platform.topic(topic))
         assert traces.in_records(records, TRACES) == [], topic
