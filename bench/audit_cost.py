@@ -9,7 +9,9 @@ staged) and for a page of 50 learners (`GET /learners?limit=50`: one entry,
 50 subjects, 50 access events), through the app's own ASGI stack. Rounds
 with and without the trail alternate (without: every route treated as not
 personal, so nothing is written), and the median request time of each is
-compared, as are the reads per second of 8 concurrent callers. The token
+compared, as are the reads per second of 8 concurrent callers; and the same
+with the entries of reads committed after the response rather than before it
+(`SAMVIRKE_AUDIT_READS_BEFORE_RESPONSE=false`). The token
 check is replaced by a fixed principal: the same in both, and not measured.
 """
 
@@ -116,33 +118,45 @@ async def audit_cost(requests: int, database_url: str = "") -> dict[str, Any]:
         ids = await _seed(app, 200)
         one = [f"/learners/{ids[n % len(ids)]}" for n in range(requests)]
         page = [f"/learners?limit=50&offset={50 * (n % 4)}" for n in range(max(requests // 5, 20))]
-        samples: dict[str, dict[bool, list[float]]] = {
-            "one": {True: [], False: []},
-            "page": {True: [], False: []},
+        # Three ways, alternating: no trail; entries committed before the response (the default);
+        # entries committed after it (audit_reads_before_response = false).
+        modes = ("without", "before_response", "after_response")
+        samples: dict[str, dict[str, list[float]]] = {
+            "one": {m: [] for m in modes},
+            "page": {m: [] for m in modes},
         }
-        rates: dict[bool, list[float]] = {True: [], False: []}
+        rates: dict[str, list[float]] = {m: [] for m in modes}
+        writer = app.state.audit_writer
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://education") as client:
             await _timed(client, one[:20])  # warm
-            for round_ in range(ROUNDS * 2):
-                on = round_ % 2 == 0
-                with trail_written(on):
-                    samples["one"][on] += await _timed(client, one)
-                    samples["page"][on] += await _timed(client, page)
-                    rates[on].append(await _concurrently(client, one, CLIENTS))
+            for round_ in range(ROUNDS * len(modes)):
+                mode = modes[round_ % len(modes)]
+                writer.wait = mode != "after_response"
+                with trail_written(mode != "without"):
+                    samples["one"][mode] += await _timed(client, one)
+                    samples["page"][mode] += await _timed(client, page)
+                    rates[mode].append(await _concurrently(client, one, CLIENTS))
+                    await writer.drain()  # what a round left goes before the next round is timed
         result: dict[str, Any] = {}
         for kind, by in samples.items():
-            with_, without = statistics.median(by[True]), statistics.median(by[False])
+            without = statistics.median(by["without"])
+            with_, after = statistics.median(by["before_response"]), statistics.median(by["after_response"])
             result[kind] = {
                 "median_ms_with_audit": round(with_, 3),
                 "median_ms_without": round(without, 3),
                 "overhead_ratio": round(with_ / without, 3),
+                "median_ms_entry_after_response": round(after, 3),
+                "overhead_ratio_entry_after_response": round(after / without, 3),
             }
-        with_, without = statistics.median(rates[True]), statistics.median(rates[False])
+        without = statistics.median(rates["without"])
+        with_, after = statistics.median(rates["before_response"]), statistics.median(rates["after_response"])
         result[f"{CLIENTS}_concurrent"] = {
             "reads_per_s_with_audit": round(with_),
             "reads_per_s_without": round(without),
             "throughput_ratio": round(with_ / without, 3),
+            "reads_per_s_entry_after_response": round(after),
+            "throughput_ratio_entry_after_response": round(after / without, 3),
         }
         return result
     finally:

@@ -80,6 +80,12 @@ class ServiceSettings(BaseSettings):
     audit_seal_interval_s: float = Field(
         default=1.0, gt=0, description="How often new audit entries are chained (sealed)"
     )
+    audit_reads_before_response: bool = Field(
+        default=True,
+        description="A read's audit entry is committed before its response is sent (true), or moments "
+        "after it (false: the request does not wait for a commit; a crash can lose the last moment's "
+        "entries of reads)",
+    )
     consumer_batch_size: int = Field(
         default=100, ge=1, description="Most records a consumer applies in one transaction"
     )

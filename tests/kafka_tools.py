@@ -99,14 +99,17 @@ async def topics_under(bootstrap_servers: str, prefix: str) -> list[str]:
         await admin.close()
 
 
-async def compact_soon(bootstrap_servers: str, topic: str, roll: tuple[bytes, dict[str, str]]) -> None:
+async def compact_soon(
+    bootstrap_servers: str, topic: str, partition: int, roll: tuple[bytes, dict[str, str]]
+) -> None:
     """Has the broker's log cleaner compact `topic` as soon as it can: segments roll after 100 ms and
-    any dirty share is cleanable, tombstones kept 0 ms. `roll` (a key and headers) is written as a
-    tombstone afterwards to close the active segment, which the cleaner never touches."""
+    any dirty share is cleanable, tombstones kept 0 ms. `roll` (a key and headers) is written to
+    `partition` as a tombstone afterwards to close its active segment, which the cleaner never touches."""
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers, **admin_options(bootstrap_servers))
     await admin.start()
     try:
-        fast = {
+        fast = {  # AlterConfigs sets a topic's whole configuration: the policy is named again
+            "cleanup.policy": "compact",
             "segment.ms": "100",
             "min.cleanable.dirty.ratio": "0.01",
             "min.compaction.lag.ms": "0",
@@ -122,7 +125,11 @@ async def compact_soon(bootstrap_servers: str, topic: str, roll: tuple[bytes, di
         await producer.start()
         try:
             await producer.send_and_wait(
-                topic, None, key=key, headers=[(k, v.encode()) for k, v in headers.items()]
+                topic,
+                None,
+                key=key,
+                partition=partition,
+                headers=[(k, v.encode()) for k, v in headers.items()],
             )
         finally:
             await producer.stop()

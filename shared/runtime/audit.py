@@ -18,16 +18,18 @@ the head elsewhere is what makes that visible.)
 """
 
 import asyncio
+import contextlib
 import hashlib
 import json
 import logging
-from collections.abc import Callable, Coroutine, Iterable, Mapping
+from collections.abc import Callable, Coroutine, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from sqlalchemy import ColumnElement, event, false, func, insert, literal, or_
+from sqlalchemy.orm import Session
 from sqlmodel import Field, SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -81,8 +83,10 @@ class AuditChain(SQLModel, table=True):
 
 
 # Built once: compiled once, and each request only binds its values.
-_INSERT_ENTRY = insert(AuditEntry).returning(col(AuditEntry.id))
-_INSERT_SUBJECTS = insert(AuditSubject)
+# Core inserts on the tables, not ORM-enabled ones on the models: a third of the cost.
+_ENTRY, _SUBJECT = AuditEntry.__table__, AuditSubject.__table__  # type: ignore[attr-defined]
+_INSERT_ENTRY = insert(_ENTRY).returning(_ENTRY.c.id)
+_INSERT_SUBJECTS = insert(_SUBJECT)
 _WRITTEN = ("at", "subject", "agency", "role", "scope", "method", "route", "purpose", "outcome")
 
 TABLES = [model.__table__ for model in (AuditEntry, AuditSubject, AuditChain)]  # type: ignore[union-attr]
@@ -167,17 +171,36 @@ class AuditLog:
         self, entry: AuditEntry, newcomers: Iterable[UUID], announce: Announce | None = None
     ) -> int:
         """Writes `entry` (its id, returned); with `announce`, stages one access event per newcomer it
-        saw (refusals aside). Plain inserts: this runs for every audited request."""
-        values = {name: getattr(entry, name) for name in _WRITTEN}
-        inserted = await self.session.exec(_INSERT_ENTRY, params=values)
-        entry.id = entry_id = int(inserted.scalar_one())
-        touched = sorted(set(newcomers), key=str)
-        if touched:
-            rows = [{"entry_id": entry_id, "newcomer_id": newcomer} for newcomer in touched]
-            await self.session.exec(_INSERT_SUBJECTS, params=rows)
-        if announce is not None and entry.outcome < 400:
+        saw (refusals aside)."""
+        [entry_id] = await self.record_all([(entry, newcomers, announce)])
+        return entry_id
+
+    async def record_all(
+        self, items: Sequence[tuple[AuditEntry, Iterable[UUID], Announce | None]]
+    ) -> list[int]:
+        """Writes each entry and stages its access events, as `record` does. Plain inserts, all run in one
+        call into the database driver (not one await per statement): this runs for every audited request."""
+        touched = [sorted(set(newcomers), key=str) for _, newcomers, _ in items]
+
+        def write(session: Session) -> list[int]:
+            connection, ids = session.connection(), []
+            for (entry, _, _), whom in zip(items, touched, strict=True):
+                values = {name: getattr(entry, name) for name in _WRITTEN}
+                entry_id = int(connection.execute(_INSERT_ENTRY, values).scalar_one())
+                if whom:
+                    connection.execute(
+                        _INSERT_SUBJECTS, [{"entry_id": entry_id, "newcomer_id": n} for n in whom]
+                    )
+                ids.append(entry_id)
+            return ids
+
+        ids = await self.session.run_sync(write)
+        for (entry, _, announce), whom, entry_id in zip(items, touched, ids, strict=True):
+            entry.id = entry_id
+            if announce is None or entry.outcome >= 400:
+                continue
             changed = entry.method not in ("GET", "HEAD", "OPTIONS")
-            for newcomer in touched:
+            for newcomer in whom:
                 event = announce.event(
                     newcomer_id=newcomer,
                     entry_id=entry_id,
@@ -187,7 +210,7 @@ class AuditLog:
                     changed=changed,
                 )
                 stage(self.session, event, source=announce.source)
-        return entry_id
+        return ids
 
     async def seal(self, limit: int = 1000) -> int:
         """Chains up to `limit` unsealed entries, oldest first; how many it sealed."""
@@ -283,39 +306,73 @@ class AuditWriter:
     """Writes entries outside a request's own transaction (reads, refusals) with group commit.
 
     An entry goes into the next transaction the writer opens; entries that come
-    while one commits share the one after. Each `write` returns once its
-    entry is committed, so a response is never sent before its entry is kept;
-    on SQLite, where one connection writes at a time, concurrent reads then
-    take the write lock once per group instead of once each.
+    while one commits share the one after (on SQLite, where one connection
+    writes at a time, concurrent reads take the write lock once per group).
+    With `wait` (the default), `write` returns once its entry is committed, so
+    a response is never sent before its entry is kept, and one whose entry
+    cannot be written is not sent. Without it, `write` returns at once and the
+    entry is committed moments after the response: the request does not wait
+    for a commit; the entries of `linger_s` share one transaction, and a
+    process that dies in those moments loses them (a change's entry is always
+    in the change's transaction).
+    An entry nobody waits for is kept and tried again while the store is down;
+    `drain` writes what is left at shutdown.
     """
 
-    def __init__(self, database: "Database") -> None:
+    def __init__(
+        self,
+        database: Callable[[], "Database"],
+        *,
+        wait: bool = True,
+        linger_s: float = 0.05,
+        retry_s: float = 1.0,
+    ) -> None:
         self.database = database
-        self._pending: list[tuple[AuditEntry, Iterable[UUID], Announce | None, asyncio.Future[None]]] = []
+        self.wait = wait
+        self.linger_s = linger_s  # without `wait`: how long entries gather before one transaction takes them
+        self.retry_s = retry_s
+        self._pending: list[tuple[AuditEntry, list[UUID], Announce | None, asyncio.Future[None] | None]] = []
         self._flushing: asyncio.Task[None] | None = None
 
     async def write(self, entry: AuditEntry, newcomers: Iterable[UUID], announce: Announce | None) -> None:
-        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._pending.append((entry, newcomers, announce, future))
+        future = asyncio.get_running_loop().create_future() if self.wait else None
+        self._pending.append((entry, list(newcomers), announce, future))
         if self._flushing is None or self._flushing.done():
             self._flushing = asyncio.create_task(self._flush())
-        await future
+        if future is not None:
+            await future
+
+    async def drain(self, timeout_s: float = 10.0) -> None:
+        """Waits until every entry handed over is written, or `timeout_s` has passed (then says so)."""
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(timeout_s):
+                while self._flushing is not None and not self._flushing.done():
+                    await asyncio.shield(self._flushing)
+        if self._pending:
+            log.error("%d audit entries of reads could not be written before shutdown", len(self._pending))
 
     async def _flush(self) -> None:
         while self._pending:
+            if not self.wait:  # nobody waits: let a moment's entries share one transaction
+                await asyncio.sleep(self.linger_s)
             group, self._pending = self._pending, []
             try:
-                async with self.database.transaction() as session:
-                    log = AuditLog(session)
-                    for entry, newcomers, announce, _ in group:
-                        await log.record(entry, newcomers, announce)
-            except Exception as error:  # each waiting request fails with it: its response is not sent
-                for *_, future in group:
-                    if not future.done():
+                async with self.database().transaction() as session:
+                    await AuditLog(session).record_all(
+                        [(entry, whom, announce) for entry, whom, announce, _ in group]
+                    )
+            except Exception as error:
+                for *_, future in group:  # each waiting request fails with it: its response is not sent
+                    if future is not None and not future.done():
                         future.set_exception(error)
+                unheld = [item for item in group if item[3] is None]
+                if unheld:  # nobody waits for these: they are kept for the next try
+                    self._pending[:0] = unheld
+                    log.warning("writing %d audit entries failed; trying again", len(unheld), exc_info=True)
+                    await asyncio.sleep(self.retry_s)
             else:
                 for *_, future in group:
-                    if not future.done():
+                    if future is not None and not future.done():
                         future.set_result(None)
 
 

@@ -20,7 +20,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from shared.contracts.agencies import Agency, source_of
 from shared.contracts.events import AccessRecorded, Event
-from shared.runtime.audit import Announce, AuditLog, sealing, watch
+from shared.runtime.audit import Announce, AuditLog, AuditWriter, sealing, watch
 from shared.runtime.db import Database
 from shared.runtime.routing import AnyHandler, Forget, Prepare
 from shared.runtime.scope import Scope
@@ -73,7 +73,9 @@ def build_service(
     install_problem_handlers(app)
     accessed = [event for event in publishes if issubclass(event, AccessRecorded)]
     announce = Announce(accessed[0], source_of(agency)) if accessed else None
-    app.add_middleware(AuditMiddleware, database=lambda: service.database, announce=announce)
+    writer = AuditWriter(lambda: service.database, wait=settings.audit_reads_before_response)
+    app.state.audit_writer = writer
+    app.add_middleware(AuditMiddleware, writer=writer, announce=announce)
     asyncapi = AsyncAPI(service.broker, title=f"{title} events", version="1.0.0", description=description)
     app.include_router(
         operations_router(
@@ -117,6 +119,7 @@ def _lifespan(
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
+            await app.state.audit_writer.drain()  # the entries of the last reads, before the store closes
             await service.stop()
             await app.state.authenticator.aclose()
 

@@ -80,17 +80,16 @@ class AuditMiddleware:
 
     A request that changed data has written its entry with the change (see
     `shared.service.app.store_dependency`); any other — a read, a refusal,
-    a failure — gets its entry here, in a transaction of its own. A response
-    whose entry cannot be written is not sent: the client gets the error.
+    a failure — gets its entry here, from `writer`, in a transaction of its
+    own. Unless the service lets reads go ahead of their entries
+    (`audit_reads_before_response` false), a response whose entry cannot be
+    written is not sent: the client gets the error.
     """
 
-    def __init__(
-        self, app: ASGIApp, database: Callable[[], Database], announce: Announce | None = None
-    ) -> None:
+    def __init__(self, app: ASGIApp, writer: AuditWriter, announce: Announce | None = None) -> None:
         self.app = app
-        self.database = database
+        self.writer = writer
         self.announce = announce
-        self._writer: AuditWriter | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -116,9 +115,7 @@ class AuditMiddleware:
             return  # no token, no one to name: the request was refused before it saw anything
         audit.written = True
         entry, newcomers = audit.entry(scope, principal, status)
-        if self._writer is None:
-            self._writer = AuditWriter(self.database())
-        await self._writer.write(entry, newcomers, audit.announce)
+        await self.writer.write(entry, newcomers, audit.announce)
 
 
 class AuditEntryPublic(BaseModel):

@@ -107,7 +107,7 @@ async def test_an_erasure_is_carried_out_and_proven_by_every_agency(
         assert traces.in_records(before, TRACES), f"{base} held the person's details before compaction"
         roll = str(uuid4())
         headers = {**headers_of(before[-1]), "ce_id": str(uuid4()), "ce_subject": roll}
-        await compact_soon(platform.bootstrap_servers, topic, (roll.encode(), headers))
+        await compact_soon(platform.bootstrap_servers, topic, before[-1].partition, (roll.encode(), headers))
 
         async def compacted(topic: str = topic) -> Any:
             records = await read_topic(platform.bootstrap_servers, topic)

@@ -153,6 +153,33 @@ async def test_a_change_and_its_entry_commit_together(settlement: FastAPI) -> No
     assert UUID(amira)
 
 
+async def test_reads_may_go_ahead_of_their_entries_which_are_written_after_and_kept_through_an_outage(
+    settlement: FastAPI,
+) -> None:
+    async with client(settlement) as office:
+        amira = ok(await office.post("/newcomers", json=scenario.person()), 201)["id"]
+        writer = settlement.state.audit_writer
+        writer.wait, writer.retry_s = False, 0.05  # audit_reads_before_response = false
+        database = service_of(settlement).database
+        real, down = writer.database, True
+
+        def store() -> Any:
+            if down:
+                raise ConnectionError("the store is down")
+            return real()
+
+        writer.database = store
+        for _ in range(3):  # answered while no entry can be written
+            ok(await office.get(f"/newcomers/{amira}"))
+        assert [e["method"] for e in await entries(settlement)] == ["POST"]
+        down = False
+        await writer.drain()
+    trail = [(e["method"], e["outcome"], e["newcomers"]) for e in await entries(settlement)]
+    assert trail == [("POST", 201, {amira})] + [("GET", 200, {amira})] * 3
+    async with database.transaction(read_only=True) as session:
+        assert (await AuditLog(session).verify()).broken_at is None
+
+
 async def test_sealing_chains_the_entries_and_verifying_finds_any_tampering(settlement: FastAPI) -> None:
     async with client(settlement) as office:
         newcomers = [
