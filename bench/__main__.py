@@ -234,6 +234,12 @@ def print_table(results: dict[str, Any]) -> None:
                 f"{together['reads_per_s_with_audit']} / {together['reads_per_s_without']}"
                 f" (x{together['throughput_ratio']})",
             ),
+            (
+                f"the same, {store}, entries of reads after the response: one / page / 8 concurrent",
+                f"x{one['overhead_ratio_entry_after_response']}"
+                f" / x{page['overhead_ratio_entry_after_response']}"
+                f" / x{together['throughput_ratio_entry_after_response']}",
+            ),
         ]
     for name, rss in results["rss_mb"].items():
         rows.append((f"RSS {name} at rest / under load (MB)", f"{rss['at_rest']} / {rss['under_load']}"))

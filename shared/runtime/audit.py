@@ -85,7 +85,7 @@ class AuditChain(SQLModel, table=True):
 # Built once: compiled once, and each request only binds its values.
 # Core inserts on the tables, not ORM-enabled ones on the models: a third of the cost.
 _ENTRY, _SUBJECT = AuditEntry.__table__, AuditSubject.__table__  # type: ignore[attr-defined]
-_INSERT_ENTRY = insert(_ENTRY).returning(_ENTRY.c.id)
+_INSERT_ENTRIES = insert(_ENTRY).returning(_ENTRY.c.id, sort_by_parameter_order=True)  # one statement
 _INSERT_SUBJECTS = insert(_SUBJECT)
 _WRITTEN = ("at", "subject", "agency", "role", "scope", "method", "route", "purpose", "outcome")
 
@@ -183,15 +183,16 @@ class AuditLog:
         touched = [sorted(set(newcomers), key=str) for _, newcomers, _ in items]
 
         def write(session: Session) -> list[int]:
-            connection, ids = session.connection(), []
-            for (entry, _, _), whom in zip(items, touched, strict=True):
-                values = {name: getattr(entry, name) for name in _WRITTEN}
-                entry_id = int(connection.execute(_INSERT_ENTRY, values).scalar_one())
-                if whom:
-                    connection.execute(
-                        _INSERT_SUBJECTS, [{"entry_id": entry_id, "newcomer_id": n} for n in whom]
-                    )
-                ids.append(entry_id)
+            connection = session.connection()
+            values = [{name: getattr(entry, name) for name in _WRITTEN} for entry, _, _ in items]
+            ids = [int(row[0]) for row in connection.execute(_INSERT_ENTRIES, values)]
+            subjects = [
+                {"entry_id": entry_id, "newcomer_id": newcomer}
+                for entry_id, whom in zip(ids, touched, strict=True)
+                for newcomer in whom
+            ]
+            if subjects:
+                connection.execute(_INSERT_SUBJECTS, subjects)
             return ids
 
         ids = await self.session.run_sync(write)
