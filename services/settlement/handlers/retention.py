@@ -103,9 +103,11 @@ async def erase_due(store: SettlementStore, rules: Sequence[RetentionRule], toda
 def retaining(
     rules: Sequence[RetentionRule], interval_s: float
 ) -> Callable[[Database], Coroutine[Any, Any, None]]:
-    """Erases what is due now and then: at start, and every `interval_s` after."""
+    """Erases what is due now and then: a minute after start (or `interval_s`, if shorter), then every
+    `interval_s`. Not at once: a process stopped moments after it started is not caught mid-round."""
 
     async def run(database: Database) -> None:
+        await asyncio.sleep(min(interval_s, 60.0))
         while True:
             try:
                 async with database.transaction() as session:
