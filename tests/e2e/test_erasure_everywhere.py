@@ -83,7 +83,13 @@ def test_an_agency_down_during_an_erasure_completes_it_when_back_and_no_trace_is
             body = office.get(f"/newcomers/{newcomer}/erasure").raise_for_status().json()
             return {agency["agency"]: agency["status"] for agency in body["agencies"]}
 
-        others_done = wait_for(lambda: statuses()["volunteering"] == "completed" and statuses())
+        running = ("settlement", "education", "volunteering")
+
+        def others_completed() -> dict[str, str] | None:
+            now = statuses()
+            return now if all(now[agency] == "completed" for agency in running) else None
+
+        others_done = wait_for(others_completed)
         others_at = time.monotonic()
         assert others_done == {
             "settlement": "completed",
