@@ -22,20 +22,22 @@ import contextlib
 import hashlib
 import json
 import logging
-from collections.abc import Callable, Coroutine, Iterable, Mapping, Sequence
+from collections.abc import Callable, Coroutine, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from sqlalchemy import ColumnElement, event, false, func, insert, literal, or_
-from sqlalchemy.orm import Session
+from sqlalchemy.engine import Connection
 from sqlmodel import Field, SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from shared.contracts.envelope import Envelope
 from shared.contracts.events import AccessRecorded
-from shared.runtime.outbox import stage
+from shared.runtime.outbox import OUTBOX, outbox_row, stage
 from shared.runtime.scope import Scope
+from shared.runtime.telemetry import current_traceparent
 from shared.runtime.transaction import TransactionSession, state_of
 
 if TYPE_CHECKING:
@@ -61,6 +63,23 @@ class AuditEntry(SQLModel, table=True):
     outcome: int  # the response's HTTP status
     sealed_as: int | None = Field(default=None, unique=True)  # its place in the chain, once sealed
     hash: str | None = Field(default=None, max_length=64)
+
+
+@dataclass(slots=True)
+class Access:
+    """What one request's audit entry says, as it is written: a plain record, built on every audited
+    request (a table model's instrumentation costs ten times as much to build)."""
+
+    at: datetime
+    subject: str
+    agency: str
+    role: str
+    scope: str
+    method: str
+    route: str
+    purpose: str
+    outcome: int
+    id: int | None = None  # the entry's, once written
 
 
 class AuditSubject(SQLModel, table=True):
@@ -167,50 +186,21 @@ class AuditLog:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def record(
-        self, entry: AuditEntry, newcomers: Iterable[UUID], announce: Announce | None = None
-    ) -> int:
+    async def record(self, entry: Access, newcomers: Iterable[UUID], announce: Announce | None = None) -> int:
         """Writes `entry` (its id, returned); with `announce`, stages one access event per newcomer it
         saw (refusals aside)."""
         [entry_id] = await self.record_all([(entry, newcomers, announce)])
         return entry_id
 
-    async def record_all(
-        self, items: Sequence[tuple[AuditEntry, Iterable[UUID], Announce | None]]
-    ) -> list[int]:
+    async def record_all(self, items: Sequence[tuple[Access, Iterable[UUID], Announce | None]]) -> list[int]:
         """Writes each entry and stages its access events, as `record` does. Plain inserts, all run in one
         call into the database driver (not one await per statement): this runs for every audited request."""
         touched = [sorted(set(newcomers), key=str) for _, newcomers, _ in items]
-
-        def write(session: Session) -> list[int]:
-            connection = session.connection()
-            values = [{name: getattr(entry, name) for name in _WRITTEN} for entry, _, _ in items]
-            ids = [int(row[0]) for row in connection.execute(_INSERT_ENTRIES, values)]
-            subjects = [
-                {"entry_id": entry_id, "newcomer_id": newcomer}
-                for entry_id, whom in zip(ids, touched, strict=True)
-                for newcomer in whom
-            ]
-            if subjects:
-                connection.execute(_INSERT_SUBJECTS, subjects)
-            return ids
-
-        ids = await self.session.run_sync(write)
-        for (entry, _, announce), whom, entry_id in zip(items, touched, ids, strict=True):
-            entry.id = entry_id
-            if announce is None or entry.outcome >= 400:
-                continue
-            changed = entry.method not in ("GET", "HEAD", "OPTIONS")
-            for newcomer in whom:
-                event = announce.event(
-                    newcomer_id=newcomer,
-                    entry_id=entry_id,
-                    at=entry.at,
-                    role=entry.role,
-                    purpose=entry.purpose,
-                    changed=changed,
-                )
-                stage(self.session, event, source=announce.source)
+        entries = [entry for entry, _, _ in items]
+        ids = await self.session.run_sync(lambda session: _insert(session.connection(), entries, touched))
+        for (entry, _, announce), whom in zip(items, touched, strict=True):
+            for access in _access_events(entry, whom, announce):
+                stage(self.session, access, source=announce.source if announce else "")
         return ids
 
     async def seal(self, limit: int = 1000) -> int:
@@ -296,6 +286,40 @@ class AuditLog:
         return found
 
 
+def _insert(connection: Connection, entries: Sequence[Access], touched: Sequence[list[UUID]]) -> list[int]:
+    """Inserts the entries and their newcomers: two statements whatever their number. Sets each entry's id."""
+    values = [{name: getattr(entry, name) for name in _WRITTEN} for entry in entries]
+    ids = [int(row[0]) for row in connection.execute(_INSERT_ENTRIES, values)]
+    subjects = [
+        {"entry_id": entry_id, "newcomer_id": newcomer}
+        for entry_id, whom in zip(ids, touched, strict=True)
+        for newcomer in whom
+    ]
+    if subjects:
+        connection.execute(_INSERT_SUBJECTS, subjects)
+    for entry, entry_id in zip(entries, ids, strict=True):
+        entry.id = entry_id
+    return ids
+
+
+def _access_events(
+    entry: Access, whom: Iterable[UUID], announce: Announce | None
+) -> Iterator[AccessRecorded]:
+    """The access events of an entry: one per newcomer it saw, none for a refusal or a failure."""
+    if announce is None or entry.outcome >= 400 or entry.id is None:
+        return
+    changed = entry.method not in ("GET", "HEAD", "OPTIONS")
+    for newcomer in whom:
+        yield announce.event(
+            newcomer_id=newcomer,
+            entry_id=entry.id,
+            at=entry.at,
+            role=entry.role,
+            purpose=entry.purpose,
+            changed=changed,
+        )
+
+
 def _acted_within(scope: Scope) -> ColumnElement[bool]:
     if scope.organisation is not None:
         return col(AuditEntry.scope) == f"organisation {scope.organisation}"
@@ -332,12 +356,13 @@ class AuditWriter:
         self.wait = wait
         self.linger_s = linger_s  # without `wait`: how long entries gather before one transaction takes them
         self.retry_s = retry_s
-        self._pending: list[tuple[AuditEntry, list[UUID], Announce | None, asyncio.Future[None] | None]] = []
+        self._pending: list[_Pending] = []
         self._flushing: asyncio.Task[None] | None = None
 
-    async def write(self, entry: AuditEntry, newcomers: Iterable[UUID], announce: Announce | None) -> None:
+    async def write(self, entry: Access, newcomers: Iterable[UUID], announce: Announce | None) -> None:
         future = asyncio.get_running_loop().create_future() if self.wait else None
-        self._pending.append((entry, list(newcomers), announce, future))
+        whom = sorted(set(newcomers), key=str)
+        self._pending.append(_Pending(entry, whom, announce, current_traceparent(), future))
         if self._flushing is None or self._flushing.done():
             self._flushing = asyncio.create_task(self._flush())
         if future is not None:
@@ -357,24 +382,51 @@ class AuditWriter:
             if not self.wait:  # nobody waits: let a moment's entries share one transaction
                 await asyncio.sleep(self.linger_s)
             group, self._pending = self._pending, []
+            database = self.database()
             try:
-                async with self.database().transaction() as session:
-                    await AuditLog(session).record_all(
-                        [(entry, whom, announce) for entry, whom, announce, _ in group]
-                    )
+                # A plain connection, not a session: its machinery would cost more than these inserts.
+                async with database.plain_transaction() as connection:
+                    staged = await connection.run_sync(_write_group, group)
             except Exception as error:
-                for *_, future in group:  # each waiting request fails with it: its response is not sent
-                    if future is not None and not future.done():
-                        future.set_exception(error)
-                unheld = [item for item in group if item[3] is None]
+                for item in group:  # each waiting request fails with it: its response is not sent
+                    if item.future is not None and not item.future.done():
+                        item.future.set_exception(error)
+                unheld = [item for item in group if item.future is None]
                 if unheld:  # nobody waits for these: they are kept for the next try
                     self._pending[:0] = unheld
                     log.warning("writing %d audit entries failed; trying again", len(unheld), exc_info=True)
                     await asyncio.sleep(self.retry_s)
             else:
-                for *_, future in group:
-                    if future is not None and not future.done():
-                        future.set_result(None)
+                if staged:
+                    database.outbox.committed()
+                for item in group:
+                    if item.future is not None and not item.future.done():
+                        item.future.set_result(None)
+
+
+@dataclass
+class _Pending:
+    """An entry handed to the writer: its newcomers, its access events' source and the request's trace."""
+
+    entry: Access
+    newcomers: list[UUID]
+    announce: Announce | None
+    traceparent: str | None
+    future: asyncio.Future[None] | None
+
+
+def _write_group(connection: Connection, group: Sequence[_Pending]) -> bool:
+    """Writes a group's entries and the outbox rows of their access events; whether any event was staged."""
+    _insert(connection, [item.entry for item in group], [item.newcomers for item in group])
+    rows = [
+        outbox_row(access, Envelope.wrap(access, source=item.announce.source, traceparent=item.traceparent))
+        for item in group
+        if item.announce is not None
+        for access in _access_events(item.entry, item.newcomers, item.announce)
+    ]
+    if rows:
+        connection.execute(OUTBOX, rows)
+    return bool(rows)
 
 
 def now() -> datetime:

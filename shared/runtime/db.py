@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import Table, and_, text
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel import SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -113,6 +113,14 @@ class Database:
                 yield session
         if state_of(session).staged.any:  # committed: the relay may publish what it staged
             self.outbox.committed()
+
+    @asynccontextmanager
+    async def plain_transaction(self) -> AsyncIterator[AsyncConnection]:
+        """A write transaction on a connection, without an ORM session: for a writer of plain rows that runs
+        for every request (the audit trail's), where a session's machinery would cost more than the writes.
+        Its caller wakes the relay (`outbox.committed`) if it wrote outbox rows."""
+        async with self.writing(), self.engine.begin() as connection:
+            yield connection
 
     @asynccontextmanager
     async def writing(self) -> AsyncIterator[None]:

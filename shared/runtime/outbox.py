@@ -55,23 +55,28 @@ class OutboxMessage(SQLModel, table=True):
         )
 
 
+OUTBOX = insert(OutboxMessage.__table__)  # type: ignore[attr-defined]
+
+
 def stage(session: AsyncSession, event: Event, *, source: str) -> Envelope:
     """Adds `event` to the outbox in the caller's transaction, with the current trace."""
     envelope = Envelope.wrap(event, source=source, traceparent=current_traceparent())
-    _stage_row(
-        session,
-        {
-            "event_id": envelope.id,
-            "topic": event.topic,
-            "key": envelope.subject,
-            "type": envelope.type,
-            "source": envelope.source,
-            "time": envelope.time,
-            "data": envelope.data,
-            "traceparent": envelope.traceparent,
-        },
-    )
+    _stage_row(session, outbox_row(event, envelope))
     return envelope
+
+
+def outbox_row(event: Event, envelope: Envelope) -> dict[str, Any]:
+    """The outbox row of `event` in `envelope`: for a writer inserting rows itself (`OUTBOX`)."""
+    return {
+        "event_id": envelope.id,
+        "topic": event.topic,
+        "key": envelope.subject,
+        "type": envelope.type,
+        "source": envelope.source,
+        "time": envelope.time,
+        "data": envelope.data,
+        "traceparent": envelope.traceparent,
+    }
 
 
 def stage_tombstone(session: AsyncSession, event_type: type[Event], key: str, *, source: str) -> None:
@@ -134,7 +139,7 @@ def _write_staged(session: Session) -> None:
     staged = state_of(session).staged
     if rows := staged.rows:
         staged.rows = []
-        session.execute(insert(OutboxMessage.__table__), rows)  # type: ignore[attr-defined]
+        session.execute(OUTBOX, rows)
 
 
 def _note_savepoint(session: Session, transaction: SessionTransaction) -> None:

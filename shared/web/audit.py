@@ -20,7 +20,7 @@ from fastapi.routing import APIRoute
 from pydantic import BaseModel
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from shared.runtime.audit import Announce, AuditEntry, AuditLog, AuditWriter, Seen, now, watch
+from shared.runtime.audit import Access, Announce, AuditLog, AuditWriter, Seen, now, watch
 from shared.runtime.db import Database
 from shared.web.auth import Principal, Role, require_role
 from shared.web.pagination import Page, PaginationDep
@@ -46,14 +46,14 @@ class RequestAudit:
     written: bool = False
     announce: Announce | None = None  # the service's access event, for the person's access log
 
-    def entry(self, scope: Scope, principal: Principal, outcome: int) -> tuple[AuditEntry, set[UUID]]:
+    def entry(self, scope: Scope, principal: Principal, outcome: int) -> tuple[Access, set[UUID]]:
         route: APIRoute = scope["route"]
         newcomers = set(self.seen.newcomers)
         in_path = scope.get("path_params", {}).get("newcomer_id")
         if in_path is not None:
             with contextlib.suppress(ValueError):  # not an id: refused as invalid, it touched no one
                 newcomers.add(UUID(str(in_path)))
-        entry = AuditEntry(
+        entry = Access(
             at=now(),
             subject=principal.subject,
             agency=principal.agency,
