@@ -7,15 +7,14 @@ import time
 from pathlib import Path
 from uuid import uuid4
 
-import httpx
 import pytest
 
 from deploy.local.broker import KafkaEndpoint
 from deploy.local.identity import IdentityProvider
-from deploy.local.stack import SERVICES, run_stack, tokens
+from deploy.local.stack import SERVICES, run_stack
 from shared.contracts.events import COMPACTED_TOPICS
 from tests import scenario, traces
-from tests.e2e.test_platform import wait_for
+from tests.e2e.staff import staff_clients, wait_for
 from tests.kafka_tools import read_topic, topics_under
 
 pytestmark = [pytest.mark.kafka, pytest.mark.e2e]
@@ -38,20 +37,16 @@ def test_an_agency_down_during_an_erasure_completes_it_when_back_and_no_trace_is
     else:
         urls = {name: f"sqlite+aiosqlite:///{tmp_path / f'{name}.db'}" for name in SERVICES}
     prefix = f"er{uuid4().hex[:8]}."
-    with run_stack(
-        kafka=kafka,
-        data_dir=tmp_path,
-        identity=identity,
-        topic_prefix=prefix,
-        database_urls=urls if store == "postgresql" else None,
-    ) as stack:
-        agency_tokens = tokens(identity)
-        api = {
-            name: httpx.Client(
-                base_url=s.url, headers={"Authorization": f"Bearer {agency_tokens[name]}"}, timeout=10
-            )
-            for name, s in stack.items()
-        }
+    with (
+        run_stack(
+            kafka=kafka,
+            data_dir=tmp_path,
+            identity=identity,
+            topic_prefix=prefix,
+            database_urls=urls if store == "postgresql" else None,
+        ) as stack,
+        staff_clients(stack, identity) as api,
+    ):
         office = api["settlement"]
         api["volunteering"].post("/organisations", json=scenario.red_cross("0301")).raise_for_status()
         office.post("/municipalities", json=scenario.OSLO).raise_for_status()

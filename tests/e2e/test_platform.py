@@ -3,7 +3,6 @@
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 from uuid import uuid4
 
@@ -14,19 +13,11 @@ from deploy.local.broker import KafkaEndpoint
 from deploy.local.identity import IdentityProvider
 from deploy.local.stack import SERVICES, run_stack, tokens
 from tests import scenario
+from tests.e2e.staff import staff_clients, wait_for
 
 pytestmark = [pytest.mark.kafka, pytest.mark.e2e]
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def wait_for(check, timeout_s: float = 30):  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if result := check():
-            return result
-        time.sleep(0.1)
-    raise AssertionError(f"not seen within {timeout_s}s")
 
 
 @pytest.mark.parametrize("store", ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
@@ -41,20 +32,17 @@ def test_settled_newcomer_appears_in_all_four_agencies(
     if store == "postgresql":
         postgres = request.getfixturevalue("postgres")
         database_urls = {name: postgres.create_database(f"e2e_{name}_{uuid4().hex[:6]}") for name in SERVICES}
-    with run_stack(
-        kafka=kafka,
-        data_dir=tmp_path,
-        identity=identity,
-        topic_prefix=f"e2e{uuid4().hex[:8]}.",
-        database_urls=database_urls,
-    ) as stack:
+    with (
+        run_stack(
+            kafka=kafka,
+            data_dir=tmp_path,
+            identity=identity,
+            topic_prefix=f"e2e{uuid4().hex[:8]}.",
+            database_urls=database_urls,
+        ) as stack,
+        staff_clients(stack, identity) as api,
+    ):
         agency_tokens = tokens(identity)
-        api = {
-            name: httpx.Client(
-                base_url=s.url, headers={"Authorization": f"Bearer {agency_tokens[name]}"}, timeout=10
-            )
-            for name, s in stack.items()
-        }
         api["volunteering"].post("/organisations", json=scenario.red_cross("3405")).raise_for_status()
         api["settlement"].post("/municipalities", json=scenario.LILLEHAMMER).raise_for_status()
         api["settlement"].put("/municipalities/3405/quotas/2026", json={"requested": 25}).raise_for_status()
