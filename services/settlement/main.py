@@ -7,6 +7,7 @@ from opentelemetry.sdk.trace import TracerProvider
 
 from shared.contracts.agencies import Agency
 from shared.contracts.events import settlement
+from shared.domain.statutory import BUILT_IN
 from shared.service import build_service
 
 from .api import router
@@ -15,7 +16,6 @@ from .consumers import CONSUMES, prepare
 from .coordination import Thresholds, load_rule_sets
 from .coordination import api as coordination_api
 from .coordination.handlers import Coordination, sweeping
-from .coordination.rules import BUILT_IN
 from .handlers.retention import BUILT_IN as RETENTION_RULES
 from .handlers.retention import load_retention_rules, retaining
 from .store import TABLES

@@ -39,6 +39,7 @@ from shared.domain.inputs import (
     Text,
     lines,
 )
+from shared.domain.statutory import Country
 
 ADULT_AGE = 18
 CaseNumber = Annotated[
@@ -48,11 +49,6 @@ CaseNumber = Annotated[
 
 def _now() -> datetime:
     return datetime.now(UTC)
-
-
-class Country(StrEnum):
-    NO = "NO"
-    DK = "DK"
 
 
 class Sex(StrEnum):
@@ -274,6 +270,32 @@ class SettlementCreate(SQLModel):
     override_reason: Text | None = Field(
         default=None, description="Settle although the quota or the district's share is exceeded, and why"
     )
+    placement_decided_on: IsoDate | None = Field(
+        default=None,
+        description="The state's decision placing the newcomer in the municipality (Denmark: the "
+        "Immigration Service's visitation, integrationsloven § 10); Denmark's takeover counts from it",
+    )
+    registered_resident_on: IsoDate | None = Field(
+        default=None,
+        description="Registered as resident in the municipality (Denmark: CPR; Norway: Folkeregisteret); "
+        "Denmark's takeover of a quota refugee or a family-reunified person counts from it",
+    )
+    early_takeover_on: IsoDate | None = Field(
+        default=None,
+        description="An earlier takeover the newcomer consented to (integrationsloven § 4, stk. 2)",
+    )
+
+    @model_validator(mode="after")
+    def _dates_in_order(self) -> "SettlementCreate":
+        if self.placement_decided_on is not None and self.placement_decided_on > self.settled_on:
+            raise ValueError("placement_decided_on comes before the newcomer is settled, or on that day")
+        if (
+            self.early_takeover_on is not None
+            and self.placement_decided_on is not None
+            and self.early_takeover_on < self.placement_decided_on
+        ):
+            raise ValueError("early_takeover_on cannot come before placement_decided_on")
+        return self
 
 
 class Settlement(SQLModel, table=True):

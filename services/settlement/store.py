@@ -11,6 +11,7 @@ from sqlmodel import SQLModel, col, select
 
 from shared.contracts.events.settlement import ConsentPurpose, DepartureReason
 from shared.domain.inputs import folded
+from shared.domain.statutory import Country
 from shared.errors import Invalid
 from shared.runtime.audit import AuditEntry, AuditSubject
 from shared.runtime.store import Memo, Scope, Store
@@ -20,7 +21,6 @@ from .models import (
     AccessRecord,
     Consent,
     CoordinationNotice,
-    Country,
     ErasureProof,
     ErasureRequest,
     Handover,

@@ -10,7 +10,7 @@ from uuid import UUID
 from sqlalchemy import ColumnElement, Select, and_, func, inspect, literal, or_
 from sqlalchemy import delete as sa_delete
 from sqlalchemy import update as sa_update
-from sqlalchemy.orm import instrumentation
+from sqlalchemy.orm import configure_mappers, instrumentation
 from sqlmodel import SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 from sqlmodel.sql.expression import SelectOfScalar
@@ -271,6 +271,8 @@ def new_row(model: type[ModelT], **values: Any) -> ModelT:
 def _defaults_of(model: type[SQLModel]) -> tuple[dict[str, Any], dict[str, Callable[[], Any]]]:
     if model.__pydantic_post_init__ or model.__private_attributes__:
         raise TypeError(f"new_row does not build {model.__name__}: it has post-init hooks or private state")
+    # The constructor configures the mappers on first use; an instance made without it needs them too.
+    configure_mappers()
     defaults: dict[str, Any] = {}
     factories: dict[str, Callable[[], Any]] = {}
     for name, field in model.model_fields.items():

@@ -14,10 +14,14 @@ what that leaves undone; once it is back, those gaps close.
                    handed over to Lillehammer 06-02 while the school's service was down
       N4 Lina   F  a child, family reunification, settled 01-15
       N5 Yusuf  M  settled 04-07 while the school's service was down; course begun (0 d); nothing else
-    Billund (530, Denmark), quota 5 — takeover at the end of the first full month
-      D1 Mariam F  settled 03-10 (takeover 04-30); contract 05-20; lessons 06-02 (84 d, 3 days late);
-                   placement 05-26 (77 d, within the 1-month limit); follow-ups 04-01 05-01 06-01 08-01
-      D2 Ali    M  settled 04-14 (takeover 05-31); lessons 06-02 (49 d); two follow-ups; nothing else
+    Billund (530, Denmark), quota 5 — both placed by the Immigration Service (visitation), so the
+    municipality takes over after the first full month following the decision, on a working day
+    (integrationsloven § 4, stk. 2)
+      D1 Mariam F  visitation and settlement 03-10 (takeover 05-01); contract 05-20; lessons 06-02
+                   (1 day late); placement 05-26 (within the 1-month limit); follow-ups 04-01 05-01 06-01
+                   08-01
+      D2 Ali    M  visitation and settlement 04-14 (1 June is a Sunday: takeover 06-02); lessons 06-02;
+                   two follow-ups; nothing else
 """
 
 import json
@@ -141,10 +145,16 @@ async def test_clocks_gaps_and_key_figures_of_a_scripted_cohort(agencies: Agenci
         response = await centre.get(f"/cases/{newcomer}")
         return response.json() if response.status_code == 200 else None
 
-    async def settle(name: str, on: str, *, code: str = "0301", **person: Any) -> str:
+    async def settle(
+        name: str, on: str, *, code: str = "0301", visited_on: str | None = None, **person: Any
+    ) -> str:
+        if visited_on is not None:  # placed by the Immigration Service, not a quota refugee
+            person["arrival_route"] = "asylum"
         registered = await ok(office.post("/newcomers", json=scenario.person(name, **person)), 201)
         district = "Grorud" if code == "0301" else "Billund"
         body = {"municipality_code": code, "district": district, "settled_on": on}
+        if visited_on is not None:
+            body["placement_decided_on"] = visited_on
         await ok(office.post(f"/newcomers/{registered['id']}/settlement", json=body))
         return str(registered["id"])
 
@@ -175,8 +185,8 @@ async def test_clocks_gaps_and_key_figures_of_a_scripted_cohort(agencies: Agenci
         n4 = await settle("Lina", "2025-01-15", birth_date="2015-06-01", arrival_route="family_reunification")
         n2 = await settle("Bilal", "2025-02-10", sex="male")
         n3 = await settle("Hamid", "2025-03-03", sex="male")
-        d1 = await settle("Mariam", "2025-03-10", code="530")
-        d2 = await settle("Ali", "2025-04-14", code="530", sex="male")
+        d1 = await settle("Mariam", "2025-03-10", code="530", visited_on="2025-03-10")
+        d2 = await settle("Ali", "2025-04-14", code="530", visited_on="2025-04-14", sex="male")
         for adult in (n1, n2, n3, d1, d2):
             await eventually(lambda adult=adult: case_of(adult))  # type: ignore[misc]
             assert (await eventually(lambda adult=adult: learner(adult)))["status"] == "enrolled"  # type: ignore[misc]
@@ -308,11 +318,11 @@ async def test_clocks_gaps_and_key_figures_of_a_scripted_cohort(agencies: Agenci
         return {(names[c["newcomer_id"]], c["rule_id"]) for c in found if c["newcomer_id"] in names}
 
     at_risk = ["at_risk", "overdue"]
-    assert await clocks(as_of="2025-04-30", agency="employment", status=at_risk) == {
+    assert await clocks(as_of="2025-05-02", agency="employment", status=at_risk) == {
         ("N2", "no.competence-mapping"),  # due 05-10
-        ("D1", "dk.workplace-offer"),  # takeover 04-30, due 05-14
+        ("D1", "dk.workplace-offer"),  # takeover 05-01, due 05-15
     }
-    assert await clocks(as_of="2025-04-30", agency="settlement", status=at_risk) == {
+    assert await clocks(as_of="2025-05-02", agency="settlement", status=at_risk) == {
         ("N2", "no.programme-decision")
     }
     assert await clocks(as_of="2025-05-20", agency="employment", status=["overdue"]) == {
@@ -333,12 +343,14 @@ async def test_clocks_gaps_and_key_figures_of_a_scripted_cohort(agencies: Agenci
     }
     mariam = {c["rule_id"]: c for c in await ok(coordinator.get(f"/coordination/newcomers/{d1}/clocks"))}
     assert {rule: _clock(c) for rule, c in mariam.items()} == {
-        "dk.integration-contract": ("2025-04-30", "2025-05-30", "2025-05-30", "met", "2025-05-20", False),
-        "dk.danish-lessons": ("2025-04-30", "2025-05-30", "2025-05-30", "met_late", "2025-06-02", True),
-        "dk.workplace-offer": ("2025-04-30", "2025-05-14", "2025-05-30", "met_late", "2025-05-26", False),
-        "dk.follow-ups": ("2025-03-10", "2025-09-10", "2025-09-10", "met", "2025-08-01", False),
+        "dk.integration-contract": ("2025-05-01", "2025-06-01", "2025-06-01", "met", "2025-05-20", False),
+        "dk.danish-lessons": ("2025-05-01", "2025-06-01", "2025-06-01", "met_late", "2025-06-02", True),
+        "dk.workplace-offer": ("2025-05-01", "2025-05-15", "2025-06-01", "met_late", "2025-05-26", False),
+        "dk.follow-ups": ("2025-05-01", "2025-11-01", "2025-11-01", "met", "2025-08-01", False),
     }
-    assert mariam["dk.danish-lessons"]["breached_on"] == "2025-05-31"
+    assert mariam["dk.danish-lessons"]["breached_on"] == "2025-06-02"
+    ali = {c["rule_id"]: c for c in await ok(coordinator.get(f"/coordination/newcomers/{d2}/clocks"))}
+    assert {rule: c["started_on"] for rule, c in ali.items()} == dict.fromkeys(mariam, "2025-06-02")
     assert await ok(coordinator.get(f"/coordination/newcomers/{n4}/clocks")) == []  # a child
 
     # --- registration gaps while the school's service is down -----------------------------

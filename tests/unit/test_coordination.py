@@ -22,8 +22,7 @@ from services.settlement.coordination import (
     kpis,
     load_rule_sets,
 )
-from services.settlement.coordination.rules import BUILT_IN
-from services.settlement.models import Country, JourneyEntry, Sex
+from services.settlement.models import JourneyEntry, Sex
 from shared.contracts.envelope import Envelope
 from shared.contracts.events import Event
 from shared.contracts.events.education import (
@@ -57,7 +56,7 @@ from shared.contracts.events.settlement import (
     NewcomerSettled,
 )
 from shared.contracts.events.volunteering import FriendMatched, MatchKind
-from shared.domain.dates import end_of_first_full_month_after
+from shared.domain.statutory import BUILT_IN, Country, Then
 
 RULES = load_rule_sets()
 NO, DK = RULES[Country.NO], RULES[Country.DK]
@@ -115,19 +114,75 @@ def d(text: str) -> date:
 
 
 @pytest.mark.parametrize(
-    ("placed", "takeover"),
+    ("decided", "takeover"),
     [
-        ("2025-03-10", "2025-04-30"),
-        ("2025-03-01", "2025-04-30"),
-        ("2025-01-31", "2025-02-28"),
-        ("2025-12-15", "2026-01-31"),
-        ("2024-01-20", "2024-02-29"),
+        ("2025-05-15", "2025-07-01"),  # the statute's guidance: visitation on 15 May, takeover on 1 July
+        ("2025-05-01", "2025-07-01"),  # May has begun when the decision comes: June is the first full month
+        ("2025-05-31", "2025-07-01"),
+        ("2025-04-10", "2025-06-02"),  # 1 June 2025 is a Sunday: the next working day
+        ("2025-11-15", "2026-01-02"),  # 1 January is New Year's Day
+        ("2024-02-20", "2024-04-02"),  # 1 April 2024 is Easter Monday
+        ("2025-12-31", "2026-02-02"),  # 1 February 2026 is a Sunday
     ],
 )
-def test_denmark_takes_over_at_the_end_of_the_first_full_month_after_placement(
-    placed: str, takeover: str
+def test_denmark_takes_a_visited_refugee_over_after_the_first_full_month_on_a_working_day(
+    decided: str, takeover: str
 ) -> None:
-    assert end_of_first_full_month_after(d(placed)) == d(takeover)
+    assert Then.FIRST_WORKING_DAY_AFTER_FIRST_FULL_MONTH.of(d(decided), "DK") == d(takeover)
+    story = Story().settled(
+        "2025-06-20" if decided < "2025-06-20" else decided, code="530", **visited(decided)
+    )
+    assert story.clocks(DK, "2026-12-31")["dk.integration-contract"].started_on == d(takeover)
+
+
+def visited(decided: str, **fields: object) -> dict[str, object]:
+    """A refugee the Immigration Service placed in the municipality (visitation) on `decided`."""
+    return {"arrival_route": ArrivalRoute.ASYLUM, "placement_decided_on": d(decided), **fields}
+
+
+def test_quota_refugees_and_reunified_family_are_taken_over_on_their_cpr_registration() -> None:
+    quota = Story().settled("2025-03-10", code="530", registered_resident_on=d("2025-03-12"))
+    contract = quota.clocks(DK, "2025-03-20")["dk.integration-contract"]
+    assert (contract.started_on, contract.due_on) == (d("2025-03-12"), d("2025-04-12"))
+    family = Story().settled(
+        "2025-04-01",
+        code="530",
+        arrival_route=ArrivalRoute.FAMILY_REUNIFICATION,
+        registered_resident_on=d("2025-04-03"),
+    )
+    assert family.clocks(DK, "2025-04-10")["dk.danish-lessons"].due_on == d("2025-05-03")
+    # Not recorded: the day they moved in stands for the registration.
+    unrecorded = Story().settled("2025-03-10", code="530")
+    assert unrecorded.clocks(DK, "2025-03-20")["dk.workplace-offer"].started_on == d("2025-03-10")
+
+
+def test_an_early_takeover_with_consent_starts_the_clocks_then() -> None:
+    story = Story().settled(
+        "2025-05-20", code="530", **visited("2025-05-15", early_takeover_on=d("2025-06-02"))
+    )
+    clock = story.clocks(DK, "2025-06-10")["dk.integration-contract"]
+    assert (clock.started_on, clock.due_on) == (d("2025-06-02"), d("2025-07-02"))
+
+
+def test_a_visited_refugee_without_the_decision_date_has_no_takeover_clocks_yet() -> None:
+    story = Story().settled("2025-05-20", code="530", arrival_route=ArrivalRoute.ASYLUM)
+    assert story.clocks(DK, "2025-12-31") == {}
+
+
+def test_a_course_is_not_a_workplace_based_offer() -> None:
+    story = Story().settled("2025-03-10", code="530")  # taken over on 10 March: offer due 24 March
+    story.add(PlacementStarted, **_placement("2025-03-17", kind=PlacementKind.JOB_SEARCH_COURSE))
+    story.add(PlacementStarted, **_placement("2025-03-20", kind=PlacementKind.ENTREPRENEURSHIP_COURSE))
+    assert story.clocks(DK, "2025-03-21")["dk.workplace-offer"].stopped_on is None
+    story.add(PlacementStarted, **_placement("2025-03-21", kind=PlacementKind.WORK_PRACTICE))
+    clock = story.clocks(DK, "2025-03-25")["dk.workplace-offer"]
+    assert (clock.status, clock.stopped_on) == (ClockStatus.MET, d("2025-03-21"))
+
+
+def test_every_clock_and_anchor_cites_its_paragraph() -> None:
+    for rule_set in RULES.values():
+        assert all(rule.cites.strip() for rule in rule_set.clocks)
+        assert all(anchor.cites.strip() for anchor in rule_set.anchors.values())
 
 
 def test_norwegian_mapping_clock_runs_is_at_risk_then_breached_unless_mapping_is_done() -> None:
@@ -153,17 +208,17 @@ def test_a_decision_after_the_deadline_is_met_late_and_stays_a_breach() -> None:
 
 
 def test_danish_clocks_run_from_the_takeover() -> None:
-    story = Story().settled("2025-03-10", code="530")  # takeover 2025-04-30
-    clocks = story.clocks(DK, "2025-05-15")
+    story = Story().settled("2025-04-14", code="530", **visited("2025-03-10"))  # takeover 1 May 2025
+    clocks = story.clocks(DK, "2025-05-16")
     assert {rule: (c.started_on, c.due_on, c.limit_on) for rule, c in clocks.items()} == {
-        "dk.integration-contract": (d("2025-04-30"), d("2025-05-30"), d("2025-05-30")),
-        "dk.danish-lessons": (d("2025-04-30"), d("2025-05-30"), d("2025-05-30")),
-        "dk.workplace-offer": (d("2025-04-30"), d("2025-05-14"), d("2025-05-30")),
-        "dk.follow-ups": (d("2025-03-10"), d("2025-09-10"), d("2025-09-10")),
+        "dk.integration-contract": (d("2025-05-01"), d("2025-06-01"), d("2025-06-01")),
+        "dk.danish-lessons": (d("2025-05-01"), d("2025-06-01"), d("2025-06-01")),
+        "dk.workplace-offer": (d("2025-05-01"), d("2025-05-15"), d("2025-06-01")),
+        "dk.follow-ups": (d("2025-05-01"), d("2025-11-01"), d("2025-11-01")),
     }
     assert clocks["dk.workplace-offer"].status is ClockStatus.OVERDUE
     assert clocks["dk.integration-contract"].status is ClockStatus.RUNNING
-    assert story.clocks(DK, "2025-05-31")["dk.workplace-offer"].status is ClockStatus.BREACHED
+    assert story.clocks(DK, "2025-06-02")["dk.workplace-offer"].status is ClockStatus.BREACHED
 
     story.add(PlacementStarted, **_placement("2025-05-26"))
     late = story.clocks(DK, "2025-06-30")["dk.workplace-offer"]
@@ -171,23 +226,23 @@ def test_danish_clocks_run_from_the_takeover() -> None:
 
 
 def test_danish_lessons_start_when_the_course_does_or_on_enrolment_if_later() -> None:
-    story = Story().settled("2025-03-10", code="530")
+    story = Story().settled("2025-03-10", code="530", **visited("2025-03-10"))  # taken over 1 May
     story.add(LearnerEnrolled, **_enrolment("2025-06-02", enrolled_on="2025-03-10", code="530"))
     assert story.clocks(DK, "2025-07-01")["dk.danish-lessons"].stopped_on == d("2025-06-02")
-    other = Story().settled("2025-03-10", code="530")
+    other = Story().settled("2025-03-10", code="530", **visited("2025-03-10"))
     other.add(LearnerEnrolled, **_enrolment("2025-01-06", enrolled_on="2025-05-05", code="530"))
     clock = other.clocks(DK, "2025-07-01")["dk.danish-lessons"]
     assert (clock.stopped_on, clock.status) == (d("2025-05-05"), ClockStatus.MET)
 
 
 def test_four_follow_ups_stop_the_danish_clock_on_the_fourth() -> None:
-    story = Story().settled("2025-03-10", code="530")
-    for held_on in ("2025-04-01", "2025-05-01", "2025-06-01"):
+    story = Story().settled("2025-03-10", code="530", **visited("2025-03-10"))  # taken over 1 May: 1 Nov
+    for held_on in ("2025-05-05", "2025-06-01", "2025-07-01"):
         story.add(FollowUpHeld, follow_up_id=uuid4(), kind="meeting", held_on=d(held_on))
-    assert story.clocks(DK, "2025-09-11")["dk.follow-ups"].status is ClockStatus.BREACHED
-    story.add(FollowUpHeld, follow_up_id=uuid4(), kind="phone", held_on=d("2025-09-05"))
-    clock = story.clocks(DK, "2025-09-11")["dk.follow-ups"]
-    assert (clock.status, clock.stopped_on) == (ClockStatus.MET, d("2025-09-05"))
+    assert story.clocks(DK, "2025-11-02")["dk.follow-ups"].status is ClockStatus.BREACHED
+    story.add(FollowUpHeld, follow_up_id=uuid4(), kind="phone", held_on=d("2025-10-20"))
+    clock = story.clocks(DK, "2025-11-02")["dk.follow-ups"]
+    assert (clock.status, clock.stopped_on) == (ClockStatus.MET, d("2025-10-20"))
 
 
 def test_departure_cancels_open_clocks_and_children_have_none() -> None:
@@ -207,6 +262,7 @@ def test_adding_a_clock_is_adding_data(tmp_path: Path) -> None:
 [[clocks]]
 id = "no.first-language-test"
 title = "A first language test within 6 months of settlement"
+cites = "a municipality's own practice"
 agency = "education"
 start = { event = "samvirke.settlement.newcomer.settled.v1", date = "settled_on" }
 due = { months = 6 }
@@ -237,10 +293,44 @@ law = "test"
 [[clocks]]
 id = "no.test"
 title = "test"
+cites = "test"
 agency = "employment"
 start = {{ event = "samvirke.settlement.newcomer.settled.v1", date = "settled_on" }}
 due = {{ months = 1 }}
 stop = [{stop}]
+"""
+    )
+    with pytest.raises(InvalidRules, match=problem):
+        load_rule_sets(tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("clock", "problem"),
+    [
+        ('start = { anchor = "takeover" }', "which \\[anchors\\] does not name"),
+        ('cites = "  "\nstart = { anchor = "arrival" }', "cites"),
+        ('start = { anchor = "arrival", event = "samvirke.settlement.newcomer.settled.v1" }', "not both"),
+    ],
+)
+def test_a_clock_without_its_paragraph_or_with_an_unknown_anchor_is_refused(
+    tmp_path: Path, clock: str, problem: str
+) -> None:
+    cites = "" if "cites" in clock else 'cites = "test"\n'
+    (tmp_path / "xx.toml").write_text(
+        f"""country = "NO"
+law = "test"
+[anchors.arrival]
+title = "arrival"
+cites = "test"
+event = "samvirke.settlement.newcomer.settled.v1"
+by_route.resettlement = {{ date = "settled_on" }}
+[[clocks]]
+id = "no.test"
+title = "test"
+{cites}{clock}
+agency = "employment"
+due = {{ months = 1 }}
+stop = [{{ event = "samvirke.employment.mapping.completed.v1", date = "completed_on" }}]
 """
     )
     with pytest.raises(InvalidRules, match=problem):

@@ -10,11 +10,12 @@ municipality and year.
 - `api`: the coordinator's routes, under `/coordination`.
 """
 
+from shared.domain.statutory import InvalidRules, RuleSet, load_rule_sets
+
 from .clocks import Clock, ClockStatus, clocks_of
 from .gaps import Gap, GapKind, Thresholds, gaps_of
 from .journey import JOURNEY_EVENTS, Journey, entry_for
 from .kpis import KpiReport, kpis
-from .rules import InvalidRules, RuleSet, load_rule_sets
 
 __all__ = [
     "JOURNEY_EVENTS",

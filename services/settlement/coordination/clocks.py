@@ -6,9 +6,11 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, computed_field
 
+from shared.contracts.events.settlement import ArrivalRoute
+from shared.domain.statutory import ClockRule, RuleSet
+
 from ..models import JourneyEntry
 from .journey import Journey
-from .rules import ClockRule, RuleSet
 
 
 class ClockStatus(StrEnum):
@@ -62,15 +64,10 @@ def evaluate(rule: ClockRule, rule_set: RuleSet, journey: Journey, as_of: date) 
     """The clock `rule` runs for the newcomer as of `as_of`, or None if it does not apply (yet)."""
     if rule.for_age_group is not None and journey.fact(journey.settled, "age_group") != rule.for_age_group:
         return None
-    start = next(
-        (e for e in journey.of_types([rule.start.event]) if e.facts.get(rule.start.date) is not None), None
-    )
-    if start is None:
+    begun = _start_of(rule, rule_set, journey)
+    if begun is None or begun[0] > as_of:
         return None
-    begun = date.fromisoformat(start.facts[rule.start.date])
-    if begun > as_of:
-        return None
-    started_on = rule.start.then.of(begun)
+    started_on = begun[1]
     due_on = rule.due.after(started_on)
     limit_on = rule.limit.after(started_on) if rule.limit else due_on
     stopped_on = _stopped_on(rule, journey, as_of)
@@ -105,11 +102,47 @@ def evaluate(rule: ClockRule, rule_set: RuleSet, journey: Journey, as_of: date) 
     )
 
 
+def _start_of(rule: ClockRule, rule_set: RuleSet, journey: Journey) -> tuple[date, date] | None:
+    """The date the law counts from, as the journey shows it, and the day the clock starts from it; None
+    while the journey does not hold that date (the event has not come, or did not give it)."""
+    if rule.start.event is not None and rule.start.date is not None:  # else an anchor, as the file is checked
+        field = rule.start.date
+        entry = next(
+            (e for e in journey.of_types([rule.start.event]) if e.facts.get(field) is not None), None
+        )
+        if entry is None:
+            return None
+        counted = date.fromisoformat(entry.facts[field])
+        return counted, rule.start.then.of(counted, rule_set.country)
+    anchor = rule_set.anchors[rule.start.anchor or ""]
+    entry = next(iter(journey.of_types([anchor.event])), None)
+    if entry is None:
+        return None
+    how = anchor.by_route.get(ArrivalRoute(entry.facts.get("arrival_route", ArrivalRoute.RESETTLEMENT)))
+    raw = (
+        None
+        if how is None
+        else entry.facts.get(how.date) or (how.otherwise and entry.facts.get(how.otherwise))
+    )
+    if how is None or not isinstance(raw, str):
+        return None
+    counted = date.fromisoformat(raw)
+    started_on = how.then.of(counted, rule_set.country)
+    early = entry.facts.get(anchor.earlier_by_consent) if anchor.earlier_by_consent else None
+    if isinstance(early, str) and (agreed := date.fromisoformat(early)) < started_on:
+        started_on = agreed  # taken over earlier, with the person's consent
+    return min(entry.occurred_on, started_on), started_on  # shown from settlement, or an earlier takeover
+
+
 def _stopped_on(rule: ClockRule, journey: Journey, as_of: date) -> date | None:
     """The earliest day one of the rule's stops was satisfied, up to `as_of`."""
     days: list[date] = []
     for stop in rule.stop:
-        dated = sorted(d for entry in journey.of_types([stop.event]) if (d := _latest(entry, stop.date)))
+        dated = sorted(
+            d
+            for entry in journey.of_types([stop.event])
+            if stop.counts(entry.facts) and (d := _latest(entry, stop.date))
+        )
         dated = [d for d in dated if d <= as_of]
         if len(dated) >= stop.count:
             days.append(dated[stop.count - 1])

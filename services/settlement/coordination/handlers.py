@@ -17,10 +17,11 @@ from pydantic import BaseModel
 from shared.contracts.envelope import Envelope
 from shared.contracts.events import Event
 from shared.contracts.events.settlement import ClockBreached, RegistrationGapFound
+from shared.domain.statutory import Country
 from shared.errors import NotFound
 from shared.runtime.db import Database
 
-from ..models import CoordinationNotice, Country, JourneyEntry, Municipality
+from ..models import CoordinationNotice, JourneyEntry, Municipality
 from ..store import SettlementStore
 from . import (
     Clock,

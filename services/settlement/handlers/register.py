@@ -13,11 +13,11 @@ from shared.contracts.events.settlement import (
     VolunteerContact,
 )
 from shared.domain.inputs import folded
+from shared.domain.statutory import Country
 from shared.errors import Conflict, Invalid
 
 from ..models import (
     Consent,
-    Country,
     Municipality,
     MunicipalityCreate,
     Newcomer,

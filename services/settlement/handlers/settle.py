@@ -93,6 +93,9 @@ async def settle_newcomer(
             volunteer_contact_consent=ConsentPurpose.VOLUNTEER_CONTACT in consents,
             arrival_route=newcomer.arrival_route,
             household_id=newcomer.household_id,
+            placement_decided_on=data.placement_decided_on,
+            registered_resident_on=data.registered_resident_on,
+            early_takeover_on=data.early_takeover_on,
         )
     )
     await share_personal_data(store, newcomer)

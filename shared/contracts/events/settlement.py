@@ -90,6 +90,11 @@ class NewcomerSettled(Event):
     volunteer_contact_consent: bool
     arrival_route: ArrivalRoute = ArrivalRoute.RESETTLEMENT
     household_id: UUID | None = None
+    # The dates the law counts deadlines from, where the municipality recorded them (each country's
+    # rule set says which it uses for which arrival route; Denmark's takeover, integrationsloven § 4).
+    placement_decided_on: date | None = None  # the state's decision placing them here (DK: visitation)
+    registered_resident_on: date | None = None  # registered as resident here (DK: CPR; NO: Folkeregisteret)
+    early_takeover_on: date | None = None  # an earlier takeover the person consented to
 
 
 class HouseholdMemberAdded(Event):
