@@ -1,5 +1,6 @@
 """The settings every service shares, read from the environment."""
 
+from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
@@ -36,6 +37,11 @@ class ServiceSettings(BaseSettings):
         description="SQLAlchemy async URL; empty means a SQLite file under data_dir.",
     )
     data_dir: str = ".run"
+    statutory_rules_dir: Path | None = Field(
+        default=None,
+        description="Folder of statutory rule sets (*.toml, one per country), read by settlement's clocks "
+        "and employment's duties alike; empty means the built-in Norwegian and Danish ones",
+    )
     sqlite_busy_timeout_s: float = Field(
         default=30.0, gt=0, description="How long a SQLite write waits for the lock before it fails"
     )

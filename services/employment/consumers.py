@@ -13,6 +13,7 @@ from shared.contracts.events.settlement import (
 )
 from shared.contracts.events.volunteering import LanguageMentorMatched
 from shared.domain.contacts import Contact, forget_contact, keep_contact
+from shared.domain.statutory import BUILT_IN, load_rule_sets
 from shared.runtime.routing import Forget, Handler, loading_for_newcomers, on_store
 
 from . import handlers
@@ -22,7 +23,10 @@ from .store import EmploymentStore
 
 
 def consumes(settings: EmploymentSettings) -> dict[type[Any], Handler]:
-    open_case = partial(handlers.open_case, mapping_within_months=settings.competence_mapping_within_months)
+    # The job centre's duties (competence mapping, follow-ups) come from the same rule sets as the clocks.
+    open_case = partial(
+        handlers.open_case, rule_sets=load_rule_sets(settings.statutory_rules_dir or BUILT_IN)
+    )
     return {
         NewcomerSettled: on_store(EmploymentStore, open_case),
         HandoverCompleted: on_store(EmploymentStore, handlers.transfer_case),

@@ -17,17 +17,10 @@ OrganisationNumber = Annotated[str, StringConstraints(pattern=r"^[0-9]{8,9}$")]
 
 IGU_MIN_HOURS = 25  # Denmark's IGU: paid practice of at least 25 hours a week
 IGU_YEARS = 2
-FOLLOW_UPS_REQUIRED = 4  # Denmark: at least four follow-ups in the first six months
-FOLLOW_UP_WINDOW_MONTHS = 6
 
 
 def _now() -> datetime:
     return datetime.now(UTC)
-
-
-def country_of(municipality_code: str) -> str:
-    """Norway numbers municipalities with four digits, Denmark with three."""
-    return "NO" if len(municipality_code) == 4 else "DK"
 
 
 class EducationLevel(StrEnum):
@@ -66,7 +59,12 @@ class Case(SQLModel, table=True):
     municipality_code: str = Field(max_length=4, index=True)
     district: str | None = Field(default=None, max_length=200)
     settled_on: date
-    competence_mapping_due_on: date
+    # The job centre's statutory duties, from the rule set of the case's country when it opened
+    # (shared/domain/statutory): None where that country's law sets no such deadline.
+    competence_mapping_due_on: date | None = None
+    follow_ups_from: date | None = None
+    follow_ups_due_on: date | None = None
+    follow_ups_required: int | None = None
     status: CaseStatus = Field(default=CaseStatus.OPEN, index=True)
     language_level: CefrLevel | None = None
     completed_course: bool = False
@@ -83,7 +81,7 @@ class CasePublic(SQLModel):
     municipality_code: str
     district: str | None
     settled_on: IsoDate
-    competence_mapping_due_on: IsoDate
+    competence_mapping_due_on: IsoDate | None
     status: CaseStatus
     language_level: CefrLevel | None
     end_reason: EndReason | None
@@ -259,12 +257,12 @@ class FollowUp(FollowUpCreate, table=True):
 
 
 class FollowUpCompliance(SQLModel):
-    """Denmark: at least four follow-ups in the first six months of the case."""
+    """The follow-ups the law asks for (Denmark: at least four in the first six months), as held."""
 
     applies: bool
     required: int
     held_in_window: int
-    window_ends_on: IsoDate
+    window_ends_on: IsoDate | None
     status: str = Field(description="not_applicable, met, on_track, behind or breached")
 
 

@@ -14,11 +14,6 @@ class SettlementSettings(ServiceSettings):
     district_guard_min_settlements: int = Field(
         default=4, ge=1, description="The spread guard applies from this many settlements in a year"
     )
-    coordination_rules_dir: Path | None = Field(
-        default=None,
-        description="Folder of statutory clock rule sets (*.toml, one per country); "
-        "empty means the built-in Norwegian and Danish ones",
-    )
     coordination_sweep_interval_s: float = Field(
         default=3600, ge=0, description="How often clock breaches and gaps are published; 0 turns it off"
     )

@@ -23,7 +23,7 @@ from .store import TABLES
 
 def create_app(settings: SettlementSettings, *, tracer_provider: TracerProvider | None = None) -> FastAPI:
     coordination = Coordination(
-        rule_sets=load_rule_sets(settings.coordination_rules_dir or BUILT_IN),
+        rule_sets=load_rule_sets(settings.statutory_rules_dir or BUILT_IN),
         thresholds=Thresholds(
             record_within_days=settings.gap_record_within_days,
             move_within_days=settings.gap_move_within_days,

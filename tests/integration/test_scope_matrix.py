@@ -27,6 +27,7 @@ from services.volunteering.handlers.privacy import keep_volunteer_contact
 from services.volunteering.handlers.requests import on_settled
 from services.volunteering.store import VolunteeringStore
 from shared.contracts.events.settlement import AgeGroup, VolunteerContact
+from shared.domain.statutory import load_rule_sets
 from shared.service import service_of
 from tests import factories, scenario
 from tests.apps import SERVICES, app_of
@@ -89,7 +90,7 @@ async def _seed(apps: dict[str, FastAPI], clients: dict[str, httpx.AsyncClient])
         "ends_on": "2026-09-01",
     }
     course_id = _ok(await school.post("/courses", json=course), 201)["id"]
-    await _apply(apps["employment"], EmploymentStore, partial(open_case, mapping_within_months=3), event)
+    await _apply(apps["employment"], EmploymentStore, partial(open_case, rule_sets=load_rule_sets()), event)
     employer = {"name": "Alna sykehjem", "organisation_number": "123456789", "municipality_code": "0301"}
     employer_id = _ok(await centre.post("/employers", json=employer), 201)["id"]
 

@@ -1,5 +1,6 @@
 """Statutory clocks, registration gaps and key figures, against hand-computed dates and counts."""
 
+import re
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from itertools import count
@@ -498,3 +499,37 @@ def _enrolment(starts_on: str, *, enrolled_on: str, code: str = "0301") -> dict[
         "course_starts_on": d(starts_on),
         "enrolled_on": d(enrolled_on),
     }
+
+
+# A deadline kept in code: a constant or a setting counting months, weeks or days to a duty, or a call
+# adding a fixed number of months to a date. Thresholds of Samvirke's own (gaps, retention) have files.
+_DEADLINE_IN_CODE = re.compile(
+    r"^[A-Z_]*(MONTHS|WEEKS|WINDOW|REQUIRED|WITHIN)[A-Z_]*\s*=\s*\d"
+    r"|^\s+\w*within_(months|weeks)\w*\s*:"
+    r"|add_months\([^,()]+,\s*\d+\)",
+    re.MULTILINE,
+)
+
+
+def _deadlines_in(text: str) -> list[str]:
+    return [match.group(0).strip() for match in _DEADLINE_IN_CODE.finditer(text)]
+
+
+# Not an agency's deadline: the national indicator "in work or education one year after the programme"
+# is read on that day.
+_NOT_DEADLINES = {"services/settlement/coordination/kpis.py": ["add_months(closed.occurred_on, 12)"]}
+
+
+def test_no_statutory_deadline_is_kept_outside_the_rule_files() -> None:
+    root = Path(__file__).resolve().parents[2]
+    found = {
+        str(path.relative_to(root)): hits
+        for folder in ("services", "shared")
+        for path in sorted((root / folder).rglob("*.py"))
+        if "migrations" not in path.parts and (hits := _deadlines_in(path.read_text()))
+    }
+    assert found == _NOT_DEADLINES, "read the deadline from shared/domain/statutory instead"
+    # The check finds what the job centre used to keep of its own.
+    assert _deadlines_in("FOLLOW_UPS_REQUIRED = 4\n") == ["FOLLOW_UPS_REQUIRED = 4"]
+    assert _deadlines_in("    competence_mapping_within_months: int = 3\n") != []
+    assert _deadlines_in("due = add_months(case.settled_on, 6)") != []

@@ -22,8 +22,9 @@ from services.employment.models import (
 )
 from services.employment.store import TABLES, EmploymentStore
 from shared.contracts.events.education import LevelAssessed
-from shared.contracts.events.settlement import NewcomerDeparted, NewcomerSettled
+from shared.contracts.events.settlement import ArrivalRoute, NewcomerDeparted, NewcomerSettled
 from shared.contracts.events.volunteering import LanguageMentorMatched
+from shared.domain.statutory import Country, load_rule_sets
 from shared.errors import Conflict, Invalid
 from shared.runtime.db import Database
 from tests.agency import AgencyOnStore, fresh_store
@@ -40,11 +41,17 @@ class JobCentre(AgencyOnStore[EmploymentStore]):
     async def case(self, newcomer_id: UUID) -> Case:
         return await self.row(Case, newcomer_id)
 
-    async def open(self, *, code: str = "0301", settled_on: date = TODAY - timedelta(days=30)) -> UUID:
+    async def open(
+        self, *, code: str = "0301", settled_on: date = TODAY - timedelta(days=30), **more: Any
+    ) -> UUID:
         event = settled(
-            municipality_code=code, district="Sentrum", settled_on=settled_on, volunteer_contact_consent=False
+            municipality_code=code,
+            district="Sentrum",
+            settled_on=settled_on,
+            volunteer_contact_consent=False,
+            **more,
         )
-        await self(_open_case, event, 3)
+        await self(_open_case, event)
         return event.newcomer_id
 
     async def employer(self, number: str = "912345678", min_level: str | None = None) -> UUID:
@@ -79,8 +86,11 @@ def placement(employer_id: UUID, **more: Any) -> PlacementCreate:
     return PlacementCreate(**values)
 
 
-async def _open_case(store: EmploymentStore, event: NewcomerSettled, months: int) -> Any:
-    return await handlers.open_case(store, event, mapping_within_months=months)
+RULE_SETS = load_rule_sets()
+
+
+async def _open_case(store: EmploymentStore, event: NewcomerSettled) -> Any:
+    return await handlers.open_case(store, event, rule_sets=RULE_SETS)
 
 
 @pytest.fixture
@@ -241,6 +251,32 @@ async def test_denmark_wants_four_follow_ups_in_the_first_six_months(centre: Job
     assert (await centre(handlers.compliance, norway, TODAY)).status == "not_applicable"
     with pytest.raises(Invalid, match="between the settlement date and today"):
         await centre(handlers.record_follow_up, newcomer, FollowUpCreate(held_on=TODAY + timedelta(days=1)))
+
+
+async def test_the_job_centre_reads_its_deadlines_from_the_rule_sets_the_clocks_run(
+    centre: JobCentre,
+) -> None:
+    # Placed by the Immigration Service on 15 May 2025: taken over on 1 July 2025 (integrationsloven § 4).
+    visited = await centre.open(
+        code="530",
+        settled_on=date(2025, 6, 20),
+        arrival_route=ArrivalRoute.ASYLUM,
+        placement_decided_on=date(2025, 5, 15),
+    )
+    case = await centre.case(visited)
+    assert (case.follow_ups_from, case.follow_ups_due_on, case.follow_ups_required) == (
+        date(2025, 7, 1),
+        date(2026, 1, 1),
+        4,
+    )
+    assert case.competence_mapping_due_on is None  # Denmark's rule set sets no mapping deadline
+    oslo = await centre.case(await centre.open(code="0301", settled_on=date(2025, 1, 15)))
+    assert (oslo.competence_mapping_due_on, oslo.follow_ups_required) == (date(2025, 4, 15), None)
+    clocks = {rule.id: rule for rule in RULE_SETS[Country.NO].clocks}
+    facts = {"settled_on": "2025-01-15", "age_group": "adult"}
+    mapping = RULE_SETS[Country.NO].started_on(clocks["no.competence-mapping"], facts)
+    assert mapping is not None
+    assert clocks["no.competence-mapping"].due.after(mapping[1]) == oslo.competence_mapping_due_on
 
 
 async def test_unexplained_absence_from_the_language_school_becomes_a_task(centre: JobCentre) -> None:

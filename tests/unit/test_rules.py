@@ -17,6 +17,7 @@ from services.settlement.models import Newcomer, NewcomerCreate
 from services.settlement.store import TABLES as SETTLEMENT_TABLES
 from shared.contracts.events.settlement import AgeGroup, NewcomerSettled
 from shared.domain.dates import add_months
+from shared.domain.statutory import load_rule_sets
 from shared.runtime.db import Database
 from shared.runtime.outbox import OutboxMessage
 from tests import factories
@@ -85,7 +86,7 @@ async def test_settled_child_gets_no_learner_record_and_no_job_centre_case(datab
     event = settled(age_group=AgeGroup.CHILD)
     async with database.transaction() as session:
         assert await education.open_learner_record(EducationStore(session), event) is None
-        assert await employment.open_case(EmploymentStore(session), event, mapping_within_months=3) is None
+        assert await employment.open_case(EmploymentStore(session), event, rule_sets=load_rule_sets()) is None
     assert await published(database) == []
 
 
@@ -94,7 +95,7 @@ async def test_case_is_opened_with_competence_mapping_due_three_months_after_set
 ) -> None:
     async with database.transaction() as session:
         case = await employment.open_case(
-            EmploymentStore(session), settled(on=date(2026, 11, 30)), mapping_within_months=3
+            EmploymentStore(session), settled(on=date(2026, 11, 30)), rule_sets=load_rule_sets()
         )
     assert case is not None
     assert case.competence_mapping_due_on == date(2027, 2, 28)

@@ -23,6 +23,7 @@ from services.volunteering.handlers.privacy import keep_volunteer_contact
 from services.volunteering.handlers.requests import on_settled
 from services.volunteering.store import VolunteeringStore
 from shared.contracts.events.settlement import AgeGroup, VolunteerContact
+from shared.domain.statutory import load_rule_sets
 from shared.service import service_of
 from tests import factories, scenario
 from tests.apps import app_of
@@ -190,7 +191,7 @@ async def test_the_school_and_job_centre_see_their_municipalities_only(agencies:
     )
     for event in (in_oslo, in_billund):
         await school.apply(EducationStore, open_learner_record, event)
-        await centre.apply(EmploymentStore, partial(open_case, mapping_within_months=3), event)
+        await centre.apply(EmploymentStore, partial(open_case, rule_sets=load_rule_sets()), event)
     for agency, path in ((school, "/learners"), (centre, "/cases")):
         listed = ok(await agency.as_(OSLO).get(path))
         assert [item["newcomer_id"] for item in listed["items"]] == [str(in_oslo.newcomer_id)], agency.name

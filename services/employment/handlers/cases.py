@@ -1,7 +1,9 @@
 """Cases: opened on settlement, moved with the newcomer, closed only with an end reason."""
 
+from collections.abc import Mapping
 from uuid import UUID
 
+from shared.contracts.agencies import Agency
 from shared.contracts.events.employment import (
     CaseClosed,
     CaseOpened,
@@ -9,10 +11,12 @@ from shared.contracts.events.employment import (
     EducationStarted,
     EmploymentStarted,
     EndReason,
+    FollowUpHeld,
+    MappingCompleted,
     PlacementEnded,
 )
 from shared.contracts.events.settlement import AgeGroup, HandoverCompleted, NewcomerDeparted, NewcomerSettled
-from shared.domain.dates import add_months
+from shared.domain.statutory import Country, RuleSet, country_of
 from shared.errors import Conflict, Invalid, NotFound
 from shared.runtime.store import new_row
 
@@ -27,18 +31,27 @@ OUTCOME_REASONS = {
 
 
 async def open_case(
-    store: EmploymentStore, event: NewcomerSettled, *, mapping_within_months: int
+    store: EmploymentStore, event: NewcomerSettled, *, rule_sets: Mapping[Country, RuleSet]
 ) -> Case | None:
-    """A settled adult gets a case, with competence mapping due within the statutory months."""
+    """A settled adult gets a case, with the job centre's statutory duties as the country's rule set gives
+    them (the same rules the coordinator's clocks run): the competence mapping's due date, and the
+    follow-ups required and by when."""
     if event.age_group is not AgeGroup.ADULT or await store.get_case(event.newcomer_id) is not None:
         return None
+    rule_set = rule_sets.get(country_of(event.municipality_code))
+    facts = event.model_dump(mode="json")
+    mapping = rule_set.duty(Agency.EMPLOYMENT, MappingCompleted.type, facts) if rule_set else None
+    follow_ups = rule_set.duty(Agency.EMPLOYMENT, FollowUpHeld.type, facts) if rule_set else None
     case = new_row(
         Case,
         newcomer_id=event.newcomer_id,
         municipality_code=event.municipality_code,
         district=event.district,
         settled_on=event.settled_on,
-        competence_mapping_due_on=add_months(event.settled_on, mapping_within_months),
+        competence_mapping_due_on=mapping.due_on if mapping else None,
+        follow_ups_from=follow_ups.started_on if follow_ups else None,
+        follow_ups_due_on=follow_ups.due_on if follow_ups else None,
+        follow_ups_required=follow_ups.required if follow_ups else None,
     )
     store.add(case)
     store.emit(

@@ -5,19 +5,15 @@ from uuid import UUID
 
 from shared.contracts.events.education import CourseCompleted, LevelAssessed, UnexplainedAbsenceAlert
 from shared.contracts.events.employment import FollowUpHeld
-from shared.domain.dates import add_months
 from shared.errors import Conflict, Invalid
 
 from ..models import (
-    FOLLOW_UP_WINDOW_MONTHS,
-    FOLLOW_UPS_REQUIRED,
     Case,
     FollowUp,
     FollowUpCompliance,
     FollowUpCreate,
     Task,
     TaskStatus,
-    country_of,
 )
 from ..store import EmploymentStore
 from .cases import open_case_of
@@ -38,27 +34,24 @@ async def record_follow_up(store: EmploymentStore, newcomer_id: UUID, data: Foll
 
 
 async def compliance(store: EmploymentStore, case: Case, on: date) -> FollowUpCompliance:
-    """Denmark: at least four follow-ups within six months of settlement."""
-    window_ends = add_months(case.settled_on, FOLLOW_UP_WINDOW_MONTHS)
-    if country_of(case.municipality_code) != "DK":
+    """The follow-ups the rule set asked for when the case opened (Denmark: four within six months of the
+    takeover), and how many were held by their due date."""
+    required, start, due = case.follow_ups_required, case.follow_ups_from, case.follow_ups_due_on
+    if required is None or start is None or due is None:
         return FollowUpCompliance(
-            applies=False, required=0, held_in_window=0, window_ends_on=window_ends, status="not_applicable"
+            applies=False, required=0, held_in_window=0, window_ends_on=None, status="not_applicable"
         )
-    held = await store.count_follow_ups(case.newcomer_id, case.settled_on, window_ends)
-    if held >= FOLLOW_UPS_REQUIRED:
+    held = await store.count_follow_ups(case.newcomer_id, case.settled_on, due)
+    if held >= required:
         status = "met"
-    elif on > window_ends:
+    elif on > due:
         status = "breached"
     else:
         # On track while the follow-ups held keep pace with the window elapsed.
-        elapsed = (on - case.settled_on).days / max((window_ends - case.settled_on).days, 1)
-        status = "on_track" if held >= int(elapsed * FOLLOW_UPS_REQUIRED) else "behind"
+        elapsed = max((on - start).days, 0) / max((due - start).days, 1)
+        status = "on_track" if held >= int(elapsed * required) else "behind"
     return FollowUpCompliance(
-        applies=True,
-        required=FOLLOW_UPS_REQUIRED,
-        held_in_window=held,
-        window_ends_on=window_ends,
-        status=status,
+        applies=True, required=required, held_in_window=held, window_ends_on=due, status=status
     )
 
 

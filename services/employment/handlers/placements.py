@@ -12,6 +12,7 @@ from shared.contracts.events.employment import (
 from shared.contracts.events.settlement import CefrLevel
 from shared.contracts.events.volunteering import LanguageMentorMatched
 from shared.domain.dates import add_months
+from shared.domain.statutory import country_of
 from shared.errors import Conflict, Invalid
 
 from ..models import (
@@ -23,7 +24,6 @@ from ..models import (
     PlacementCreate,
     PlacementEnd,
     PlacementStatus,
-    country_of,
 )
 from ..store import EmploymentStore
 from .cases import open_case_of
@@ -88,10 +88,9 @@ def _check_igu(data: PlacementCreate, municipality_code: str) -> None:
         raise Invalid("IGU is a Danish scheme; this case is in a Norwegian municipality.")
     if data.hours_per_week < IGU_MIN_HOURS:
         raise Invalid(f"An IGU is paid practice of at least {IGU_MIN_HOURS} hours a week.")
-    if data.ends_on != add_months(data.starts_on, 12 * IGU_YEARS):
-        raise Invalid(
-            f"An IGU runs {IGU_YEARS} years: from {data.starts_on} to {add_months(data.starts_on, 24)}."
-        )
+    ends_on = add_months(data.starts_on, 12 * IGU_YEARS)
+    if data.ends_on != ends_on:
+        raise Invalid(f"An IGU runs {IGU_YEARS} years: from {data.starts_on} to {ends_on}.")
 
 
 async def end_placement(store: EmploymentStore, placement_id: UUID, data: PlacementEnd) -> Placement:

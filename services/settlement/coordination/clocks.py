@@ -6,7 +6,6 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, computed_field
 
-from shared.contracts.events.settlement import ArrivalRoute
 from shared.domain.statutory import ClockRule, RuleSet
 
 from ..models import JourneyEntry
@@ -103,35 +102,15 @@ def evaluate(rule: ClockRule, rule_set: RuleSet, journey: Journey, as_of: date) 
 
 
 def _start_of(rule: ClockRule, rule_set: RuleSet, journey: Journey) -> tuple[date, date] | None:
-    """The date the law counts from, as the journey shows it, and the day the clock starts from it; None
-    while the journey does not hold that date (the event has not come, or did not give it)."""
-    if rule.start.event is not None and rule.start.date is not None:  # else an anchor, as the file is checked
-        field = rule.start.date
-        entry = next(
-            (e for e in journey.of_types([rule.start.event]) if e.facts.get(field) is not None), None
-        )
-        if entry is None:
-            return None
-        counted = date.fromisoformat(entry.facts[field])
-        return counted, rule.start.then.of(counted, rule_set.country)
-    anchor = rule_set.anchors[rule.start.anchor or ""]
-    entry = next(iter(journey.of_types([anchor.event])), None)
-    if entry is None:
-        return None
-    how = anchor.by_route.get(ArrivalRoute(entry.facts.get("arrival_route", ArrivalRoute.RESETTLEMENT)))
-    raw = (
-        None
-        if how is None
-        else entry.facts.get(how.date) or (how.otherwise and entry.facts.get(how.otherwise))
-    )
-    if how is None or not isinstance(raw, str):
-        return None
-    counted = date.fromisoformat(raw)
-    started_on = how.then.of(counted, rule_set.country)
-    early = entry.facts.get(anchor.earlier_by_consent) if anchor.earlier_by_consent else None
-    if isinstance(early, str) and (agreed := date.fromisoformat(early)) < started_on:
-        started_on = agreed  # taken over earlier, with the person's consent
-    return min(entry.occurred_on, started_on), started_on  # shown from settlement, or an earlier takeover
+    """The day the clock is shown from and the day it starts, as the journey's facts give them; None while
+    the journey does not hold the date the law counts from."""
+    for entry in journey.of_types([rule_set.start_event(rule)]):
+        if (found := rule_set.started_on(rule, entry.facts)) is not None:
+            counted, started_on = found
+            if rule.start.anchor is None:
+                return counted, started_on
+            return min(entry.occurred_on, started_on), started_on  # from settlement, or an earlier takeover
+    return None
 
 
 def _stopped_on(rule: ClockRule, journey: Journey, as_of: date) -> date | None:

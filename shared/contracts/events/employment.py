@@ -34,7 +34,7 @@ class CaseOpened(Event):
 
     municipality_code: MunicipalityCode
     opened_on: date
-    competence_mapping_due_on: date
+    competence_mapping_due_on: date | None = None  # None where the country's law sets no such deadline
 
 
 class PlacementStarted(Event):

@@ -18,10 +18,11 @@ catalogue when the files are read.
 
 import tomllib
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, model_validator
 
@@ -208,6 +209,61 @@ class RuleSet(_Data):
         if len(set(ids)) != len(ids):
             raise ValueError("clock ids must be distinct")
         return self
+
+    def start_event(self, rule: ClockRule) -> str:
+        """The event type whose facts hold the date `rule` counts from."""
+        return rule.start.event or self.anchors[rule.start.anchor or ""].event
+
+    def started_on(self, rule: ClockRule, facts: Mapping[str, Any]) -> tuple[date, date] | None:
+        """The date the law counts from in `facts` (of `start_event(rule)`, as JSON) and the day the clock
+        starts; None where the facts do not hold that date (e.g. a visitation with no decision date)."""
+        if rule.start.event is not None and rule.start.date is not None:
+            raw = facts.get(rule.start.date)
+            if not isinstance(raw, str):
+                return None
+            counted = date.fromisoformat(raw)
+            return counted, rule.start.then.of(counted, self.country)
+        anchor = self.anchors[rule.start.anchor or ""]
+        how = anchor.by_route.get(ArrivalRoute(facts.get("arrival_route", ArrivalRoute.RESETTLEMENT)))
+        if how is None:
+            return None
+        raw = facts.get(how.date) or (facts.get(how.otherwise) if how.otherwise else None)
+        if not isinstance(raw, str):
+            return None
+        counted = date.fromisoformat(raw)
+        started_on = how.then.of(counted, self.country)
+        early = facts.get(anchor.earlier_by_consent) if anchor.earlier_by_consent else None
+        if isinstance(early, str) and (agreed := date.fromisoformat(early)) < started_on:
+            started_on = agreed  # taken over earlier, with the person's consent
+        return counted, started_on
+
+    def duty(self, agency: Agency, done_by: str, facts: Mapping[str, Any]) -> "Duty | None":
+        """`agency`'s duty that `done_by` events meet, with its dates for the newcomer whose start event has
+        `facts`: how an agency reads its own deadlines from the rule set rather than keeping copies."""
+        for rule in self.clocks:
+            stop = next((stop for stop in rule.stop if stop.event == done_by), None)
+            if rule.agency is not agency or stop is None:
+                continue
+            if rule.for_age_group is not None and facts.get("age_group") != rule.for_age_group:
+                return None
+            started = self.started_on(rule, facts)
+            if started is None:
+                return None
+            due_on = rule.due.after(started[1])
+            limit_on = rule.limit.after(started[1]) if rule.limit else due_on
+            return Duty(rule.id, started[1], due_on, limit_on, stop.count)
+        return None
+
+
+@dataclass(frozen=True)
+class Duty:
+    """An agency's statutory duty for one newcomer, as its rule set gives it."""
+
+    rule_id: str
+    started_on: date
+    due_on: date
+    limit_on: date
+    required: int  # how many of the events that meet it (four follow-ups)
 
 
 def load_rule_sets(directory: Path = BUILT_IN) -> Mapping[Country, RuleSet]:
