@@ -28,6 +28,7 @@ from .models import (
     HandoverComplete,
     HandoverCreate,
     HandoverDecline,
+    HealthAssessmentOffer,
     Household,
     HouseholdCreate,
     HouseholdPublic,
@@ -220,6 +221,18 @@ async def agree_integration_plan(
 async def get_integration_plan(newcomer_id: UUID, store: StoreDep) -> IntegrationPlan:
     plan = await store.existing(IntegrationPlan, newcomer_id)
     return plan
+
+
+@router.post(
+    "/newcomers/{newcomer_id}/health-assessment-offer",
+    tags=["settlement"],
+    summary="Record that a health assessment was offered",
+    openapi_extra=PERSONAL,
+)
+async def offer_health_assessment(
+    newcomer_id: UUID, data: HealthAssessmentOffer, store: StoreDep
+) -> HealthAssessmentOffer:
+    return await handlers.offer_health_assessment(store, newcomer_id, data)
 
 
 # consent

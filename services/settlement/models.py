@@ -423,6 +423,10 @@ class IntegrationPlanSet(SQLModel):
     agreed_on: IsoDate
 
 
+class HealthAssessmentOffer(SQLModel):
+    offered_on: IsoDate = Field(description="The day the offer was made to the newcomer")
+
+
 class IntegrationPlan(IntegrationPlanSet, table=True):
     called: ClassVar[str] = "integration plan for newcomer"  # in errors: "No integration plan for newcomer …"
 

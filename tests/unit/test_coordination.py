@@ -52,6 +52,7 @@ from shared.contracts.events.settlement import (
     DepartureReason,
     EndGoal,
     HandoverCompleted,
+    HealthAssessmentOffered,
     IntegrationPlanAgreed,
     NewcomerDeparted,
     NewcomerSettled,
@@ -533,3 +534,18 @@ def test_no_statutory_deadline_is_kept_outside_the_rule_files() -> None:
     assert _deadlines_in("FOLLOW_UPS_REQUIRED = 4\n") == ["FOLLOW_UPS_REQUIRED = 4"]
     assert _deadlines_in("    competence_mapping_within_months: int = 3\n") != []
     assert _deadlines_in("due = add_months(case.settled_on, 6)") != []
+
+
+def test_a_quota_refugee_child_or_adult_is_offered_a_health_assessment_within_6_months() -> None:
+    child = Story().settled("2025-03-10", code="530", adult=False, registered_resident_on=d("2025-03-12"))
+    clock = child.clocks(DK, "2025-09-13")["dk.health-assessment"]
+    assert (clock.started_on, clock.due_on, clock.status) == (
+        d("2025-03-12"),
+        d("2025-09-12"),
+        ClockStatus.BREACHED,
+    )
+    child.add(HealthAssessmentOffered, offered_on=d("2025-05-02"))
+    assert child.clocks(DK, "2025-09-13")["dk.health-assessment"].status is ClockStatus.MET
+    # A refugee the Immigration Service placed is offered one only if the municipality finds a need.
+    placed = Story().settled("2025-06-20", code="530", **visited("2025-05-15"))
+    assert "dk.health-assessment" not in placed.clocks(DK, "2026-06-01")

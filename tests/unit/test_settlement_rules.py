@@ -28,6 +28,7 @@ from services.settlement.models import (
     HandoverAccept,
     HandoverComplete,
     HandoverCreate,
+    HealthAssessmentOffer,
     HouseholdCreate,
     IntegrationPlanSet,
     MemberAdd,
@@ -558,6 +559,25 @@ async def test_departure_closes_with_a_reason_revokes_a_handover_and_forgets_the
 
 async def _get_handover(store: SettlementStore, handover_id: UUID) -> Any:
     return await store.get_handover(handover_id)
+
+
+async def test_a_health_assessment_offer_is_recorded_for_a_settled_newcomer_and_published(
+    office: Office,
+) -> None:
+    await office.municipality()
+    registered = await office.register("Farid")
+    offer = HealthAssessmentOffer(offered_on=date(2026, 4, 1))
+    with pytest.raises(Conflict, match="offers are made to settled newcomers"):
+        await office(handlers.offer_health_assessment, registered.id, offer)
+    newcomer = await office.settled()
+    for day in (date(2026, 2, 28), date.today() + timedelta(days=1)):  # before settlement (1 March), future
+        with pytest.raises(Invalid, match="between the settlement date and today"):
+            await office(handlers.offer_health_assessment, newcomer.id, HealthAssessmentOffer(offered_on=day))
+    await office(handlers.offer_health_assessment, newcomer.id, offer)
+    offered = [
+        d for t, _, d in await office.published(newcomer.id) if t.endswith("health-assessment.offered.v1")
+    ]
+    assert offered == [{"newcomer_id": str(newcomer.id), "offered_on": "2026-04-01"}]
 
 
 async def test_integration_plan_is_agreed_with_settled_newcomers_and_revisions_replace_it(

@@ -61,7 +61,7 @@ def clocks_of(journey: Journey, rule_set: RuleSet, as_of: date) -> list[Clock]:
 
 def evaluate(rule: ClockRule, rule_set: RuleSet, journey: Journey, as_of: date) -> Clock | None:
     """The clock `rule` runs for the newcomer as of `as_of`, or None if it does not apply (yet)."""
-    if rule.for_age_group is not None and journey.fact(journey.settled, "age_group") != rule.for_age_group:
+    if journey.settled is None or not rule.applies_to(journey.settled.facts):
         return None
     begun = _start_of(rule, rule_set, journey)
     if begun is None or begun[0] > as_of:

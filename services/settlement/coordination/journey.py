@@ -21,6 +21,7 @@ OCCURRED: dict[type[Event], str] = {
     settlement.HandoverCompleted: "completed_on",
     settlement.NewcomerDeparted: "departed_on",
     settlement.IntegrationPlanAgreed: "agreed_on",
+    settlement.HealthAssessmentOffered: "offered_on",
     settlement.ClockBreached: "breached_on",
     settlement.RegistrationGapFound: "found_on",
     education.LearnerEnrolled: "enrolled_on",

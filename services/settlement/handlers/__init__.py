@@ -12,7 +12,14 @@ from .register import (
     update_newcomer,
     withdraw_consent,
 )
-from .settle import agree_integration_plan, depart, district_report, quota_report, settle_newcomer
+from .settle import (
+    agree_integration_plan,
+    depart,
+    district_report,
+    offer_health_assessment,
+    quota_report,
+    settle_newcomer,
+)
 
 __all__ = [
     "accept_handover",
@@ -28,6 +35,7 @@ __all__ = [
     "give_consent",
     "keep_access_record",
     "keep_erasure_proof",
+    "offer_health_assessment",
     "quota_report",
     "register_newcomer",
     "reject_handover",

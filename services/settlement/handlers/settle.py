@@ -1,13 +1,14 @@
 """Settling newcomers within quota and spread, departures, integration plans, and the reports."""
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from uuid import UUID
 
 from shared.contracts.events.settlement import (
     ArrivalRoute,
     ConsentPurpose,
     HandoverRevoked,
+    HealthAssessmentOffered,
     IntegrationPlanAgreed,
     NewcomerDeparted,
     NewcomerSettled,
@@ -19,6 +20,7 @@ from ..models import (
     DepartureCreate,
     DistrictLine,
     DistrictReport,
+    HealthAssessmentOffer,
     IntegrationPlan,
     IntegrationPlanSet,
     Municipality,
@@ -193,6 +195,19 @@ async def agree_integration_plan(
     store.put_plan(plan)
     store.emit(IntegrationPlanAgreed(newcomer_id=newcomer_id, **data.model_dump()))
     return plan
+
+
+async def offer_health_assessment(
+    store: SettlementStore, newcomer_id: UUID, data: HealthAssessmentOffer
+) -> HealthAssessmentOffer:
+    """Records that a settled newcomer was offered a health assessment; the coordinator's clock stops."""
+    newcomer = await store.existing(Newcomer, newcomer_id)
+    if newcomer.status is not NewcomerStatus.SETTLED:
+        raise Conflict(f"Newcomer {newcomer_id} is {newcomer.status}; offers are made to settled newcomers.")
+    if (newcomer.settled_on and data.offered_on < newcomer.settled_on) or data.offered_on > date.today():
+        raise Invalid("offered_on is between the settlement date and today.")
+    store.emit(HealthAssessmentOffered(newcomer_id=newcomer_id, offered_on=data.offered_on))
+    return data
 
 
 async def quota_report(store: SettlementStore, year: int) -> list[QuotaLine]:

@@ -197,6 +197,16 @@ class IntegrationPlanAgreed(Event):
     agreed_on: date
 
 
+class HealthAssessmentOffered(Event):
+    """The municipality offered the newcomer a health assessment by a doctor (Denmark: integrationsloven
+    § 15 d; a quota refugee must be offered one)."""
+
+    type: ClassVar[str] = "samvirke.settlement.health-assessment.offered.v1"
+    topic: ClassVar[str] = TOPIC
+
+    offered_on: date
+
+
 class ClockBreached(Event):
     """A statutory deadline passed without what it asks for: the agency responsible should act."""
 
@@ -291,6 +301,7 @@ EVENTS: tuple[type[Event], ...] = (
     HandoverRevoked,
     NewcomerDeparted,
     IntegrationPlanAgreed,
+    HealthAssessmentOffered,
     ClockBreached,
     RegistrationGapFound,
     ErasureRequested,

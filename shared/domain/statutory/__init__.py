@@ -173,13 +173,32 @@ class ClockRule(_Data):
     title: str
     cites: Citation = Field(description="The paragraph the clock implements")
     agency: Agency = Field(description="The agency that must act")
-    for_age_group: AgeGroup | None = AgeGroup.ADULT
+    for_age_group: AgeGroup | None = Field(
+        default=AgeGroup.ADULT, description='Only newcomers of this age group; "any" for everyone'
+    )
+    for_arrival_routes: list[ArrivalRoute] | None = Field(
+        default=None, description="Only newcomers who came by one of these routes; all when not given"
+    )
     start: Start
     due: Period
     limit: Period | None = Field(default=None, description="Breached only after this; defaults to due")
     at_risk_within: Period = Field(default=Period(days=14), description="Due soon: listed as at risk")
     stop: Annotated[list[Stop], Field(min_length=1)]
     cancelled_by: list[str] = Field(default_factory=list)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _any_age(cls, data: object) -> object:
+        if isinstance(data, dict) and data.get("for_age_group") == "any":
+            return {**data, "for_age_group": None}
+        return data
+
+    def applies_to(self, settled: Mapping[str, Any]) -> bool:
+        """Whether the rule covers the newcomer whose settlement has these facts."""
+        if self.for_age_group is not None and settled.get("age_group") != self.for_age_group:
+            return False
+        route = settled.get("arrival_route", ArrivalRoute.RESETTLEMENT)
+        return self.for_arrival_routes is None or route in self.for_arrival_routes
 
     @model_validator(mode="after")
     def _known(self) -> "ClockRule":
@@ -244,7 +263,7 @@ class RuleSet(_Data):
             stop = next((stop for stop in rule.stop if stop.event == done_by), None)
             if rule.agency is not agency or stop is None:
                 continue
-            if rule.for_age_group is not None and facts.get("age_group") != rule.for_age_group:
+            if not rule.applies_to(facts):
                 return None
             started = self.started_on(rule, facts)
             if started is None:
