@@ -469,6 +469,71 @@ async def test_clocks_gaps_and_key_figures_of_a_scripted_cohort(agencies: Agenci
     assert staff.status_code == 403, staff.text
 
 
+async def test_denmark_takes_each_arrival_route_over_on_the_day_the_law_gives(agencies: Agencies) -> None:
+    """Three more Billund newcomers, one per way in (integrationsloven § 4, stk. 2 and 3), through the API:
+
+    Noor   a quota refugee, registered in CPR 03-12 (settled 03-10): taken over 03-12
+    Samir  family-reunified, registered in CPR 04-03 (settled 04-01): taken over 04-03
+    Hana   visitation 05-15 (1 July by the rule), settled 05-20, taken over early with consent 06-02
+    """
+    ok = agencies.ok
+    office, coordinator = agencies.clients["settlement"], agencies.coordinator
+    await ok(office.post("/municipalities", json=BILLUND), 201)
+    await ok(office.put("/municipalities/530/quotas/2025", json={"requested": 5}))
+
+    async def settle(name: str, route: str, **dates: str) -> str:
+        person = scenario.person(name, registered_in="530", arrival_route=route)
+        registered = await ok(office.post("/newcomers", json=person), 201)
+        body = {"municipality_code": "530", "district": "Billund", **dates}
+        await ok(office.post(f"/newcomers/{registered['id']}/settlement", json=body))
+        return str(registered["id"])
+
+    noor = await settle("Noor", "resettlement", settled_on="2025-03-10", registered_resident_on="2025-03-12")
+    samir = await settle(
+        "Samir", "family_reunification", settled_on="2025-04-01", registered_resident_on="2025-04-03"
+    )
+    hana = await settle(
+        "Hana",
+        "asylum",
+        settled_on="2025-05-20",
+        placement_decided_on="2025-05-15",
+        early_takeover_on="2025-06-02",
+    )
+
+    async def clocks_of(newcomer: str) -> dict[str, tuple[str, str, str]] | None:
+        found = await ok(coordinator.get(f"/coordination/newcomers/{newcomer}/clocks"))
+        return {c["rule_id"]: (c["started_on"], c["due_on"], c["limit_on"]) for c in found} or None
+
+    assert await eventually(lambda: clocks_of(noor)) == {
+        "dk.integration-contract": ("2025-03-12", "2025-04-12", "2025-04-12"),
+        "dk.danish-lessons": ("2025-03-12", "2025-04-12", "2025-04-12"),
+        "dk.workplace-offer": ("2025-03-12", "2025-03-26", "2025-04-12"),
+        "dk.follow-ups": ("2025-03-12", "2025-09-12", "2025-09-12"),
+        "dk.health-assessment": ("2025-03-12", "2025-09-12", "2025-09-12"),  # quota refugees only
+    }
+    assert await eventually(lambda: clocks_of(samir)) == {
+        "dk.integration-contract": ("2025-04-03", "2025-05-03", "2025-05-03"),
+        "dk.danish-lessons": ("2025-04-03", "2025-05-03", "2025-05-03"),
+        "dk.workplace-offer": ("2025-04-03", "2025-04-17", "2025-05-03"),
+        "dk.follow-ups": ("2025-04-03", "2025-10-03", "2025-10-03"),
+    }
+    assert await eventually(lambda: clocks_of(hana)) == {
+        "dk.integration-contract": ("2025-06-02", "2025-07-02", "2025-07-02"),
+        "dk.danish-lessons": ("2025-06-02", "2025-07-02", "2025-07-02"),
+        "dk.workplace-offer": ("2025-06-02", "2025-06-16", "2025-07-02"),
+        "dk.follow-ups": ("2025-06-02", "2025-12-02", "2025-12-02"),
+    }
+    # The offer stops the quota refugee's health clock, through settlement's own events.
+    await ok(office.post(f"/newcomers/{noor}/health-assessment-offer", json={"offered_on": "2025-04-22"}))
+
+    async def health_of_noor() -> dict[str, Any] | None:
+        found = await ok(coordinator.get(f"/coordination/newcomers/{noor}/clocks"))
+        clock = next(c for c in found if c["rule_id"] == "dk.health-assessment")
+        return clock if clock["status"] == "met" else None
+
+    assert (await eventually(health_of_noor))["stopped_on"] == "2025-04-22"
+
+
 def _clock(clock: dict[str, Any]) -> tuple[Any, ...]:
     return (
         clock["started_on"],
