@@ -7,6 +7,7 @@ the app's lifespan starts.
 
 import asyncio
 import contextlib
+import logging
 from collections.abc import AsyncIterator, Callable, Coroutine, Mapping, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
@@ -29,6 +30,10 @@ from shared.web.audit import AuditMiddleware, audit_router, request_audit
 from shared.web.auth import SAFE_METHODS, Authenticator, CurrentPrincipal, current_principal
 from shared.web.operations import operations_router
 from shared.web.problems import document_problems, install_problem_handlers
+
+log = logging.getLogger(__name__)
+
+BACKGROUND_STOP_S = 5.0  # at shutdown, how long a background loop may take to end once cancelled
 
 StoreT = TypeVar("StoreT")
 Background = Callable[[Database], Coroutine[Any, Any, None]]  # runs while the service does
@@ -117,8 +122,15 @@ def _lifespan(
         finally:
             for task in tasks:
                 task.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
+            if tasks:  # each ends at its next await; one that does not must not hold the shutdown
+                done, stuck = await asyncio.wait(tasks, timeout=BACKGROUND_STOP_S)
+                for task in stuck:
+                    log.error(
+                        "background task %s did not stop within %.0f s", task.get_name(), BACKGROUND_STOP_S
+                    )
+                for task in done:
+                    if not task.cancelled() and (error := task.exception()) is not None:
+                        log.error("background task %s had failed", task.get_name(), exc_info=error)
             await app.state.audit_writer.drain()  # the entries of the last reads, before the store closes
             await service.stop()
             await app.state.authenticator.aclose()
