@@ -95,6 +95,8 @@ async def test_each_settlement_event_reaches_kafka_as_a_cloudevent(platform: Pla
             f"/newcomers/{late['id']}/settlement", json=scenario.settlement(settled_on="2025-01-15")
         )
     )
+    offer = {"offered_on": "2025-02-03"}
+    await ok(await api.post(f"/newcomers/{late['id']}/health-assessment-offer", json=offer))
     await produce(
         platform.bootstrap_servers,
         platform.topic("employment.events"),
