@@ -21,12 +21,14 @@ from .models import (
     Completion,
     Course,
     CourseCreate,
+    CoursePlacement,
     CoursePublic,
     Learner,
     LearnerOverview,
     LearnerPublic,
     LearnerStatus,
     SessionAttendance,
+    TrackMove,
     Withdrawal,
 )
 from .store import EducationStore
@@ -173,6 +175,32 @@ async def assess(newcomer_id: UUID, data: AssessmentCreate, store: StoreDep) -> 
 async def assessments(newcomer_id: UUID, store: StoreDep) -> list[Assessment]:
     await store.existing(Learner, newcomer_id)
     return await store.assessments_of(newcomer_id)
+
+
+@router.post(
+    "/learners/{newcomer_id}/placement",
+    tags=["learners"],
+    summary="Place the learner in a chosen course (from the waiting list or another course)",
+    description="The rules of automatic enrolment hold: the learner's municipality, a level in the "
+    "course's range, a course not ended, a free seat, and nobody who waited longer for that seat passed "
+    "over (409 otherwise). A course on another track moves the learner to that track. The course left "
+    "behind gives its seat to the first waiting learner it suits.",
+    openapi_extra=PERSONAL,
+)
+async def place(newcomer_id: UUID, data: CoursePlacement, store: StoreDep) -> LearnerPublic:
+    return await _learner(store, await handlers.place_in_course(store, newcomer_id, data))
+
+
+@router.post(
+    "/learners/{newcomer_id}/track",
+    tags=["learners"],
+    summary="Move the learner to another track",
+    description="The learner leaves their course (its seat goes to the waiting list) and gets the best "
+    "free seat on the new track, or a place on its waiting list.",
+    openapi_extra=PERSONAL,
+)
+async def move_track(newcomer_id: UUID, data: TrackMove, store: StoreDep) -> LearnerPublic:
+    return await _learner(store, await handlers.move_to_track(store, newcomer_id, data))
 
 
 @router.post(

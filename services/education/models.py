@@ -137,6 +137,20 @@ class Enrolment(SQLModel, table=True):
     end_reason: str | None = Field(default=None, max_length=300)
 
 
+class CoursePlacement(SQLModel):
+    """Staff place a learner in a course they chose: from the waiting list, or from another course."""
+
+    course_id: UUID
+    placed_on: IsoDate
+
+
+class TrackMove(SQLModel):
+    """Staff move a learner to another track; a seat on it is found as for any learner."""
+
+    track: Track
+    moved_on: IsoDate
+
+
 class Withdrawal(SQLModel):
     reason: WithdrawalReason
     note: Text | None = None

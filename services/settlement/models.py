@@ -326,6 +326,7 @@ class SettlementTally(SQLModel, table=True):
     district: str = Field(primary_key=True, max_length=200)
     by_quota: int = 0
     family_reunification: int = 0
+    family_reunification_children: int = 0  # of family_reunification: under 18 on the day settled
 
 
 @dataclass(frozen=True)
@@ -334,6 +335,7 @@ class YearTally:
 
     by_quota: int
     family_reunification: int
+    family_reunification_children: int
     by_district: dict[str, int]  # all settlements, quota or not
 
 
@@ -344,6 +346,8 @@ class QuotaLine(SQLModel):
     requested: int | None
     settled: int
     family_reunification: int
+    family_reunification_adults: int
+    family_reunification_children: int
     remaining: int | None
 
 

@@ -142,11 +142,13 @@ class SettlementStore(Store):
         return YearTally(
             by_quota=sum(t.by_quota for t in tallies),
             family_reunification=sum(t.family_reunification for t in tallies),
+            family_reunification_children=sum(t.family_reunification_children for t in tallies),
             by_district={t.district: t.by_quota + t.family_reunification for t in tallies},
         )
 
-    async def add_settlement(self, settlement: Settlement) -> None:
-        """Adds `settlement` and counts it in its municipality's tally for the year."""
+    async def add_settlement(self, settlement: Settlement, *, child: bool) -> None:
+        """Adds `settlement` and counts it in its municipality's tally for the year (a `child` is under 18
+        on the day settled)."""
         self.add_row(settlement)
         key = (settlement.municipality_code, settlement.year, settlement.district)
         tally = self.memo(_TALLIES).get(key) or await self.session.get(SettlementTally, key)
@@ -156,6 +158,7 @@ class SettlementStore(Store):
             self.memo(_TALLIES)[key] = tally
         if settlement.family_reunification:
             tally.family_reunification += 1
+            tally.family_reunification_children += child
         else:
             tally.by_quota += 1
 

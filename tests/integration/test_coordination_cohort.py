@@ -389,6 +389,7 @@ async def test_clocks_gaps_and_key_figures_of_a_scripted_cohort(agencies: Agenci
         oslo = await ok(coordinator.get("/coordination/kpis/0301/2025"))
         assert _figures(oslo) == {
             "settled": (5, 4, 1, 10, 0.4),
+            "reunified_adults_children": (0, 1),  # Lina, born 2015
             "days_to_course_start": (16.5, 4),  # 0, 14, 19, 35
             "days_to_competence_mapping": (64, 3),  # 29, 64, 99
             "days_to_first_placement": (111, 2),  # 110, 112
@@ -405,6 +406,7 @@ async def test_clocks_gaps_and_key_figures_of_a_scripted_cohort(agencies: Agenci
         billund = await ok(coordinator.get("/coordination/kpis/530/2025"))
         assert _figures(billund) == {
             "settled": (2, 2, 0, 5, 0.4),
+            "reunified_adults_children": (0, 0),
             "days_to_course_start": (66.5, 2),  # 49, 84
             "days_to_competence_mapping": (None, 0),
             "days_to_first_placement": (77, 1),
@@ -553,6 +555,10 @@ def _figures(report: dict[str, Any]) -> dict[str, Any]:
             report["family_reunification"],
             report["quota_requested"],
             report["quota_share"],
+        ),
+        "reunified_adults_children": (
+            report["family_reunification_adults"],
+            report["family_reunification_children"],
         ),
         **{
             name: (report[name]["days"], report[name]["reached"])

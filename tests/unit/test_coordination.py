@@ -414,10 +414,11 @@ def test_key_figures_of_a_municipality_year() -> None:
     b.add(MappingCompleted, **_mapping("2025-04-01"))
     b.add(CaseClosed, end_reason=EndReason.SELF_SUPPORTING, closed_on=d("2025-09-01"))
     c = Story().settled("2025-05-05", arrival_route=ArrivalRoute.FAMILY_REUNIFICATION)
+    child = Story().settled("2025-05-05", adult=False, arrival_route=ArrivalRoute.FAMILY_REUNIFICATION)
     other_year = Story().settled("2024-12-31")
     elsewhere = Story().settled("2025-02-02", code="3405")
     report = kpis(
-        [s.journey for s in (a, b, c, other_year, elsewhere)],
+        [s.journey for s in (a, b, c, child, other_year, elsewhere)],
         municipality_code="0301",
         year=2025,
         as_of=d("2026-09-01"),
@@ -425,12 +426,13 @@ def test_key_figures_of_a_municipality_year() -> None:
         sexes={a.newcomer_id: Sex.FEMALE, b.newcomer_id: Sex.MALE},
         work_or_education_target=0.7,
     )
-    assert (report.settled, report.settled_by_quota, report.family_reunification) == (3, 2, 1)
+    assert (report.settled, report.settled_by_quota, report.family_reunification) == (4, 2, 2)
+    assert (report.family_reunification_adults, report.family_reunification_children) == (1, 1)
     assert report.quota_share == 0.5
     assert (report.days_to_course_start.days, report.days_to_course_start.reached) == (20, 1)
     assert (report.days_to_competence_mapping.days, report.days_to_competence_mapping.reached) == (35.5, 2)
     assert report.days_to_first_placement.days == 60
-    assert (report.volunteer_match.count, report.volunteer_match.of) == (1, 3)
+    assert (report.volunteer_match.count, report.volunteer_match.of) == (1, 4)
     assert report.programme_ended == 2
     outcome = report.work_or_education_after_one_year
     assert (outcome["all"].count, outcome["all"].of, outcome["all"].share) == (1, 2, 0.5)
@@ -448,6 +450,7 @@ def test_key_figures_of_a_municipality_year() -> None:
     )
     assert early.work_or_education_after_one_year["all"].of == 1
     assert "work_or_education_after_one_year,female,1.0,1,1" in report.csv()
+    assert "0301,2025,family_reunification,children,1,," in report.csv()
 
 
 def _with_records(story: Story) -> Story:

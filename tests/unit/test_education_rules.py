@@ -15,7 +15,9 @@ from services.education.models import (
     Completion,
     Course,
     CourseCreate,
+    CoursePlacement,
     Learner,
+    TrackMove,
     Withdrawal,
 )
 from services.education.store import TABLES, EducationStore
@@ -140,6 +142,90 @@ async def test_a_freed_seat_goes_to_the_first_in_the_queue(school: School) -> No
     assert (await school.learner(first)).course_id == course.id
     assert (await school.learner(second)).status == "waitlisted"
     assert (await school.published(enrolled))[-1][0] == "learner.withdrawn.v1"
+
+
+async def test_staff_move_a_learner_to_a_chosen_course_and_the_seat_left_goes_to_the_first_waiting(
+    school: School,
+) -> None:
+    beginners = await school.course(capacity=1, level_from="A1", level_to="A2")
+    mover, waiting = await school.settle(), await school.settle()
+    await school(handlers.assess, mover, AssessmentCreate(skill="reading", level="B1", tested_on=TODAY))
+    await school(handlers.assess, mover, AssessmentCreate(skill="writing", level="B1", tested_on=TODAY))
+    advanced = await school.course(capacity=1, district="Stovner", level_from="B1", level_to="B2")
+    assert (await school.learner(waiting)).status == "waitlisted"  # A1 does not suit the advanced course
+
+    placed = await school(
+        handlers.place_in_course, mover, CoursePlacement(course_id=advanced.id, placed_on=TODAY)
+    )
+
+    assert (placed.status, placed.course_id) == ("enrolled", advanced.id)
+    assert (await school.learner(waiting)).course_id == beginners.id
+    event, data = (await school.published(mover))[-1]
+    assert (event, data["course_id"]) == ("learner.enrolled.v1", str(advanced.id))
+    with pytest.raises(Conflict, match="already enrolled"):
+        await school(handlers.place_in_course, mover, CoursePlacement(course_id=advanced.id, placed_on=TODAY))
+
+
+async def test_staff_placement_keeps_the_capacity_level_municipality_and_queue_rules(school: School) -> None:
+    full = await school.course(capacity=1)
+    upper = await school.course(capacity=1, level_from="A2", level_to="B1")
+    first, second, third = await school.settle(), await school.settle(), await school.settle()
+    for newcomer in (first, second, third):  # tested once placed or waiting: the list is not served again
+        for skill in ("reading", "writing"):
+            await school(
+                handlers.assess, newcomer, AssessmentCreate(skill=skill, level="A2", tested_on=TODAY)
+            )
+    elsewhere = await school.course(code="3405")
+    beginners_only = await school.course(level_from="A1", level_to="A1")
+
+    def placing(course: Course) -> CoursePlacement:
+        return CoursePlacement(course_id=course.id, placed_on=TODAY)
+
+    with pytest.raises(Conflict, match="is full"):
+        await school(handlers.place_in_course, second, placing(full))
+    with pytest.raises(Conflict, match="is in 3405; the learner lives in 0301"):
+        await school(handlers.place_in_course, second, placing(elsewhere))
+    with pytest.raises(Conflict, match="teaches A1–A1; the learner's level is A2"):
+        await school(handlers.place_in_course, second, placing(beginners_only))
+    with pytest.raises(Conflict, match="1 learner\\(s\\) waited longer"):
+        await school(handlers.place_in_course, third, placing(upper))
+    with pytest.raises(Conflict, match="waited longer"):  # an enrolled learner does not pass the queue either
+        await school(handlers.place_in_course, first, placing(upper))
+    await school(handlers.place_in_course, second, placing(upper))
+    assert [(await school.learner(n)).course_id for n in (first, second, third)] == [full.id, upper.id, None]
+    with pytest.raises(NotFound):
+        await school(handlers.place_in_course, third, CoursePlacement(course_id=uuid4(), placed_on=TODAY))
+
+
+async def test_staff_move_a_learner_to_another_track_and_a_course_on_it_moves_them_too(
+    school: School,
+) -> None:
+    classroom = await school.course(capacity=1)
+    evening = await school.course(capacity=1, track="evening")
+    work = await school.course(capacity=1, track="work_integrated")
+    learner, waiting = await school.settle(), await school.settle()
+
+    moved_ = await school(handlers.move_to_track, learner, TrackMove(track="evening", moved_on=TODAY))
+
+    assert (moved_.track, moved_.course_id) == ("evening", evening.id)
+    assert (await school.learner(waiting)).course_id == classroom.id
+    changed = [data for event, data in await school.published(learner) if event == "track.changed.v1"]
+    assert [(c["from_track"], c["to_track"], c["course_id"]) for c in changed] == [
+        ("classroom", "evening", str(evening.id))
+    ]
+    with pytest.raises(Conflict, match="already on the evening track"):
+        await school(handlers.move_to_track, learner, TrackMove(track="evening", moved_on=TODAY))
+
+    placed = await school(
+        handlers.place_in_course, learner, CoursePlacement(course_id=work.id, placed_on=TODAY)
+    )
+    assert (placed.track, placed.course_id) == ("work_integrated", work.id)
+    assert await school(handlers.seats_left, evening) == 1
+    last = [data for event, data in await school.published(learner) if event == "track.changed.v1"][-1]
+    assert (last["to_track"], last["reason"]) == (
+        "work_integrated",
+        "placed in a course by the language school",
+    )
 
 
 async def test_children_get_no_learner_record(school: School) -> None:

@@ -43,14 +43,23 @@ async def test_settlements_made_before_the_tally_are_counted_into_it(database_ur
 
     script = ROOT / "services" / "settlement" / "migrations"
     database = Database.from_url(database_url, [])
-    settled = [("Alna", False), ("Alna", False), ("Alna", True), ("Grorud", False)]
+    # (district, reunified, born): the last two were 17 and 18 on the day settled (2026-03-01).
+    settled = [
+        ("Alna", False, None),
+        ("Alna", False, None),
+        ("Alna", True, None),
+        ("Grorud", False, None),
+        ("Grorud", True, date(2008, 3, 2)),
+        ("Grorud", True, date(2008, 3, 1)),
+    ]
     try:
         async with database.engine.begin() as connection:
             await connection.run_sync(lambda sync: command.upgrade(config_for(script, sync), "0002"))
         async with database.transaction() as session:  # settlements as the service made them before
             session.add(Municipality(code="0301", country="NO", name="Oslo", districts=["Alna", "Grorud"]))
-            for n, (district, reunified) in enumerate(settled):
+            for n, (district, reunified, born) in enumerate(settled):
                 newcomer = newcomer_row(n)
+                newcomer.birth_date = born or newcomer.birth_date
                 await insert_before_search_name(session, newcomer)
                 session.add(
                     Settlement(
@@ -67,10 +76,10 @@ async def test_settlements_made_before_the_tally_are_counted_into_it(database_ur
             tallies = (
                 await session.exec(select(SettlementTally).order_by(col(SettlementTally.district)))
             ).all()
-        assert [(t.district, t.by_quota, t.family_reunification) for t in tallies] == [
-            ("Alna", 2, 1),
-            ("Grorud", 1, 0),
+        counts = [
+            (t.district, t.by_quota, t.family_reunification, t.family_reunification_children) for t in tallies
         ]
+        assert counts == [("Alna", 2, 1, 0), ("Grorud", 1, 2, 1)]
     finally:
         await database.dispose()
 

@@ -321,8 +321,11 @@ async def test_family_reunification_is_outside_the_quota_and_reported_separately
     for n in range(10):
         await office.settled(f"Person{n}")
     await office.settled("Relative", arrival_route="family_reunification")
+    await office.settled("Son", arrival_route="family_reunification", birth_date=date(2012, 5, 1))
     [line] = [q for q in await office(handlers.quota_report, 2026) if q.municipality_code == "0301"]
-    assert (line.settled, line.family_reunification) == (10, 1)
+    assert (line.settled, line.remaining) == (10, 0)
+    assert (line.family_reunification, line.family_reunification_adults) == (2, 1)
+    assert line.family_reunification_children == 1
 
 
 async def test_no_district_takes_more_than_its_share(office: Office) -> None:

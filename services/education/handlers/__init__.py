@@ -9,8 +9,14 @@ from .learners import (
 )
 from .privacy import erase_newcomer
 from .progress import AbsencePolicy, assess, complete_course, record_session, withdraw
-from .seats import seats_left
-from .tracks import back_from_placement, record_language_mentor, to_evening_track, to_work_integrated_track
+from .seats import place_in_course, seats_left
+from .tracks import (
+    back_from_placement,
+    move_to_track,
+    record_language_mentor,
+    to_evening_track,
+    to_work_integrated_track,
+)
 
 __all__ = [
     "AbsencePolicy",
@@ -20,8 +26,10 @@ __all__ = [
     "complete_course",
     "create_course",
     "erase_newcomer",
+    "move_to_track",
     "note_household",
     "open_learner_record",
+    "place_in_course",
     "record_language_mentor",
     "record_session",
     "seats_left",

@@ -14,9 +14,7 @@ from shared.runtime.store import new_row
 
 from ..models import Learner, LearnerStatus
 from ..store import EducationStore
-from .seats import leave_course, place
-
-ACTIVE = (LearnerStatus.WAITLISTED, LearnerStatus.ENROLLED)
+from .seats import ACTIVE, leave_course, place
 
 
 async def open_learner_record(store: EducationStore, event: NewcomerSettled) -> Learner | None:

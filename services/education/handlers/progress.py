@@ -22,8 +22,8 @@ from ..models import (
     level_rank,
 )
 from ..store import EducationStore
-from .learners import ACTIVE, end
-from .seats import leave_course
+from .learners import end
+from .seats import ACTIVE, leave_course
 
 
 @dataclass(frozen=True)

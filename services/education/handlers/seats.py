@@ -7,11 +7,15 @@ the earliest start. Capacity is never exceeded.
 """
 
 from datetime import UTC, date, datetime
+from uuid import UUID
 
-from shared.contracts.events.education import LearnerEnrolled, LearnerWaitlisted
+from shared.contracts.events.education import LearnerEnrolled, LearnerWaitlisted, TrackChanged
+from shared.errors import Conflict
 
-from ..models import Course, Enrolment, Learner, LearnerStatus
+from ..models import Course, CoursePlacement, Enrolment, Learner, LearnerStatus
 from ..store import EducationStore
+
+ACTIVE = (LearnerStatus.WAITLISTED, LearnerStatus.ENROLLED)
 
 
 async def place(store: EducationStore, learner: Learner, on: date) -> Course | None:
@@ -46,6 +50,67 @@ async def place(store: EducationStore, learner: Learner, on: date) -> Course | N
             )
         )
     return None
+
+
+async def place_in_course(store: EducationStore, newcomer_id: UUID, data: CoursePlacement) -> Learner:
+    """Staff place a waiting or enrolled learner in the course they chose, under the rules automatic
+    enrolment keeps: the learner's municipality, a level in the course's range, a course not ended, a
+    free seat, and nobody who waited longer for that seat passed over. A learner moved from another
+    course leaves it, and its seat goes to the first waiting learner it suits."""
+    learner = await store.existing(Learner, newcomer_id)
+    if learner.status not in ACTIVE:
+        raise Conflict(
+            f"Newcomer {newcomer_id} is {learner.status}; only waiting or enrolled learners are placed."
+        )
+    course = await store.existing(Course, data.course_id, for_update=True)
+    on = data.placed_on
+    if learner.course_id == course.id:
+        raise Conflict(f"Newcomer {newcomer_id} is already enrolled in course {course.id}.")
+    if course.municipality_code != learner.municipality_code:
+        raise Conflict(
+            f"Course {course.id} is in {course.municipality_code}; the learner lives in "
+            f"{learner.municipality_code}."
+        )
+    if course.ends_on < on:
+        raise Conflict(f"Course {course.id} ended on {course.ends_on}.")
+    if not course.suits(learner.level, on):
+        raise Conflict(
+            f"Course {course.id} teaches {course.level_from}–{course.level_to}; the learner's level is "
+            f"{learner.level or 'A1 (not assessed)'}."
+        )
+    if (left := await seats_left(store, course)) <= 0:
+        raise Conflict(f"Course {course.id} is full ({course.capacity} seats).")
+    ahead = [w for w in await store.waitlist(course.municipality_code, course.track) if _before(w, learner)]
+    if waiting := [w for w in ahead if course.suits(w.level, on)][:left]:
+        raise Conflict(
+            f"{len(waiting)} learner(s) waited longer for a seat in course {course.id}; its free seats "
+            "go to them first."
+        )
+    if learner.status is LearnerStatus.ENROLLED:
+        await leave_course(store, learner, on, f"moved to course {course.id}")
+    if learner.track is not course.track:
+        previous, learner.track = learner.track, course.track
+        store.emit(
+            TrackChanged(
+                newcomer_id=newcomer_id,
+                from_track=previous,
+                to_track=course.track,
+                course_id=course.id,
+                reason="placed in a course by the language school",
+            )
+        )
+    await enrol(store, learner, course, on)
+    return learner
+
+
+def _before(waiting: Learner, learner: Learner) -> bool:
+    """Whether `waiting` is ahead of `learner` in the queue; anyone waiting is ahead of an enrolled one."""
+    if waiting.newcomer_id == learner.newcomer_id:
+        return False
+    if learner.status is not LearnerStatus.WAITLISTED or learner.waitlisted_at is None:
+        return True
+    mine = (learner.waitlisted_at, str(learner.newcomer_id))
+    return (waiting.waitlisted_at, str(waiting.newcomer_id)) < mine
 
 
 async def seats_left(store: EducationStore, course: Course) -> int:

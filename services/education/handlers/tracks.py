@@ -6,11 +6,11 @@ from uuid import UUID
 from shared.contracts.events.education import Track, TrackChanged
 from shared.contracts.events.employment import EmploymentStarted, PlacementEnded, PlacementStarted
 from shared.contracts.events.volunteering import LanguageMentorMatched
+from shared.errors import Conflict
 
-from ..models import Learner
+from ..models import Learner, TrackMove
 from ..store import EducationStore
-from .learners import ACTIVE
-from .seats import leave_course, place
+from .seats import ACTIVE, leave_course, place
 
 
 async def to_work_integrated_track(store: EducationStore, event: PlacementStarted) -> Learner | None:
@@ -44,6 +44,18 @@ async def to_evening_track(store: EducationStore, event: EmploymentStarted) -> L
         return None
     learner.placement_id = None
     await _change_track(store, learner, Track.EVENING, event.started_on, "employment started")
+    return learner
+
+
+async def move_to_track(store: EducationStore, newcomer_id: UUID, data: TrackMove) -> Learner:
+    """Staff move a learner to another track: they leave their course (its seat goes to the waiting
+    list) and get the best seat on the new track, or a place on its waiting list."""
+    learner = await store.existing(Learner, newcomer_id)
+    if learner.status not in ACTIVE:
+        raise Conflict(f"Newcomer {newcomer_id} is {learner.status}; only waiting or enrolled learners move.")
+    if learner.track is data.track:
+        raise Conflict(f"Newcomer {newcomer_id} is already on the {data.track} track.")
+    await _change_track(store, learner, data.track, data.moved_on, "moved by the language school")
     return learner
 
 

@@ -44,6 +44,8 @@ class KpiReport(BaseModel):
     settled: int
     settled_by_quota: int
     family_reunification: int
+    family_reunification_adults: int
+    family_reunification_children: int
     quota_share: float | None
     days_to_course_start: Median
     days_to_competence_mapping: Median
@@ -66,6 +68,8 @@ class KpiReport(BaseModel):
         line("settled", "all", self.settled)
         line("settled_by_quota", "all", self.settled_by_quota)
         line("family_reunification", "all", self.family_reunification)
+        line("family_reunification", "adults", self.family_reunification_adults)
+        line("family_reunification", "children", self.family_reunification_children)
         line("quota_share", "all", self.quota_share, self.settled_by_quota, self.quota_requested)
         for name in ("days_to_course_start", "days_to_competence_mapping", "days_to_first_placement"):
             median: Median = getattr(self, name)
@@ -98,8 +102,9 @@ def kpis(
         and settled_on <= as_of
         and j.fact(j.settled, "municipality_code") == municipality_code
     ]
-    reunited = sum(j.fact(j.settled, "arrival_route") == ArrivalRoute.FAMILY_REUNIFICATION for j in cohort)
-    by_quota = len(cohort) - reunited
+    reunited = [j for j in cohort if j.fact(j.settled, "arrival_route") == ArrivalRoute.FAMILY_REUNIFICATION]
+    by_quota = len(cohort) - len(reunited)
+    reunited_adults = sum(j.is_adult for j in reunited)
     matched = sum(bool(_on_or_before(j.of(*MATCHES), as_of)) for j in cohort)
     ended = [
         (j, closed)
@@ -115,7 +120,9 @@ def kpis(
         quota_requested=quota_requested,
         settled=len(cohort),
         settled_by_quota=by_quota,
-        family_reunification=reunited,
+        family_reunification=len(reunited),
+        family_reunification_adults=reunited_adults,
+        family_reunification_children=len(reunited) - reunited_adults,
         quota_share=round(by_quota / quota_requested, 4) if quota_requested else None,
         days_to_course_start=_median(cohort, as_of, _course_start),
         days_to_competence_mapping=_median(cohort, as_of, _first_date(employment.MappingCompleted)),

@@ -5,6 +5,7 @@ from datetime import UTC, date, datetime
 from uuid import UUID
 
 from shared.contracts.events.settlement import (
+    AgeGroup,
     ArrivalRoute,
     ConsentPurpose,
     HandoverRevoked,
@@ -78,7 +79,8 @@ async def settle_newcomer(
             year=year,
             family_reunification=family_reunification,
             override_reason=data.override_reason,
-        )
+        ),
+        child=newcomer.age_group_on(data.settled_on) is AgeGroup.CHILD,
     )
     newcomer.status = NewcomerStatus.SETTLED
     newcomer.municipality_code = municipality.code
@@ -224,6 +226,8 @@ async def quota_report(store: SettlementStore, year: int) -> list[QuotaLine]:
                 requested=requested,
                 settled=settled,
                 family_reunification=reunified,
+                family_reunification_adults=reunified - tally.family_reunification_children,
+                family_reunification_children=tally.family_reunification_children,
                 remaining=None if requested is None else max(requested - settled, 0),
             )
         )
