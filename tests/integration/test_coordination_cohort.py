@@ -535,6 +535,17 @@ async def test_denmark_takes_each_arrival_route_over_on_the_day_the_law_gives(ag
 
     assert (await eventually(health_of_noor))["stopped_on"] == "2025-04-22"
 
+    # The basic grant (§ 45, stk. 4) runs monthly from each takeover's month: March, April and June.
+    [first, *_] = await ok(coordinator.get(f"/coordination/newcomers/{hana}/grant"))
+    assert (first["year"], first["grant_year"], first["months"], first["amount"]) == (2025, 1, 7, 7 * 3127)
+    grant = await ok(coordinator.get("/coordination/grants/530/2025"))
+    assert (grant["persons"], grant["currency"], grant["total"]) == (3, "DKK", (10 + 9 + 7) * 3127)
+    assert (grant["estimated"], grant["rates_checked"]) == (True, True)  # 2024's rates: 2025's are not in
+    assert sum(line["months"] for line in grant["lines"]) == 26
+    csv = await coordinator.get("/coordination/grants/530/2025.csv")
+    assert csv.status_code == 200
+    assert csv.text.startswith("municipality_code,year,arrival_year,grant_year")
+
 
 def _clock(clock: dict[str, Any]) -> tuple[Any, ...]:
     return (

@@ -23,6 +23,7 @@ from services.settlement.coordination import (
     kpis,
     load_rule_sets,
 )
+from services.settlement.coordination.grant import grant_report, ledger
 from services.settlement.models import JourneyEntry, Sex
 from shared.contracts.envelope import Envelope
 from shared.contracts.events import Event
@@ -400,6 +401,109 @@ def test_records_left_open_after_a_handover_are_gaps_until_moved() -> None:
     ]
     story.waitlisted("2025-06-01", code="3405")
     assert story.gaps("2025-06-15") == [(GapKind.OPEN_AFTER_HANDOVER, "employment")]
+
+
+def _handover(story: Story, on: str, to: str, *, from_: str = "0301") -> Story:
+    return story.add(
+        HandoverCompleted,
+        handover_id=uuid4(),
+        from_municipality_code=from_,
+        to_municipality_code=to,
+        to_district="Sentrum",
+        completed_on=d(on),
+    )
+
+
+def _lines(story: Story, rules: RuleSet) -> list[tuple[object, ...]]:
+    return [
+        (
+            line.year,
+            line.grant_year,
+            line.municipality_code,
+            line.category,
+            line.months,
+            line.amount,
+            line.estimated,
+        )
+        for line in ledger(story.journey, rules)
+    ]
+
+
+def test_norways_grant_runs_five_calendar_years_paid_where_the_newcomer_lives_on_1_january() -> None:
+    story = _handover(Story().settled("2025-03-01"), "2026-06-01", "3405")
+    story.add(NewcomerDeparted, reason=DepartureReason.LEFT_COUNTRY, departed_on=d("2028-05-01"))
+    assert _lines(story, NO) == [
+        (2025, 1, "0301", "single_adult", None, 290000, False),
+        (2026, 2, "0301", "single_adult", None, 250000, True),  # at 2025's rates, the latest in the file
+        (2027, 3, "3405", "single_adult", None, 180000, True),
+        (2028, 4, "3405", "single_adult", None, 90000, True),  # and none after the year of departure
+    ]
+    family = uuid4()
+    child = Story().settled("2025-03-01", adult=False, household_id=family)
+    alone = Story().settled("2025-03-01", adult=False)
+    parent = Story().settled("2025-03-01", household_id=family)
+    assert [ledger(s.journey, NO)[0].category for s in (child, alone, parent)] == [
+        "child",
+        "unaccompanied_minor",
+        "adult",
+    ]
+    assert len(ledger(child.journey, NO)) == 5
+
+
+def test_denmarks_basic_grant_is_monthly_for_36_months_from_the_takeover() -> None:
+    # A quota refugee registered in CPR on 13 May 2024: taken over that day (§ 4, stk. 3), paid
+    # from May 2024 to April 2027, at 3,127 kr a month (2024) and at that rate after it.
+    quota = Story().settled(
+        "2024-05-10", "530", arrival_route=ArrivalRoute.RESETTLEMENT, registered_resident_on=d("2024-05-13")
+    )
+    assert _lines(quota, DK) == [
+        (2024, 1, "530", "single_adult", 8, 8 * 3127, False),
+        (2025, 1, "530", "single_adult", 4, 4 * 3127, True),
+        (2025, 2, "530", "single_adult", 8, 8 * 3127, True),
+        (2026, 2, "530", "single_adult", 4, 4 * 3127, True),
+        (2026, 3, "530", "single_adult", 8, 8 * 3127, True),
+        (2027, 3, "530", "single_adult", 4, 4 * 3127, True),
+    ]
+    # Moved on 15 September: the new municipality from October; left on 20 August 2025: none after August.
+    _handover(quota, "2024-09-15", "561", from_="530")
+    quota.add(NewcomerDeparted, reason=DepartureReason.LEFT_COUNTRY, departed_on=d("2025-08-20"))
+    assert [(year, code, months) for year, _, code, _, months, _, _ in _lines(quota, DK)] == [
+        (2024, "530", 5),
+        (2024, "561", 3),
+        (2025, "561", 4),
+        (2025, "561", 4),
+    ]
+    # Visited on 15 May 2024: taken over 1 July, paid from July. Without the decision's date: nothing yet.
+    asylum = ArrivalRoute.ASYLUM
+    visited = Story().settled("2024-06-20", "530", arrival_route=asylum, placement_decided_on=d("2024-05-15"))
+    assert _lines(visited, DK)[0][:5] == (2024, 1, "530", "single_adult", 6)
+    assert ledger(Story().settled("2024-06-20", "530", arrival_route=asylum).journey, DK) == []
+
+
+def test_the_grant_report_gives_a_municipalitys_expected_year_by_arrival_year() -> None:
+    family = uuid4()
+    journeys = [
+        Story().settled("2025-03-01").journey,
+        Story().settled("2025-08-01", adult=False, household_id=family).journey,
+        Story().settled("2024-11-01").journey,  # 2024 is before the rates the file has
+        _handover(
+            Story().settled("2025-02-01"), "2025-12-01", "3405"
+        ).journey,  # lives elsewhere on 1 January
+        Story().settled("2025-02-01", "3405").journey,
+    ]
+    report = grant_report(journeys, NO, municipality_code="0301", year=2026)
+    assert report is not None
+    assert [(r.arrival_year, r.grant_year, r.category, r.persons, r.amount) for r in report.lines] == [
+        (2024, 3, "single_adult", 1, 180000),
+        (2025, 2, "child", 1, 250000),
+        (2025, 2, "single_adult", 1, 250000),
+    ]
+    assert (report.persons, report.total, report.currency) == (3, 680000, "NOK")
+    assert (report.estimated, report.rates_checked, report.missing_rates) == (True, False, 0)
+    assert "0301,2026,2025,2,child,1,,250000" in report.csv().splitlines()
+    first = grant_report(journeys, NO, municipality_code="0301", year=2024)
+    assert first is not None
+    assert (first.persons, first.total, first.missing_rates, first.lines[0].amount) == (1, 0, 1, None)
 
 
 def test_key_figures_of_a_municipality_year() -> None:

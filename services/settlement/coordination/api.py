@@ -16,6 +16,7 @@ from shared.web.auth import Role, require_role
 from ..models import JourneyEntryPublic
 from ..store import SettlementStore
 from . import Clock, ClockStatus, Gap, GapKind, KpiReport, RuleSet, handlers
+from .grant import GrantLine, GrantReport
 
 StoreDep = Annotated[SettlementStore, store_dependency(SettlementStore)]
 
@@ -94,7 +95,49 @@ async def list_gaps(
     )
 
 
-# The CSV route first: `{year}` alone would also match "2025.csv".
+@router.get(
+    "/newcomers/{newcomer_id}/grant",
+    summary="The integration grant the newcomer earns, year by year: the ledger",
+    description="Started by the settlement, moved by each handover, stopped by the departure; years to "
+    "come are expected amounts at the latest rates the rule file knows (`estimated`).",
+    openapi_extra=PERSONAL,
+)
+async def grant_of_newcomer(
+    newcomer_id: UUID, store: StoreDep, coordination: CoordinationDep
+) -> list[GrantLine]:
+    return await handlers.grant_of(store, coordination, newcomer_id)
+
+
+# The CSV routes first: `{year}` alone would also match "2025.csv".
+@router.get(
+    "/grants/{code}/{year}.csv",
+    summary="The integration grant a municipality is expected to receive in a year (CSV)",
+    response_class=PlainTextResponse,
+    responses={200: {"content": {"text/csv": {}}}},
+    openapi_extra=NOT_PERSONAL,
+)
+async def grant_figures_csv(
+    code: str, year: Annotated[int, Path(ge=2000, le=2100)], store: StoreDep, coordination: CoordinationDep
+) -> PlainTextResponse:
+    report = await handlers.grant_figures(store, coordination, municipality_code=code, year=year)
+    return PlainTextResponse(
+        report.csv(),
+        media_type="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="samvirke-grant-{code}-{year}.csv"'},
+    )
+
+
+@router.get(
+    "/grants/{code}/{year}",
+    summary="The integration grant a municipality is expected to receive in a year, by arrival year (JSON)",
+    openapi_extra=NOT_PERSONAL,
+)
+async def grant_figures(
+    code: str, year: Annotated[int, Path(ge=2000, le=2100)], store: StoreDep, coordination: CoordinationDep
+) -> GrantReport:
+    return await handlers.grant_figures(store, coordination, municipality_code=code, year=year)
+
+
 @router.get(
     "/kpis/{code}/{year}.csv",
     summary="Key figures of a municipality's year (CSV)",

@@ -18,7 +18,7 @@ from shared.contracts.envelope import Envelope
 from shared.contracts.events import Event
 from shared.contracts.events.settlement import ClockBreached, RegistrationGapFound
 from shared.domain.statutory import Country
-from shared.errors import NotFound
+from shared.errors import Conflict, NotFound
 from shared.runtime.db import Database
 
 from ..models import CoordinationNotice, JourneyEntry, Municipality
@@ -37,6 +37,7 @@ from . import (
     gaps_of,
     kpis,
 )
+from .grant import GrantLine, GrantReport, grant_report, ledger
 
 log = logging.getLogger(__name__)
 
@@ -118,6 +119,29 @@ async def key_figures(
         sexes=await store.sexes(),
         work_or_education_target=rule_set.work_or_education_target if rule_set else None,
     )
+
+
+async def grant_of(store: SettlementStore, coordination: Coordination, newcomer_id: UUID) -> list[GrantLine]:
+    """The newcomer's grant ledger under their settling municipality's country's rules."""
+    [journey] = await _journeys(store, newcomer_id)
+    country = (await store.countries()).get(journey.fact(journey.settled, "municipality_code"))
+    rule_set = coordination.rule_sets.get(country) if country else None
+    return ledger(journey, rule_set) if rule_set is not None else []
+
+
+async def grant_figures(
+    store: SettlementStore, coordination: Coordination, *, municipality_code: str, year: int
+) -> GrantReport:
+    municipality = await store.existing(Municipality, municipality_code)
+    rule_set = coordination.rule_sets.get(municipality.country)
+    report = (
+        grant_report(await _journeys(store), rule_set, municipality_code=municipality_code, year=year)
+        if rule_set is not None
+        else None
+    )
+    if report is None:
+        raise Conflict(f"The rule set for {municipality.country} has no integration grant ([grant]).")
+    return report
 
 
 async def sweep(store: SettlementStore, coordination: Coordination, today: date) -> SweepReport:

@@ -31,6 +31,8 @@ from shared.contracts.events import CATALOGUE
 from shared.contracts.events.settlement import AgeGroup, ArrivalRoute
 from shared.domain.dates import add_months, after_first_full_month, first_working_day_from
 
+from .grant import Grant
+
 BUILT_IN = Path(__file__).parent  # the rule sets shipped: dk.toml, no.toml
 
 
@@ -214,6 +216,7 @@ class RuleSet(_Data):
     work_or_education_target: float | None = Field(default=None, ge=0, le=1)
     anchors: dict[str, NamedAnchor] = Field(default_factory=dict)
     clocks: list[ClockRule] = Field(default_factory=list)
+    grant: Grant | None = Field(default=None, description="The state's integration grant to the municipality")
 
     @model_validator(mode="after")
     def _consistent(self) -> "RuleSet":
@@ -227,6 +230,8 @@ class RuleSet(_Data):
         ids = [rule.id for rule in self.clocks]
         if len(set(ids)) != len(ids):
             raise ValueError("clock ids must be distinct")
+        if self.grant is not None and self.grant.anchor is not None and self.grant.anchor not in self.anchors:
+            raise ValueError(f"the grant counts from {self.grant.anchor!r}, which [anchors] does not name")
         return self
 
     def start_event(self, rule: ClockRule) -> str:
@@ -242,7 +247,12 @@ class RuleSet(_Data):
                 return None
             counted = date.fromisoformat(raw)
             return counted, rule.start.then.of(counted, self.country)
-        anchor = self.anchors[rule.start.anchor or ""]
+        return self.anchor_on(rule.start.anchor or "", facts)
+
+    def anchor_on(self, name: str, facts: Mapping[str, Any]) -> tuple[date, date] | None:
+        """The date anchor `name` counts from in `facts` (of the anchor's event, as JSON) and the anchor's
+        day, e.g. Denmark's takeover; None where the facts do not hold that date."""
+        anchor = self.anchors[name]
         how = anchor.by_route.get(ArrivalRoute(facts.get("arrival_route", ArrivalRoute.RESETTLEMENT)))
         if how is None:
             return None
@@ -250,11 +260,11 @@ class RuleSet(_Data):
         if not isinstance(raw, str):
             return None
         counted = date.fromisoformat(raw)
-        started_on = how.then.of(counted, self.country)
+        day = how.then.of(counted, self.country)
         early = facts.get(anchor.earlier_by_consent) if anchor.earlier_by_consent else None
-        if isinstance(early, str) and (agreed := date.fromisoformat(early)) < started_on:
-            started_on = agreed  # taken over earlier, with the person's consent
-        return counted, started_on
+        if isinstance(early, str) and (agreed := date.fromisoformat(early)) < day:
+            day = agreed  # taken over earlier, with the person's consent
+        return counted, day
 
     def duty(self, agency: Agency, done_by: str, facts: Mapping[str, Any]) -> "Duty | None":
         """`agency`'s duty that `done_by` events meet, with its dates for the newcomer whose start event has
