@@ -10,6 +10,7 @@ from sqlalchemy import Table
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from shared.runtime import worklist
 from shared.runtime.db import Database
 from shared.runtime.outbox import OutboxMessage
 
@@ -55,8 +56,9 @@ class AgencyOnStore(Generic[StoreT]):
 
 @asynccontextmanager
 async def fresh_store(url: str, tables: list[Table]) -> AsyncIterator[Database]:
-    """A store at `url` with these tables and the outbox, created from the models and disposed after."""
-    database = Database.from_url(url, [*tables, OutboxMessage.__table__])  # type: ignore[attr-defined]
+    """A store at `url` with these tables, the outbox and the worklist, created from the models and disposed
+    after."""
+    database = Database.from_url(url, [*tables, OutboxMessage.__table__, *worklist.TABLES])  # type: ignore[attr-defined]
     await database.create_schema()
     try:
         yield database

@@ -7,12 +7,14 @@ from opentelemetry.sdk.trace import TracerProvider
 
 from shared.contracts.agencies import Agency
 from shared.contracts.events import education
-from shared.service import build_service
+from shared.service import build_service, store_dependency
+from shared.web.auth import Role
+from shared.web.worklist import worklist_router
 
 from .api import router
 from .config import EducationSettings
 from .consumers import CONSUMES, FORGETS, prepare
-from .store import TABLES
+from .store import TABLES, EducationStore
 
 
 def create_app(settings: EducationSettings, *, tracer_provider: TracerProvider | None = None) -> FastAPI:
@@ -24,7 +26,7 @@ def create_app(settings: EducationSettings, *, tracer_provider: TracerProvider |
         "assessments, attendance with reasons, and tracks.",
         tables=TABLES,
         migrations=Path(__file__).parent / "migrations",
-        api=[router],
+        api=[router, worklist_router(store_dependency(EducationStore), Role.STAFF)],
         publishes=education.EVENTS,
         consumes=CONSUMES,
         forgets=FORGETS,

@@ -11,6 +11,7 @@ from shared.contracts.events.education import Skill, Track
 from shared.contracts.events.settlement import CefrLevel
 from shared.domain.contacts import Contact, contact_of
 from shared.runtime.store import Memo, Scope, Store
+from shared.runtime.worklist import WorkTask
 
 from .models import (
     AbsenceRate,
@@ -33,7 +34,11 @@ TABLES = [
 
 class EducationStore(Store):
     source: ClassVar[str] = "/samvirke/education"
-    municipality_columns: ClassVar = {Course: "municipality_code", Learner: "municipality_code"}
+    municipality_columns: ClassVar = {
+        Course: "municipality_code",
+        Learner: "municipality_code",
+        WorkTask: "municipality_code",
+    }
 
     def scope_condition(self, model: type[SQLModel], scope: Scope) -> ColumnElement[bool] | None:
         if model in (Enrolment, Assessment, Attendance):  # a learner's rows: where the learner is

@@ -30,8 +30,6 @@ from .models import (
     Placement,
     PlacementCreate,
     PlacementEnd,
-    Task,
-    TaskStatus,
 )
 from .store import EmploymentStore
 
@@ -49,7 +47,7 @@ async def _case(store: EmploymentStore, case: Case) -> CasePublic:
         family_name=contact.family_name if contact else None,
         mapping_completed=await store.get_mapping(case.newcomer_id) is not None,
         follow_ups=await handlers.compliance(store, case, date.today()),
-        open_tasks=len(await store.tasks_of(case.newcomer_id, TaskStatus.OPEN)),
+        open_tasks=await store.open_tasks(case.newcomer_id),
     )
 
 
@@ -226,15 +224,3 @@ async def follow_ups_of(newcomer_id: UUID, store: StoreDep) -> list[FollowUp]:
 )
 async def follow_up_compliance(newcomer_id: UUID, store: StoreDep) -> FollowUpCompliance:
     return await handlers.compliance(store, await store.existing(Case, newcomer_id), date.today())
-
-
-@router.get("/tasks", tags=["follow-up"], summary="Case workers' tasks", openapi_extra=PERSONAL)
-async def list_tasks(
-    store: StoreDep, newcomer_id: UUID | None = None, status: TaskStatus | None = None
-) -> list[Task]:
-    return await store.tasks_of(newcomer_id, status)
-
-
-@router.post("/tasks/{task_id}/done", tags=["follow-up"], summary="Mark a task done", openapi_extra=PERSONAL)
-async def complete_task(task_id: UUID, store: StoreDep) -> Task:
-    return await handlers.complete_task(store, task_id)

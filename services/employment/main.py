@@ -7,12 +7,14 @@ from opentelemetry.sdk.trace import TracerProvider
 
 from shared.contracts.agencies import Agency
 from shared.contracts.events import employment
-from shared.service import build_service
+from shared.service import build_service, store_dependency
+from shared.web.auth import Role
+from shared.web.worklist import worklist_router
 
 from .api import router
 from .config import EmploymentSettings
 from .consumers import FORGETS, consumes, prepare
-from .store import TABLES
+from .store import TABLES, EmploymentStore
 
 
 def create_app(settings: EmploymentSettings, *, tracer_provider: TracerProvider | None = None) -> FastAPI:
@@ -24,7 +26,7 @@ def create_app(settings: EmploymentSettings, *, tracer_provider: TracerProvider 
         "employers and placements, follow-up and outcomes.",
         tables=TABLES,
         migrations=Path(__file__).parent / "migrations",
-        api=[router],
+        api=[router, worklist_router(store_dependency(EmploymentStore), Role.STAFF)],
         publishes=employment.EVENTS,
         consumes=consumes(settings),
         forgets=FORGETS,

@@ -266,20 +266,4 @@ class FollowUpCompliance(SQLModel):
     status: str = Field(description="not_applicable, met, on_track, behind or breached")
 
 
-class TaskStatus(StrEnum):
-    OPEN = "open"
-    DONE = "done"
-
-
-class Task(SQLModel, table=True):
-    id: UUID = Field(default_factory=uuid4, primary_key=True)
-    newcomer_id: UUID = Field(foreign_key="case.newcomer_id", index=True)
-    kind: str = Field(max_length=50)
-    description: str = Field(max_length=500)
-    due_on: date
-    status: TaskStatus = Field(default=TaskStatus.OPEN, index=True)
-    created_at: datetime = Field(default_factory=_now)
-    done_at: datetime | None = None
-
-
 CasePublic.model_rebuild()

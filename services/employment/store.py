@@ -9,6 +9,7 @@ from sqlmodel import SQLModel, col, select
 
 from shared.domain.contacts import Contact, contact_of
 from shared.runtime.store import Scope, Store
+from shared.runtime.worklist import ACTIVE, WorkTask
 
 from .models import (
     Case,
@@ -19,27 +20,29 @@ from .models import (
     Mapping,
     Placement,
     PlacementStatus,
-    Task,
-    TaskStatus,
 )
 
 TABLES = [
     model.__table__  # type: ignore[union-attr]
-    for model in (Case, Contact, Mapping, JobPlan, Employer, Placement, FollowUp, Task)
+    for model in (Case, Contact, Mapping, JobPlan, Employer, Placement, FollowUp)
 ]
 
 
 class EmploymentStore(Store):
     source: ClassVar[str] = "/samvirke/employment"
-    municipality_columns: ClassVar = {Case: "municipality_code", Employer: "municipality_code"}
+    municipality_columns: ClassVar = {
+        Case: "municipality_code",
+        Employer: "municipality_code",
+        WorkTask: "municipality_code",
+    }
 
     def scope_condition(self, model: type[SQLModel], scope: Scope) -> ColumnElement[bool] | None:
-        if model in (Mapping, JobPlan, Placement, FollowUp, Task):  # a case's rows: where the case is
+        if model in (Mapping, JobPlan, Placement, FollowUp):  # a case's rows: where the case is
             within = col(Case.municipality_code).in_(scope.municipalities)
             return col(model.newcomer_id).in_(select(Case.newcomer_id).where(within))
         return super().scope_condition(model, scope)
 
-    def add(self, row: Case | Mapping | JobPlan | Employer | Placement | FollowUp | Task) -> None:
+    def add(self, row: Case | Mapping | JobPlan | Employer | Placement | FollowUp) -> None:
         self.add_row(row)
 
     async def get_case(self, newcomer_id: UUID) -> Case | None:
@@ -108,13 +111,11 @@ class EmploymentStore(Store):
         )
         return (await self.session.exec(query)).one()
 
-    async def tasks_of(self, newcomer_id: UUID | None, status: TaskStatus | None) -> list[Task]:
-        query = self.scoped(select(Task), Task)
-        if newcomer_id is not None:
-            query = query.where(Task.newcomer_id == newcomer_id)
-        if status is not None:
-            query = query.where(Task.status == status)
-        return list((await self.session.exec(query.order_by(col(Task.due_on), col(Task.id)))).all())
-
-    async def get_task(self, task_id: UUID) -> Task | None:
-        return await self.find(Task, task_id)
+    async def open_tasks(self, newcomer_id: UUID) -> int:
+        """How many of the newcomer's worklist tasks are open or in progress."""
+        query = (
+            select(func.count())
+            .select_from(WorkTask)
+            .where(WorkTask.newcomer_id == newcomer_id, col(WorkTask.status).in_(ACTIVE))
+        )
+        return (await self.session.exec(query)).one()

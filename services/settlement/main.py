@@ -8,7 +8,9 @@ from opentelemetry.sdk.trace import TracerProvider
 from shared.contracts.agencies import Agency
 from shared.contracts.events import settlement
 from shared.domain.statutory import BUILT_IN
-from shared.service import build_service
+from shared.service import build_service, store_dependency
+from shared.web.auth import Role
+from shared.web.worklist import worklist_router
 
 from .api import router
 from .config import SettlementSettings
@@ -18,7 +20,7 @@ from .coordination import api as coordination_api
 from .coordination.handlers import Coordination, sweeping
 from .handlers.retention import BUILT_IN as RETENTION_RULES
 from .handlers.retention import load_retention_rules, retaining
-from .store import TABLES
+from .store import TABLES, SettlementStore
 
 
 def create_app(settings: SettlementSettings, *, tracer_provider: TracerProvider | None = None) -> FastAPI:
@@ -35,6 +37,7 @@ def create_app(settings: SettlementSettings, *, tracer_provider: TracerProvider 
     retention = load_retention_rules(settings.retention_rules or RETENTION_RULES)
     if settings.retention_sweep_interval_s > 0:
         sweeps.append(retaining(retention, settings.retention_sweep_interval_s))
+    worklist = worklist_router(store_dependency(SettlementStore), Role.STAFF)
     app = build_service(
         settings,
         agency=Agency.SETTLEMENT,
@@ -43,7 +46,7 @@ def create_app(settings: SettlementSettings, *, tracer_provider: TracerProvider 
         "and the coordinator's view across agencies (journeys, statutory clocks, gaps, key figures).",
         tables=TABLES,
         migrations=Path(__file__).parent / "migrations",
-        api=[router, coordination_api.router],  # the officers' routes, and the coordinator's
+        api=[router, coordination_api.router, worklist],  # the officers', the coordinator's, the worklist
         publishes=settlement.EVENTS,
         consumes=CONSUMES,
         prepare=prepare,

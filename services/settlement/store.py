@@ -15,6 +15,7 @@ from shared.domain.statutory import Country
 from shared.errors import Invalid
 from shared.runtime.audit import AuditEntry, AuditSubject
 from shared.runtime.store import Memo, Scope, Store
+from shared.runtime.worklist import WorkTask
 
 from .models import (
     AccessLogLine,
@@ -71,6 +72,7 @@ class SettlementStore(Store):
         Quota: "municipality_code",
         Settlement: "municipality_code",
         SettlementTally: "municipality_code",
+        WorkTask: "municipality_code",
     }
 
     def scope_condition(self, model: type[SQLModel], scope: Scope) -> ColumnElement[bool] | None:

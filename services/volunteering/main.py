@@ -7,12 +7,14 @@ from opentelemetry.sdk.trace import TracerProvider
 
 from shared.contracts.agencies import Agency
 from shared.contracts.events import volunteering
-from shared.service import build_service
+from shared.service import build_service, store_dependency
+from shared.web.auth import Role
+from shared.web.worklist import worklist_router
 
 from .api import router
 from .config import VolunteeringSettings
 from .consumers import CONSUMES, FORGETS, prepare
-from .store import TABLES
+from .store import TABLES, VolunteeringStore
 
 
 def create_app(settings: VolunteeringSettings, *, tracer_provider: TracerProvider | None = None) -> FastAPI:
@@ -24,7 +26,7 @@ def create_app(settings: VolunteeringSettings, *, tracer_provider: TracerProvide
         "explainable matching, hours and activities; erasure on withdrawal, relocation and departure.",
         tables=TABLES,
         migrations=Path(__file__).parent / "migrations",
-        api=[router],
+        api=[router, worklist_router(store_dependency(VolunteeringStore), Role.STAFF)],
         publishes=volunteering.EVENTS,
         consumes=CONSUMES,
         forgets=FORGETS,

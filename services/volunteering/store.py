@@ -10,6 +10,7 @@ from sqlmodel import SQLModel, col, select
 from shared.contracts.events.volunteering import MatchKind
 from shared.runtime.outbox import OutboxMessage
 from shared.runtime.store import Memo, Scope, Store
+from shared.runtime.worklist import WorkTask
 
 from .models import (
     Activity,
@@ -54,9 +55,9 @@ class VolunteeringStore(Store):
             return col(Match.volunteer_id).in_(volunteers)
         if model is HoursLog:
             return col(HoursLog.match_id).in_(matches)
-        if model is MatchRequest:  # open to the organisations working where the newcomer lives
+        if model in (MatchRequest, WorkTask):  # open to the organisations working where the newcomer lives
             where = select(Organisation.municipality_code).where(Organisation.code == scope.organisation)
-            return col(MatchRequest.municipality_code).in_(where)
+            return col(model.municipality_code).in_(where)
         if model is Newcomer:  # contact data: only to the organisation of a volunteer matched to them
             matched = select(Match.newcomer_id).where(
                 col(Match.volunteer_id).in_(volunteers), Match.status != MatchStatus.ENDED

@@ -382,8 +382,8 @@ class AuditWriter:
             if not self.wait:  # nobody waits: let a moment's entries share one transaction
                 await asyncio.sleep(self.linger_s)
             group, self._pending = self._pending, []
-            database = self.database()
-            try:
+            try:  # the store itself may be out of reach: the group is kept for the next try then too
+                database = self.database()
                 # A plain connection, not a session: its machinery would cost more than these inserts.
                 async with database.plain_transaction() as connection:
                     staged = await connection.run_sync(_write_group, group)

@@ -19,7 +19,7 @@ from sqlalchemy import Table
 
 from shared.config import ServiceSettings
 from shared.contracts.events import COMPACTED_TOPICS, Event
-from shared.runtime import audit
+from shared.runtime import audit, worklist
 from shared.runtime.db import Database
 from shared.runtime.inbox import EventConsumer, InboxEntry
 from shared.runtime.messaging import (
@@ -41,6 +41,14 @@ log = logging.getLogger(__name__)
 
 BROKER_STOP_S = 15.0  # at shutdown, how long the Kafka client may take to close
 RELAY_STOP_S = 5.0  # at shutdown, how long the relay may take to finish its batch (Kafka may be down)
+
+# What every store holds beside its own tables: the outbox, the inbox, the audit trail, the worklist.
+RUNTIME_TABLES: list[Table] = [
+    OutboxMessage.__table__,  # type: ignore[attr-defined]
+    InboxEntry.__table__,  # type: ignore[attr-defined]
+    *audit.TABLES,
+    *worklist.TABLES,
+]
 
 
 @dataclass(frozen=True)
@@ -129,7 +137,7 @@ def assemble(
     records_spans = tracer_provider is not None or exports_spans_from_env()
     database = Database.from_url(
         settings.effective_database_url,
-        [*tables, OutboxMessage.__table__, InboxEntry.__table__, *audit.TABLES],  # type: ignore[attr-defined]
+        [*tables, *RUNTIME_TABLES],
         sqlite_busy_timeout_s=settings.sqlite_busy_timeout_s,
     )
     broker = create_broker(settings)

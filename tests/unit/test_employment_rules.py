@@ -27,6 +27,7 @@ from shared.contracts.events.volunteering import LanguageMentorMatched
 from shared.domain.statutory import Country, load_rule_sets
 from shared.errors import Conflict, Invalid
 from shared.runtime.db import Database
+from shared.runtime.worklist import Worklist, WorkTask
 from tests.agency import AgencyOnStore, fresh_store
 from tests.factories import absence_alert, moved, settled
 
@@ -279,17 +280,39 @@ async def test_the_job_centre_reads_its_deadlines_from_the_rule_sets_the_clocks_
     assert clocks["no.competence-mapping"].due.after(mapping[1]) == oslo.competence_mapping_due_on
 
 
-async def test_unexplained_absence_from_the_language_school_becomes_a_task(centre: JobCentre) -> None:
+async def test_unexplained_absence_from_the_language_school_becomes_a_task_a_follow_up_closes(
+    centre: JobCentre,
+) -> None:
     newcomer = await centre.open()
     alert = absence_alert(newcomer_id=newcomer, raised_on=TODAY)
     task = await centre(handlers.task_for_absence, alert)
     assert task is not None
-    assert (task.kind, task.due_on, task.status) == ("unexplained_absence", TODAY + timedelta(days=7), "open")
-    assert "3 of 10 sessions (30%)" in task.description
-    done = await centre(handlers.complete_task, task.id)
-    assert done.status == "done"
+    assert (task.kind, task.due_on, task.status) == ("absence_alert", TODAY + timedelta(days=7), "open")
+    assert "3 of 10 sessions (30%)" in task.title
+    again = await centre(handlers.task_for_absence, alert)  # the same alert, delivered twice: one task
+    assert again is not None
+    assert again.id == task.id
+
+    async def started(store: EmploymentStore) -> WorkTask:
+        return await Worklist(store).start(task.id, "case-worker-1")
+
+    in_progress = await centre(started)
+    assert (in_progress.status, in_progress.assignee) == ("in_progress", "case-worker-1")
+    with pytest.raises(Conflict, match="in progress already"):
+        await centre(started)
+
+    await centre(handlers.record_follow_up, newcomer, FollowUpCreate(held_on=TODAY))
+
+    closed = await centre.row(WorkTask, task.id)
+    assert (closed.status, closed.closed_by) == ("done", "samvirke")
+
+    async def history(store: EmploymentStore) -> list[str]:
+        [shown] = await Worklist(store).public([await store.existing(WorkTask, task.id)])
+        return [f"{change.actor}:{change.action}" for change in shown.history]
+
+    assert await centre(history) == ["samvirke:raised", "case-worker-1:started", "samvirke:closed"]
     with pytest.raises(Conflict, match="done already"):
-        await centre(handlers.complete_task, task.id)
+        await centre(started)
 
 
 async def test_an_outcome_closes_the_case_with_its_end_reason_and_ends_the_placement(

@@ -4,29 +4,23 @@ import importlib
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
+from uuid import uuid4
 
 import pytest
 from alembic import command
-from sqlalchemy import MetaData, Table
+from sqlalchemy import MetaData, Table, inspect
 from sqlmodel import col, select
 
-from shared.runtime import audit
 from shared.runtime.db import Database
-from shared.runtime.inbox import InboxEntry
 from shared.runtime.migrations import config_for, differences
-from shared.runtime.outbox import OutboxMessage
+from shared.service.handle import RUNTIME_TABLES
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.mark.parametrize("service", ["settlement", "education", "employment", "volunteering"])
 async def test_migrating_an_empty_store_gives_the_models_schema(service: str, database_url: str) -> None:
-    tables = [
-        *importlib.import_module(f"services.{service}.store").TABLES,
-        OutboxMessage.__table__,
-        InboxEntry.__table__,
-        *audit.TABLES,
-    ]  # type: ignore[attr-defined]
+    tables = [*importlib.import_module(f"services.{service}.store").TABLES, *RUNTIME_TABLES]
     database = Database.from_url(database_url, tables)
     try:
         await database.migrate(ROOT / "services" / service / "migrations")
@@ -198,5 +192,55 @@ async def test_journeys_kept_before_the_v2_events_lose_what_staff_wrote(database
             ("samvirke.settlement.newcomer.settled.v1", {"district": "Grorud"}),
         ]
         assert not any("Amira" in str(row) for row in stored)
+    finally:
+        await database.dispose()
+
+
+async def test_the_job_centres_tasks_move_into_its_worklist(database_url: str) -> None:
+    from sqlalchemy import text
+
+    from services.employment.models import Case
+    from shared.runtime.worklist import TaskChange, WorkTask
+
+    script = ROOT / "services" / "employment" / "migrations"
+    database = Database.from_url(database_url, [])
+    case = Case(newcomer_id=uuid4(), municipality_code="0301", settled_on=date(2026, 1, 5))
+    open_task, done_task = uuid4(), uuid4()
+    try:
+        async with database.engine.begin() as connection:
+            await connection.run_sync(lambda sync: command.upgrade(config_for(script, sync), "0003"))
+        async with database.transaction() as session:
+            session.add(case)
+        async with database.engine.begin() as connection:  # the tasks as the service kept them before
+            for task_id, status, done_at in ((open_task, "OPEN", None), (done_task, "DONE", "2026-02-03")):
+                await connection.execute(
+                    text(
+                        "INSERT INTO task (id, newcomer_id, kind, description, due_on, status, created_at, "
+                        "done_at) VALUES (:id, :newcomer, 'unexplained_absence', 'Unexplained absence in 3 "
+                        "of 10 sessions', :due, :status, :created, :done)"
+                    ),
+                    {
+                        "id": task_id.hex if "sqlite" in database_url else task_id,
+                        "newcomer": case.newcomer_id.hex if "sqlite" in database_url else case.newcomer_id,
+                        "due": date(2026, 2, 1),
+                        "status": status,
+                        "created": datetime(2026, 1, 25, tzinfo=UTC),
+                        "done": datetime.fromisoformat(done_at).replace(tzinfo=UTC) if done_at else None,
+                    },
+                )
+        await database.migrate(script)
+        async with database.session() as session:
+            tasks = {t.id: t for t in (await session.exec(select(WorkTask))).all()}
+            history = (await session.exec(select(TaskChange))).all()
+        async with database.engine.connect() as connection:
+            names = await connection.run_sync(lambda sync: inspect(sync).get_table_names())
+        assert "task" not in names
+        assert {(t.kind, t.status, t.municipality_code, t.due_on) for t in tasks.values()} == {
+            ("absence_alert", "open", "0301", date(2026, 2, 1)),
+            ("absence_alert", "done", "0301", date(2026, 2, 1)),
+        }
+        assert tasks[done_task].closed_at is not None
+        assert tasks[open_task].title == "Unexplained absence in 3 of 10 sessions"
+        assert sorted(c.action for c in history) == ["raised", "raised"]
     finally:
         await database.dispose()

@@ -2,7 +2,6 @@
 
 from .cases import close_case, close_on_departure, open_case, record_outcome, transfer_case
 from .follow_up import (
-    complete_task,
     compliance,
     note_course_completed,
     note_language_level,
@@ -24,7 +23,6 @@ __all__ = [
     "close_case",
     "close_on_departure",
     "complete_mapping",
-    "complete_task",
     "compliance",
     "end_placement",
     "erase_newcomer",

@@ -1,24 +1,19 @@
 """Follow-up: meetings, Denmark's four-in-six-months rule, and tasks raised by other agencies' events."""
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from uuid import UUID
 
 from shared.contracts.events.education import CourseCompleted, LevelAssessed, UnexplainedAbsenceAlert
 from shared.contracts.events.employment import FollowUpHeld
-from shared.errors import Conflict, Invalid
+from shared.errors import Invalid
+from shared.runtime.worklist import Worklist, WorkTask
 
-from ..models import (
-    Case,
-    FollowUp,
-    FollowUpCompliance,
-    FollowUpCreate,
-    Task,
-    TaskStatus,
-)
+from ..models import Case, FollowUp, FollowUpCompliance, FollowUpCreate
 from ..store import EmploymentStore
 from .cases import open_case_of
 
 ABSENCE_TASK_DAYS = 7
+ABSENCE_ALERT = "absence_alert"
 
 
 async def record_follow_up(store: EmploymentStore, newcomer_id: UUID, data: FollowUpCreate) -> FollowUp:
@@ -30,6 +25,7 @@ async def record_follow_up(store: EmploymentStore, newcomer_id: UUID, data: Foll
     store.emit(
         FollowUpHeld(newcomer_id=newcomer_id, follow_up_id=follow_up.id, kind=data.kind, held_on=data.held_on)
     )
+    await Worklist(store).close(newcomer_id, ABSENCE_ALERT, None, "followed up")  # what the alerts asked
     return follow_up
 
 
@@ -55,29 +51,22 @@ async def compliance(store: EmploymentStore, case: Case, on: date) -> FollowUpCo
     )
 
 
-async def task_for_absence(store: EmploymentStore, event: UnexplainedAbsenceAlert) -> Task | None:
-    """Unexplained absence reported by the language school becomes a task for the case worker."""
+async def task_for_absence(store: EmploymentStore, event: UnexplainedAbsenceAlert) -> WorkTask | None:
+    """Unexplained absence reported by the language school becomes a task on the job centre's worklist,
+    due in a week; holding a follow-up with the newcomer closes it."""
     case = await store.get_case(event.newcomer_id)
     if case is None:
         return None
-    task = Task(
+    return await Worklist(store).raise_task(
         newcomer_id=event.newcomer_id,
-        kind="unexplained_absence",
-        description=f"Unexplained absence in {event.unexplained} of {event.sessions} sessions "
+        municipality_code=case.municipality_code,
+        kind=ABSENCE_ALERT,
+        reference=f"{event.course_id}:{event.raised_on}",
+        source=event.type,
+        title=f"Unexplained absence in {event.unexplained} of {event.sessions} sessions "
         f"({event.unexplained_rate:.0%}) at the language school: follow up.",
         due_on=event.raised_on + timedelta(days=ABSENCE_TASK_DAYS),
     )
-    store.add(task)
-    return task
-
-
-async def complete_task(store: EmploymentStore, task_id: UUID) -> Task:
-    task = await store.existing(Task, task_id)
-    if task.status is TaskStatus.DONE:
-        raise Conflict(f"Task {task_id} is done already.")
-    task.status = TaskStatus.DONE
-    task.done_at = datetime.now(UTC)
-    return task
 
 
 async def note_language_level(store: EmploymentStore, event: LevelAssessed) -> Case | None:
