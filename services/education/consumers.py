@@ -2,6 +2,7 @@
 
 from typing import Any
 
+from shared.contracts.agencies import Agency
 from shared.contracts.events.employment import EmploymentStarted, PlacementEnded, PlacementStarted
 from shared.contracts.events.settlement import (
     ErasureRequested,
@@ -14,6 +15,7 @@ from shared.contracts.events.settlement import (
 from shared.contracts.events.volunteering import LanguageMentorMatched
 from shared.domain.contacts import Contact, forget_contact, keep_contact
 from shared.runtime.routing import Forget, Handler, loading_for_newcomers, on_store
+from shared.runtime.worklist import coordination_tasks
 
 from . import handlers
 from .models import Learner
@@ -30,6 +32,8 @@ CONSUMES: dict[type[Any], Handler] = {
     PlacementEnded: on_store(EducationStore, handlers.back_from_placement),
     EmploymentStarted: on_store(EducationStore, handlers.to_evening_track),
     LanguageMentorMatched: on_store(EducationStore, handlers.record_language_mentor),
+    # the coordination's clocks and gaps that name the language school: its worklist
+    **coordination_tasks(EducationStore, Agency.EDUCATION),
 }
 
 FORGETS: dict[type[Any], Forget] = {PersonalDetails: forget_contact}

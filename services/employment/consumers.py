@@ -3,6 +3,7 @@
 from functools import partial
 from typing import Any
 
+from shared.contracts.agencies import Agency
 from shared.contracts.events.education import CourseCompleted, LevelAssessed, UnexplainedAbsenceAlert
 from shared.contracts.events.settlement import (
     ErasureRequested,
@@ -15,6 +16,7 @@ from shared.contracts.events.volunteering import LanguageMentorMatched
 from shared.domain.contacts import Contact, forget_contact, keep_contact
 from shared.domain.statutory import BUILT_IN, load_rule_sets
 from shared.runtime.routing import Forget, Handler, loading_for_newcomers, on_store
+from shared.runtime.worklist import coordination_tasks
 
 from . import handlers
 from .config import EmploymentSettings
@@ -37,6 +39,8 @@ def consumes(settings: EmploymentSettings) -> dict[type[Any], Handler]:
         UnexplainedAbsenceAlert: on_store(EmploymentStore, handlers.task_for_absence),
         CourseCompleted: on_store(EmploymentStore, handlers.note_course_completed),
         LanguageMentorMatched: on_store(EmploymentStore, handlers.record_language_mentor),
+        # the coordination's clocks and gaps that name the job centre: its worklist
+        **coordination_tasks(EmploymentStore, Agency.EMPLOYMENT),
     }
 
 

@@ -9,9 +9,11 @@ from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from shared.contracts.agencies import Agency
 from shared.contracts.envelope import Envelope
 from shared.contracts.events import Event, education, employment, volunteering
 from shared.runtime.routing import AnyHandler, WithEnvelope, on_store
+from shared.runtime.worklist import COORDINATION, follow_coordination
 
 from .coordination import JOURNEY_EVENTS
 from .coordination.handlers import record_in_journey
@@ -22,7 +24,10 @@ from .store import SettlementStore
 
 
 async def _into_journey(session: AsyncSession, event: Event, envelope: Envelope) -> None:
-    await record_in_journey(SettlementStore(session), event, envelope)
+    store = SettlementStore(session)
+    await record_in_journey(store, event, envelope)
+    if isinstance(event, COORDINATION):  # the clocks and gaps that name the refugee office: its worklist
+        await follow_coordination(store, event, Agency.SETTLEMENT)
 
 
 CONSUMES: dict[type[Any], AnyHandler] = {

@@ -10,15 +10,23 @@ history. Tasks carry dates, codes and the system's own sentences, never what
 staff wrote about the person.
 """
 
-from collections.abc import Collection
+from collections.abc import Awaitable, Callable, Collection
 from datetime import UTC, date, datetime
 from enum import StrEnum
-from typing import ClassVar
+from typing import Any, ClassVar
 from uuid import UUID, uuid4
 
 from sqlalchemy import UniqueConstraint
 from sqlmodel import Field, SQLModel, col, select
 
+from shared.contracts.events import Event
+from shared.contracts.events.settlement import (
+    ClockAtRisk,
+    ClockBreached,
+    ClockResolved,
+    RegistrationGapClosed,
+    RegistrationGapFound,
+)
 from shared.errors import Conflict, NotFound
 from shared.runtime.store import Store
 
@@ -241,3 +249,70 @@ class Worklist:
 
     def _note(self, task: WorkTask, actor: str, action: str, detail: str | None) -> None:
         self.store.session.add(TaskChange(task_id=task.id, actor=actor, action=action, detail=detail))
+
+
+# What the coordination publishes about the agencies' duties; each agency takes what names it.
+COORDINATION: tuple[type[Event], ...] = (
+    ClockAtRisk,
+    ClockBreached,
+    ClockResolved,
+    RegistrationGapFound,
+    RegistrationGapClosed,
+)
+CLOCK, GAP = "clock", "gap"
+
+
+async def follow_coordination(store: Store, event: Event, agency: str) -> None:
+    """A clock at risk or breached, or a gap, that names `agency` becomes a task on its worklist; the
+    clock resolved or the gap closed closes it."""
+    if getattr(event, "agency", None) != agency:
+        return
+    tasks = Worklist(store)
+    match event:
+        case ClockAtRisk():
+            await tasks.raise_task(
+                newcomer_id=event.newcomer_id,
+                municipality_code=event.municipality_code,
+                kind=CLOCK,
+                reference=event.rule_id,
+                source=event.type,
+                title=f"Statutory deadline {event.rule_id}: due {event.due_on}, limit {event.limit_on}.",
+                due_on=event.due_on,
+            )
+        case ClockBreached():
+            await tasks.raise_task(
+                newcomer_id=event.newcomer_id,
+                municipality_code=event.municipality_code,
+                kind=CLOCK,
+                reference=event.rule_id,
+                source=event.type,
+                title=f"Statutory deadline {event.rule_id} breached on {event.breached_on}.",
+                due_on=event.due_on,
+            )
+        case ClockResolved():
+            await tasks.close(event.newcomer_id, CLOCK, event.rule_id, f"the clock is {event.outcome}")
+        case RegistrationGapFound():
+            await tasks.raise_task(
+                newcomer_id=event.newcomer_id,
+                municipality_code=event.municipality_code,
+                kind=GAP,
+                reference=f"{event.kind}:{event.reference}"[:120],
+                source=event.type,
+                title=event.detail[:300],
+                due_on=event.found_on,
+            )
+        case RegistrationGapClosed():
+            await tasks.close(
+                event.newcomer_id, GAP, f"{event.kind}:{event.reference}"[:120], "the gap closed"
+            )
+
+
+def coordination_tasks(
+    make_store: Callable[[Any], Store], agency: str
+) -> dict[type[Event], Callable[[Any, Event], Awaitable[None]]]:
+    """The consumer handlers (on the inbox's session) that keep `agency`'s worklist from the coordination."""
+
+    async def handle(session: Any, event: Event) -> None:
+        await follow_coordination(make_store(session), event, agency)
+
+    return {event: handle for event in COORDINATION}

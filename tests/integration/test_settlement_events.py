@@ -1,7 +1,8 @@
 """Every settlement use case, driven over HTTP, reaches Kafka as a CloudEvent on the right topic."""
 
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
+from uuid import uuid4
 
 import pytest
 from aiokafka.admin import AIOKafkaAdminClient
@@ -10,7 +11,9 @@ from cloudevents.core.bindings import kafka as cloudevents_kafka
 
 from deploy.local.broker import admin_options
 from shared.contracts.events import settlement as events
-from shared.contracts.events.employment import CaseClosed
+from shared.contracts.events.education import LevelAssessed
+from shared.contracts.events.employment import CaseClosed, MappingCompleted, PlacementStarted
+from shared.domain.dates import add_months
 from tests import scenario
 from tests.conftest import eventually
 from tests.integration.conftest import Platform
@@ -97,27 +100,91 @@ async def test_each_settlement_event_reaches_kafka_as_a_cloudevent(platform: Pla
     )
     offer = {"offered_on": "2025-02-03"}
     await ok(await api.post(f"/newcomers/{late['id']}/health-assessment-offer", json=offer))
+    placement = PlacementStarted(
+        newcomer_id=late["id"],
+        placement_id=uuid4(),
+        kind="work_practice",
+        starts_on=date(2025, 6, 1),
+        hours_per_week=20,
+        required_level="B1",
+    )
     await produce(
         platform.bootstrap_servers,
         platform.topic("employment.events"),
         [
-            record_of(
+            record_of(event, source="/samvirke/employment")
+            for event in (
+                placement,  # asks for B1, with no assessment on record: a gap
                 CaseClosed(newcomer_id=late["id"], end_reason="other", closed_on=date(2025, 9, 1)),
-                source="/samvirke/employment",
             )
         ],
     )
+    # Someone settled three months ago less a week: both their three-month clocks are at risk.
+    soon = add_months(date.today(), -3) + timedelta(days=7)
+    lina = await ok(await api.post("/newcomers", json=scenario.person("Lina")), 201)
+    await ok(
+        await api.post(f"/newcomers/{lina['id']}/settlement", json=scenario.settlement(settled_on=str(soon)))
+    )
 
-    async def journey_has_the_closing() -> bool:
-        journey = (await platform.coordinator.get(f"/coordination/newcomers/{late['id']}/journey")).json()
-        return CaseClosed.type in {entry["type"] for entry in journey}
+    async def in_journey(newcomer: str, *types: str) -> bool:
+        journey = (await platform.coordinator.get(f"/coordination/newcomers/{newcomer}/journey")).json()
+        return set(types) <= {entry["type"] for entry in journey}
 
-    await eventually(journey_has_the_closing)
+    await eventually(lambda: in_journey(late["id"], CaseClosed.type, PlacementStarted.type))
+    await eventually(lambda: in_journey(lina["id"], events.NewcomerSettled.type))
     swept = await ok(await platform.coordinator.post("/coordination/sweeps"))
     assert swept["clock_breaches_published"] >= 2  # competence mapping and programme decision
-    assert swept["gaps_published"] >= 1
+    assert swept["clocks_at_risk_published"] >= 2
+    assert swept["gaps_published"] >= 2  # the end reason, the level
     again = await ok(await platform.coordinator.post("/coordination/sweeps"))
     assert (again["clock_breaches_published"], again["gaps_published"]) == (0, 0)
+    # The mapping done at last and the level assessed: the clock is resolved, the gap closed.
+    mapping = MappingCompleted(
+        newcomer_id=late["id"],
+        completed_on=date(2025, 10, 1),
+        education_level="secondary",
+        years_of_work_experience=2.0,
+        occupation_codes=[],
+        driving_licence=False,
+        entrepreneurial_experience=False,
+        language_level=None,
+    )
+    await produce(
+        platform.bootstrap_servers,
+        platform.topic("employment.events"),
+        [record_of(mapping, source="/samvirke/employment")],
+    )
+    assessed = LevelAssessed(
+        newcomer_id=late["id"], skill="reading", level="B1", tested_on=date(2025, 5, 1), overall_level="B1"
+    )
+    await produce(
+        platform.bootstrap_servers,
+        platform.topic("education.events"),
+        [record_of(assessed, source="/samvirke/education")],
+    )
+    await eventually(lambda: in_journey(late["id"], MappingCompleted.type, LevelAssessed.type))
+    resolved = await ok(await platform.coordinator.post("/coordination/sweeps"))
+    assert (resolved["clocks_resolved_published"], resolved["gaps_closed_published"]) == (1, 1)
+
+    # Each agency's worklist follows: the job centre's clock and gap tasks closed themselves, the
+    # refugee office's programme decision is still open; the job centre has Lina's mapping to do.
+    async def tasks_of(agency: str, newcomer: str) -> dict[tuple[str, str], str]:
+        page = await ok(await platform.clients[agency].get("/worklist", params={"newcomer_id": newcomer}))
+        return {(task["kind"], task["reference"]): task["status"] for task in page["items"]}
+
+    level_gap = ("gap", f"level_not_assessed:{placement.placement_id}")
+
+    async def job_centre_done() -> dict[tuple[str, str], str] | None:
+        found = await tasks_of("employment", late["id"])
+        return found if found.get(level_gap) == "done" else None
+
+    found = await eventually(job_centre_done)
+    assert found.pop(("clock", "no.competence-mapping")) == "done"
+    assert found.pop(level_gap) == "done"
+    [(unexplained, status)] = found.items()  # still closed as "other" without saying why
+    assert (unexplained[1].startswith("end_reason_missing:"), status) == (True, "open")
+    assert (await tasks_of("settlement", late["id"]))[("clock", "no.programme-decision")] == "open"
+    assert (await tasks_of("employment", lina["id"])) == {("clock", "no.competence-mapping"): "open"}
 
     wanted = {
         event.type for event in events.EVENTS if event not in PRIVACY_EVENTS

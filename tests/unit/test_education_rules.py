@@ -21,9 +21,13 @@ from services.education.models import (
     Withdrawal,
 )
 from services.education.store import TABLES, EducationStore
+from shared.contracts.events import Event
 from shared.contracts.events.employment import EmploymentStarted, PlacementEnded, PlacementStarted
 from shared.contracts.events.settlement import (
     AgeGroup,
+    ClockAtRisk,
+    ClockBreached,
+    ClockResolved,
     NewcomerDeparted,
     PersonalDetails,
 )
@@ -31,6 +35,7 @@ from shared.contracts.events.volunteering import LanguageMentorMatched
 from shared.domain.contacts import forget_contact, keep_contact
 from shared.errors import Conflict, Invalid, NotFound
 from shared.runtime.db import Database
+from shared.runtime.worklist import Worklist, WorkTaskPublic, follow_coordination
 from tests.agency import AgencyOnStore, fresh_store
 from tests.factories import moved, settled
 
@@ -422,3 +427,54 @@ async def test_names_come_from_the_personal_details_channel_and_go_with_its_tomb
     assert (await school(lambda store: store.get_contact(newcomer))).given_name == "Amira"
     await school(lambda store: forget_contact(store.session, newcomer))
     assert await school(lambda store: store.get_contact(newcomer)) is None
+
+
+async def test_the_coordinations_clocks_that_name_the_school_keep_its_worklist(school: School) -> None:
+    newcomer = uuid4()
+    facts = {"newcomer_id": newcomer, "municipality_code": "530", "rule_id": "dk.danish-lessons"}
+    due, limit = TODAY + timedelta(days=5), TODAY + timedelta(days=5)
+
+    async def follow(event: Event) -> None:
+        await school(follow_coordination, event, "education")
+
+    async def tasks(store: EducationStore) -> list[WorkTaskPublic]:
+        found, _ = await Worklist(store).tasks(
+            assignee=None,
+            unassigned=False,
+            due_before=None,
+            statuses=(),
+            newcomer_id=newcomer,
+            limit=10,
+            offset=0,
+        )
+        return await Worklist(store).public(found)
+
+    at_risk = ClockAtRisk(
+        **facts, agency="education", started_on=TODAY, due_on=due, limit_on=limit, found_on=TODAY
+    )
+    await follow(at_risk)
+    await follow(at_risk)  # delivered again
+    await follow(  # another agency's clock: not the school's to do
+        ClockAtRisk(
+            **{**facts, "rule_id": "dk.workplace-offer"},
+            agency="employment",
+            started_on=TODAY,
+            due_on=due,
+            limit_on=limit,
+            found_on=TODAY,
+        )
+    )
+    [task] = await school(tasks)
+    assert (task.kind, task.reference, task.status, task.due_on) == (
+        "clock",
+        "dk.danish-lessons",
+        "open",
+        due,
+    )
+    later = TODAY + timedelta(days=6)
+    await follow(ClockBreached(**facts, agency="education", started_on=TODAY, due_on=due, breached_on=later))
+    await follow(ClockResolved(**facts, agency="education", outcome="met", resolved_on=later))
+    [task] = await school(tasks)
+    assert (task.status, task.closed_by) == ("done", "samvirke")
+    assert [change.action for change in task.history] == ["raised", "updated", "closed"]
+    assert task.title == f"Statutory deadline dk.danish-lessons breached on {later}."

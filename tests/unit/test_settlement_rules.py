@@ -41,7 +41,10 @@ from services.settlement.models import (
 )
 from services.settlement.store import TABLES, SettlementStore
 from shared.contracts.envelope import Envelope
+from shared.contracts.events import Event
+from shared.contracts.events.employment import MappingCompleted
 from shared.contracts.events.settlement import ConsentPurpose, NewcomerSettled
+from shared.domain.dates import add_months
 from shared.errors import Conflict, Invalid, NotFound
 from shared.runtime.db import Database
 from tests import factories
@@ -661,6 +664,64 @@ async def test_the_sweep_publishes_each_breach_and_gap_once(office: Office) -> N
     ]
     again = await office(coordination_handlers.sweep, coordination, later + timedelta(days=1))
     assert (again.clock_breaches_published, again.gaps_published) == (0, 0)
+
+
+async def test_the_sweep_publishes_a_clock_at_risk_then_resolved_and_a_gap_found_then_closed(
+    office: Office,
+) -> None:
+    await office.municipality()
+    newcomer_id = uuid4()
+    today = date.today()
+    settled_on = add_months(today, -3) + timedelta(days=20)  # both three-month clocks due in 20 days
+
+    async def record(event: Event) -> None:
+        await office(
+            coordination_handlers.record_in_journey, event, Envelope.wrap(event, source="/samvirke/x")
+        )
+
+    await record(
+        factories.settled(newcomer_id=newcomer_id, settled_on=settled_on, volunteer_contact_consent=False)
+    )
+    coordination = coordination_handlers.Coordination(load_rule_sets(), Thresholds())
+    early = await office(coordination_handlers.sweep, coordination, today)
+    assert (early.clocks_at_risk_published, early.gaps_published) == (0, 0)  # due in 20 days, at risk in 14
+    first = await office(coordination_handlers.sweep, coordination, today + timedelta(days=15))
+    assert (first.clocks_at_risk_published, first.clock_breaches_published, first.gaps_published) == (2, 0, 2)
+
+    await record(factories.case_opened(newcomer_id=newcomer_id, opened_on=settled_on))
+    mapping = MappingCompleted(
+        newcomer_id=newcomer_id,
+        completed_on=today,
+        education_level="secondary",
+        years_of_work_experience=3.0,
+        occupation_codes=[],
+        driving_licence=False,
+        entrepreneurial_experience=False,
+        language_level=None,
+    )
+    await record(mapping)
+    second = await office(coordination_handlers.sweep, coordination, today + timedelta(days=16))
+    assert (second.clocks_resolved_published, second.gaps_closed_published) == (1, 1)
+    published = [(t.rsplit(".", 1)[0], data) for t, _, data in await office.published(newcomer_id)]
+    [resolved] = [data for t, data in published if t.endswith("clock.resolved")]
+    assert (resolved["rule_id"], resolved["agency"], resolved["outcome"]) == (
+        "no.competence-mapping",
+        "employment",
+        "met",
+    )
+    assert resolved["resolved_on"] == today.isoformat()
+    [closed] = [data for t, data in published if t.endswith("registration-gap.closed")]
+    assert (closed["kind"], closed["agency"], closed["municipality_code"]) == (
+        "no_employment_case",
+        "employment",
+        "0301",
+    )
+    third = await office(coordination_handlers.sweep, coordination, today + timedelta(days=17))
+    assert (third.clocks_resolved_published, third.gaps_closed_published, third.clocks_at_risk_published) == (
+        0,
+        0,
+        0,
+    )
 
 
 def _settled_event(newcomer_id: UUID) -> NewcomerSettled:

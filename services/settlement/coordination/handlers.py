@@ -16,7 +16,13 @@ from pydantic import BaseModel
 
 from shared.contracts.envelope import Envelope
 from shared.contracts.events import Event
-from shared.contracts.events.settlement import ClockBreached, RegistrationGapFound
+from shared.contracts.events.settlement import (
+    ClockAtRisk,
+    ClockBreached,
+    ClockResolved,
+    RegistrationGapClosed,
+    RegistrationGapFound,
+)
 from shared.domain.statutory import Country
 from shared.errors import Conflict, NotFound
 from shared.runtime.db import Database
@@ -50,8 +56,14 @@ class Coordination:
 
 class SweepReport(BaseModel):
     as_of: date
+    clocks_at_risk_published: int
     clock_breaches_published: int
+    clocks_resolved_published: int
     gaps_published: int
+    gaps_closed_published: int
+
+
+RESOLVED = (ClockStatus.MET, ClockStatus.MET_LATE, ClockStatus.CANCELLED)
 
 
 async def record_in_journey(store: SettlementStore, event: Event, envelope: Envelope) -> None:
@@ -145,34 +157,54 @@ async def grant_figures(
 
 
 async def sweep(store: SettlementStore, coordination: Coordination, today: date) -> SweepReport:
-    """Publishes each clock breach and registration gap found as of `today` that is not published yet."""
+    """Publishes, once each, what changed in the clocks and gaps as of `today`: a clock at risk, a clock
+    breached, a clock at risk or breached that stopped since (resolved), a gap found, a gap gone."""
     await store.one_sweep_at_a_time()
     published = await store.notices()
     journeys = await _journeys(store)
-    breaches = 0
+    counts: dict[str, int] = {"clock.at-risk": 0, "clock.breached": 0, "clock.resolved": 0}
+
+    def once(newcomer_id: UUID, kind: str, reference: str, event: Event) -> None:
+        if (newcomer_id, kind, reference) not in published:
+            store.emit(event)
+            store.add_notice(CoordinationNotice(newcomer_id=newcomer_id, kind=kind, reference=reference))
+            published.add((newcomer_id, kind, reference))
+            counts[kind] = counts.get(kind, 0) + 1
+
     for clock in _clocks_in(journeys, await store.countries(), coordination, today):
-        if clock.status is not ClockStatus.BREACHED:
-            continue
-        key = (clock.newcomer_id, "clock.breached", clock.rule_id)
-        if key in published:
-            continue
-        assert clock.breached_on is not None  # a breached clock has passed its limit
-        store.emit(
-            ClockBreached(
-                newcomer_id=clock.newcomer_id,
-                rule_id=clock.rule_id,
-                agency=clock.agency,
-                municipality_code=clock.municipality_code,
-                started_on=clock.started_on,
-                due_on=clock.due_on,
-                breached_on=clock.breached_on,
+        facts = {
+            "newcomer_id": clock.newcomer_id,
+            "rule_id": clock.rule_id,
+            "agency": clock.agency,
+            "municipality_code": clock.municipality_code,
+        }
+        if clock.status in (ClockStatus.AT_RISK, ClockStatus.OVERDUE):
+            dates = {"started_on": clock.started_on, "due_on": clock.due_on, "limit_on": clock.limit_on}
+            once(
+                clock.newcomer_id,
+                "clock.at-risk",
+                clock.rule_id,
+                ClockAtRisk(**facts, **dates, found_on=today),
             )
-        )
-        store.add_notice(CoordinationNotice(newcomer_id=key[0], kind=key[1], reference=key[2]))
-        breaches += 1
-    found = 0
+        elif clock.status is ClockStatus.BREACHED:
+            assert clock.breached_on is not None  # a breached clock has passed its limit
+            breached = ClockBreached(
+                **facts, started_on=clock.started_on, due_on=clock.due_on, breached_on=clock.breached_on
+            )
+            once(clock.newcomer_id, "clock.breached", clock.rule_id, breached)
+        elif clock.status in RESOLVED and any(
+            (clock.newcomer_id, kind, clock.rule_id) in published
+            for kind in ("clock.at-risk", "clock.breached")
+        ):
+            outcome = "cancelled" if clock.status is ClockStatus.CANCELLED else "met"
+            resolved_on = clock.cancelled_on or clock.stopped_on or today
+            resolved = ClockResolved(**facts, outcome=outcome, resolved_on=resolved_on)
+            once(clock.newcomer_id, "clock.resolved", clock.rule_id, resolved)
+    found = closed = 0
+    current = set()
     for gap in _gaps_in(journeys, coordination, today):
         key = (gap.newcomer_id, f"gap.{gap.kind}", f"{gap.agency}:{gap.reference}")
+        current.add(key)
         if key in published:
             continue
         store.emit(
@@ -189,7 +221,38 @@ async def sweep(store: SettlementStore, coordination: Coordination, today: date)
         )
         store.add_notice(CoordinationNotice(newcomer_id=key[0], kind=key[1], reference=key[2]))
         found += 1
-    return SweepReport(as_of=today, clock_breaches_published=breaches, gaps_published=found)
+    where = {j.newcomer_id: j for j in journeys}
+    for newcomer_id, kind, reference in sorted(published, key=str):
+        found_gap = kind.startswith("gap.") and not kind.endswith(".closed")
+        gone = found_gap and (newcomer_id, kind, reference) not in current
+        if not gone or (newcomer_id, f"{kind}.closed", reference) in published or newcomer_id not in where:
+            continue
+        journey = where[newcomer_id]
+        agency, _, about = reference.partition(":")
+        code = journey.municipality_on(today) or journey.fact(journey.settled, "municipality_code")
+        if code is None:
+            continue
+        gap_closed = RegistrationGapClosed(
+            newcomer_id=newcomer_id,
+            kind=kind.removeprefix("gap."),
+            agency=agency,
+            municipality_code=code,
+            reference=about,
+            closed_on=today,
+        )
+        store.emit(gap_closed)
+        store.add_notice(
+            CoordinationNotice(newcomer_id=newcomer_id, kind=f"{kind}.closed", reference=reference)
+        )
+        closed += 1
+    return SweepReport(
+        as_of=today,
+        clocks_at_risk_published=counts["clock.at-risk"],
+        clock_breaches_published=counts["clock.breached"],
+        clocks_resolved_published=counts["clock.resolved"],
+        gaps_published=found,
+        gaps_closed_published=closed,
+    )
 
 
 def _clocks_in(

@@ -221,6 +221,35 @@ class ClockBreached(Event):
     breached_on: date
 
 
+class ClockAtRisk(Event):
+    """A statutory deadline is near, or passed but within its limit: the agency responsible should act."""
+
+    type: ClassVar[str] = "samvirke.settlement.clock.at-risk.v1"
+    topic: ClassVar[str] = TOPIC
+
+    rule_id: Key
+    agency: Key
+    municipality_code: MunicipalityCode
+    started_on: date
+    due_on: date
+    limit_on: date
+    found_on: date
+
+
+class ClockResolved(Event):
+    """A clock published as at risk or breached has stopped: what it asks for was done (`met`, perhaps
+    late), or it no longer applies (`cancelled`, e.g. the newcomer left)."""
+
+    type: ClassVar[str] = "samvirke.settlement.clock.resolved.v1"
+    topic: ClassVar[str] = TOPIC
+
+    rule_id: Key
+    agency: Key
+    municipality_code: MunicipalityCode
+    outcome: Key
+    resolved_on: date
+
+
 class RegistrationGapFound(Event):
     """Agencies' records about the newcomer disagree or miss something: `agency` should look."""
 
@@ -234,6 +263,19 @@ class RegistrationGapFound(Event):
     since: date
     found_on: date
     detail: str = reference_text("the coordination rules' own sentence, from the gap's kind, dates and codes")
+
+
+class RegistrationGapClosed(Event):
+    """A registration gap published before is gone: the record it missed arrived, or was moved or closed."""
+
+    type: ClassVar[str] = "samvirke.settlement.registration-gap.closed.v1"
+    topic: ClassVar[str] = TOPIC
+
+    kind: Key
+    agency: Key
+    municipality_code: MunicipalityCode
+    reference: str = reference_text("the record the gap was about: its kind or its id")
+    closed_on: date
 
 
 class LegalGround(StrEnum):
@@ -302,8 +344,11 @@ EVENTS: tuple[type[Event], ...] = (
     NewcomerDeparted,
     IntegrationPlanAgreed,
     HealthAssessmentOffered,
+    ClockAtRisk,
     ClockBreached,
+    ClockResolved,
     RegistrationGapFound,
+    RegistrationGapClosed,
     ErasureRequested,
     PersonalDetails,
     VolunteerContact,
