@@ -5,12 +5,13 @@ from typing import ClassVar
 from uuid import UUID
 
 from sqlalchemy import ColumnElement, func, inspect
+from sqlalchemy import delete as sa_delete
 from sqlmodel import SQLModel, col, select
 
 from shared.contracts.events.volunteering import MatchKind
 from shared.runtime.outbox import OutboxMessage
 from shared.runtime.store import Memo, Scope, Store
-from shared.runtime.worklist import WorkTask
+from shared.runtime.worklist import TaskChange, WorkTask
 
 from .models import (
     Activity,
@@ -229,18 +230,28 @@ class VolunteeringStore(Store):
 
     # proof of erasure
 
+    async def forget_tasks(self, newcomer_id: UUID) -> int:
+        """Deletes the newcomer's worklist tasks and their history; how many tasks there were."""
+        tasks = select(WorkTask.id).where(WorkTask.newcomer_id == newcomer_id)
+        count = (await self.session.exec(select(func.count()).select_from(tasks.subquery()))).one()
+        await self.session.exec(sa_delete(TaskChange).where(col(TaskChange.task_id).in_(tasks)))
+        await self.session.exec(sa_delete(WorkTask).where(col(WorkTask.newcomer_id) == newcomer_id))
+        return count
+
     async def rows_about(self, newcomer_id: UUID) -> dict[str, int]:
         """Every row in this store that names the newcomer, of those the staff member's scope holds."""
         checks = {
             "consented_newcomer": col(Newcomer.id) == newcomer_id,
             "match_request": col(MatchRequest.newcomer_id) == newcomer_id,
             "match": col(Match.newcomer_id) == newcomer_id,
+            "worklist_task": col(WorkTask.newcomer_id) == newcomer_id,
             "outbox": col(OutboxMessage.key) == str(newcomer_id),  # events not yet published
         }
         tables: dict[str, type[SQLModel]] = {
             "consented_newcomer": Newcomer,
             "match_request": MatchRequest,
             "match": Match,
+            "worklist_task": WorkTask,
             "outbox": OutboxMessage,
         }
         counts: dict[str, int] = {}

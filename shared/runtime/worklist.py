@@ -19,7 +19,7 @@ from uuid import UUID, uuid4
 from sqlalchemy import UniqueConstraint
 from sqlmodel import Field, SQLModel, col, select
 
-from shared.contracts.events import Event
+from shared.contracts.events import Event, TaskChanged, education, employment, settlement, volunteering
 from shared.contracts.events.settlement import (
     ClockAtRisk,
     ClockBreached,
@@ -107,12 +107,21 @@ class Assignment(SQLModel):
 
 TABLES = (WorkTask.__table__, TaskChange.__table__)  # type: ignore[attr-defined]
 
+# Each agency's own event for a change on its worklist, by the last part of its stores' source.
+TASK_CHANGED: dict[str, type[TaskChanged]] = {
+    "settlement": settlement.SettlementTaskChanged,
+    "education": education.EducationTaskChanged,
+    "employment": employment.EmploymentTaskChanged,
+    "volunteering": volunteering.VolunteeringTaskChanged,
+}
+
 
 class Worklist:
     """The worklist's rows, through a service's store (its session and its scope)."""
 
     def __init__(self, store: Store) -> None:
         self.store = store
+        self.announce = TASK_CHANGED[store.source.rsplit("/", 1)[-1]]
 
     async def raise_task(
         self,
@@ -124,9 +133,11 @@ class Worklist:
         source: str,
         title: str,
         due_on: date | None,
+        new: bool = False,
     ) -> WorkTask:
-        """Opens the task, or updates the one already raised (reopened if it was closed)."""
-        task = await self.find(newcomer_id, kind, reference)
+        """Opens the task, or updates the one already raised (reopened if it was closed); `new` where the
+        reference was made in this transaction, so no task can have it yet."""
+        task = None if new else await self.find(newcomer_id, kind, reference)
         if task is None:
             task = WorkTask(
                 newcomer_id=newcomer_id,
@@ -138,7 +149,7 @@ class Worklist:
                 due_on=due_on,
             )
             self.store.add_row(task)
-            self._note(task, SERVICE, "raised", title)
+            self._announce(task)  # its history begins with the task itself (`raised_at`): no row for it
             return task
         changed = (task.title, task.due_on, task.source) != (title, due_on, source)
         task.title, task.due_on, task.source = title, due_on, source
@@ -208,7 +219,10 @@ class Worklist:
         return [
             WorkTaskPublic(
                 **task.model_dump(),
-                history=[TaskChangePublic.model_validate(c, from_attributes=True) for c in history[task.id]],
+                history=[
+                    TaskChangePublic(at=task.raised_at, actor=SERVICE, action="raised", detail=None),
+                    *(TaskChangePublic.model_validate(c, from_attributes=True) for c in history[task.id]),
+                ],
             )
             for task in tasks
         ]
@@ -248,7 +262,24 @@ class Worklist:
         self._note(task, actor, action, detail)
 
     def _note(self, task: WorkTask, actor: str, action: str, detail: str | None) -> None:
+        """Keeps the change in the task's history and tells the coordination."""
         self.store.session.add(TaskChange(task_id=task.id, actor=actor, action=action, detail=detail))
+        self._announce(task)
+
+    def _announce(self, task: WorkTask) -> None:
+        """The agency's `task.changed` event: the task's kind, status and dates, no title, no names."""
+        self.store.emit(
+            self.announce(
+                newcomer_id=task.newcomer_id,
+                task_id=task.id,
+                kind=task.kind,
+                reference=task.reference,
+                status=task.status,
+                due_on=task.due_on,
+                assigned=task.assignee is not None,
+                changed_on=date.today(),
+            )
+        )
 
 
 # What the coordination publishes about the agencies' duties; each agency takes what names it.

@@ -8,7 +8,7 @@ import pytest
 
 from shared.contracts.events import education
 from shared.contracts.events.employment import EmploymentStarted, PlacementEnded, PlacementStarted
-from shared.contracts.events.settlement import PersonalDetails
+from shared.contracts.events.settlement import ClockAtRisk, PersonalDetails
 from shared.contracts.events.volunteering import LanguageMentorMatched
 from tests.conftest import eventually
 from tests.integration.conftest import Platform
@@ -54,6 +54,37 @@ async def test_education_reacts_to_every_agency_and_publishes_each_of_its_events
     assert (await eventually(lambda: learner(first, "enrolled")))["course_id"] == classroom["id"]
     assert (await eventually(lambda: learner(second, "waitlisted")))["waitlist_reason"].startswith("all 1")
     await eventually(lambda: _with(school, first, "given_name", "Amira"))  # from the personal-details channel
+
+    # A statutory clock the coordination finds at risk, naming the school, lands on its worklist.
+    at_risk = ClockAtRisk(
+        newcomer_id=second,
+        rule_id="no.language-start",
+        agency="education",
+        municipality_code="0301",
+        started_on=TODAY,
+        due_on=TODAY + timedelta(days=10),
+        limit_on=TODAY + timedelta(days=10),
+        found_on=TODAY,
+    )
+    await produce(
+        platform.bootstrap_servers,
+        platform.topic("settlement.events"),
+        [record_of(at_risk, source="/samvirke/settlement")],
+    )
+
+    async def worklist_task() -> Any:
+        page = await ok(await school.get("/worklist", params={"newcomer_id": second}))
+        return page["items"][0] if page["items"] else None
+
+    task = await eventually(worklist_task)
+    assert (task["kind"], task["reference"], task["status"]) == ("clock", "no.language-start", "open")
+    started = await ok(await school.post(f"/worklist/{task['id']}/start"))
+    assert started["status"] == "in_progress"
+    assert started["assignee"]  # whoever started it: the token's subject
+    finished = await ok(await school.post(f"/worklist/{task['id']}/done"))
+    assert (finished["status"], finished["closed_by"]) == ("done", started["assignee"])
+    refused = await school.post(f"/worklist/{task['id']}/done")
+    assert refused.status_code == 409, refused.text
 
     overview = await ok(
         await school.post(

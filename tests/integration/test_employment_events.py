@@ -56,6 +56,14 @@ async def test_employment_reacts_to_every_agency_and_publishes_each_of_its_event
     )
     await eventually(lambda: case_with(worker, "language_level", "B1"))
     await eventually(lambda: case_with(worker, "open_tasks", 1))
+    # The alert is on the job centre's worklist; a case worker takes it.
+    page = await ok(await centre.get("/worklist", params={"assignee": "none", "status": "open"}))
+    [alert_task] = [task for task in page["items"] if task["newcomer_id"] == worker]
+    assert (alert_task["kind"], alert_task["due_on"]) == ("absence_alert", str(TODAY + timedelta(days=7)))
+    taken = await ok(await centre.post(f"/worklist/{alert_task['id']}/assign", json={"assignee": "me"}))
+    mine = await ok(await centre.get("/worklist", params={"assignee": "me"}))
+    assert [task["id"] for task in mine["items"]] == [alert_task["id"]]
+    assert [change["action"] for change in taken["history"]] == ["raised", "assigned"]
 
     await ok(
         await centre.put(
@@ -120,6 +128,10 @@ async def test_employment_reacts_to_every_agency_and_publishes_each_of_its_event
 
     await eventually(matched)
     await ok(await centre.post(f"/cases/{worker}/follow-ups", json={"held_on": str(TODAY)}), 201)
+    done = (await ok(await centre.get("/worklist", params={"newcomer_id": worker})))["items"]
+    assert [(task["kind"], task["status"], task["closed_by"]) for task in done] == [
+        ("absence_alert", "done", "samvirke")  # the follow-up was what the alert asked for
+    ]
     await ok(
         await centre.post(
             f"/placements/{placement['id']}/end", json={"ended_on": str(TODAY), "reason": "Hired"}

@@ -186,6 +186,23 @@ async def test_each_settlement_event_reaches_kafka_as_a_cloudevent(platform: Pla
     assert (await tasks_of("settlement", late["id"]))[("clock", "no.programme-decision")] == "open"
     assert (await tasks_of("employment", lina["id"])) == {("clock", "no.competence-mapping"): "open"}
 
+    # The coordinator sees every agency's tasks for Omar, from their task events: no titles, no names.
+    async def seen_by_coordinator() -> set[tuple[str, str, str, str]] | None:
+        found = await ok(await platform.coordinator.get(f"/coordination/newcomers/{late['id']}/tasks"))
+        tasks = {(t["agency"], t["kind"], t["reference"], t["status"]) for t in found}
+        return tasks if ("employment", *level_gap, "done") in tasks else None
+
+    seen = await eventually(seen_by_coordinator)
+    assert {
+        ("settlement", "clock", "no.programme-decision", "open"),
+        ("employment", "clock", "no.competence-mapping", "done"),
+    } <= seen
+    still_open = await ok(
+        await platform.coordinator.get("/coordination/tasks", params={"agency": "employment"})
+    )
+    assert {(t["newcomer_id"], t["kind"]) for t in still_open} >= {(lina["id"], "clock")}
+    assert all(t["status"] != "done" and "title" not in t for t in still_open)
+
     wanted = {
         event.type for event in events.EVENTS if event not in PRIVACY_EVENTS
     }  # those: test_erasure, test_access_log

@@ -174,7 +174,7 @@ async def test_volunteering_applies_settlements_half_without_consent_in_the_same
         assert await count(volunteering, Newcomer) == 155
         assert await count(volunteering, MatchRequest) == 155
         assert await count(volunteering, InboxEntry) == 155  # not even the others' event ids
-        assert await count(volunteering, OutboxMessage) == 155
+        assert await count(volunteering, OutboxMessage) == 310  # each request opened, and its task
     finally:
         await service_of(volunteering).database.dispose()
 

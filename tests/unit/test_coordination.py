@@ -24,10 +24,12 @@ from services.settlement.coordination import (
     load_rule_sets,
 )
 from services.settlement.coordination.grant import grant_report, ledger
+from services.settlement.coordination.tasks import open_tasks, tasks_of
 from services.settlement.models import JourneyEntry, Sex
 from shared.contracts.envelope import Envelope
 from shared.contracts.events import Event
 from shared.contracts.events.education import (
+    EducationTaskChanged,
     LearnerEnrolled,
     LearnerWaitlisted,
     LearnerWithdrawn,
@@ -40,6 +42,7 @@ from shared.contracts.events.employment import (
     CaseClosed,
     CaseOpened,
     EmploymentStarted,
+    EmploymentTaskChanged,
     EndReason,
     FollowUpHeld,
     MappingCompleted,
@@ -504,6 +507,41 @@ def test_the_grant_report_gives_a_municipalitys_expected_year_by_arrival_year() 
     first = grant_report(journeys, NO, municipality_code="0301", year=2024)
     assert first is not None
     assert (first.persons, first.total, first.missing_rates, first.lines[0].amount) == (1, 0, 1, None)
+
+
+def test_the_coordinator_sees_each_agencys_tasks_as_their_latest_change_tells() -> None:
+    story = Story().settled("2025-03-01")
+    mapping, absence, gap = uuid4(), uuid4(), uuid4()
+
+    def change(
+        event: type[Event], task_id: UUID, kind: str, status: str, on: str, assigned: bool = False
+    ) -> None:
+        story.add(
+            event,
+            task_id=task_id,
+            kind=kind,
+            reference="r",
+            status=status,
+            due_on=d("2025-06-01"),
+            assigned=assigned,
+            changed_on=d(on),
+        )
+
+    change(EmploymentTaskChanged, mapping, "clock", "open", "2025-05-20")
+    change(EmploymentTaskChanged, mapping, "clock", "in_progress", "2025-05-21", assigned=True)
+    change(EmploymentTaskChanged, absence, "absence_alert", "open", "2025-05-22")
+    change(EmploymentTaskChanged, absence, "absence_alert", "done", "2025-05-23")
+    change(EducationTaskChanged, gap, "gap", "open", "2025-05-24")
+    _handover(story, "2025-05-25", "3405")
+    every = {(t.agency, t.kind, t.status, t.assigned) for t in tasks_of(story.journey, d("2025-06-01"))}
+    assert every == {
+        ("employment", "clock", "in_progress", True),
+        ("employment", "absence_alert", "done", False),
+        ("education", "gap", "open", False),
+    }
+    still = open_tasks([story.journey], d("2025-06-01"), agency=None, municipality_code="3405")
+    assert [(t.agency, t.kind) for t in still] == [("education", "gap"), ("employment", "clock")]
+    assert open_tasks([story.journey], d("2025-06-01"), agency="education", municipality_code="0301") == []
 
 
 def test_key_figures_of_a_municipality_year() -> None:

@@ -152,7 +152,13 @@ async def test_nothing_about_a_newcomer_without_consent_lands_here_not_even_in_t
         source="/samvirke/employment",
     )
     report = await red_cross(handlers.privacy_report, newcomer)
-    assert report.rows_held == {"consented_newcomer": 0, "match_request": 0, "match": 0, "outbox": 0}
+    assert report.rows_held == {
+        "consented_newcomer": 0,
+        "match_request": 0,
+        "match": 0,
+        "worklist_task": 0,
+        "outbox": 0,
+    }
     assert await red_cross.inbox_size() == 0
     assert await red_cross.published() == []
 
@@ -163,7 +169,9 @@ async def test_a_consenting_newcomer_gets_one_request_of_the_right_kind(
 ) -> None:
     newcomer = await red_cross.settle(age_group=group)
     assert (await red_cross.request_of(newcomer)).kind == kind
-    assert [e for e, _ in await red_cross.published()] == ["match-request.opened.v1"]
+    [(opened, _), (task, changed)] = await red_cross.published()
+    assert (opened, task) == ("match-request.opened.v1", "task.changed.v1")
+    assert (changed["kind"], changed["status"], changed["assigned"]) == ("match_request", "open", False)
 
 
 async def test_a_child_in_a_consenting_household_is_offered_leisure_and_sports(red_cross: RedCross) -> None:
@@ -251,7 +259,14 @@ async def test_a_match_goes_proposed_accepted_active_ended_and_hours_are_logged(
     ended = await red_cross(handlers.end, match.id, "A year together, as planned", TODAY)
     assert (ended.status, ended.end_reason) == ("ended", "A year together, as planned")
     events = await red_cross.published()
-    assert [e for e, _ in events] == ["match-request.opened.v1", "friend.matched.v1", "match.ended.v2"]
+    assert [e for e, _ in events] == [
+        "match-request.opened.v1",
+        "task.changed.v1",  # the request's task raised
+        "task.changed.v1",  # and done once the volunteer accepted
+        "friend.matched.v1",
+        "match.ended.v2",
+    ]
+    assert [data["status"] for e, data in events if e == "task.changed.v1"] == ["open", "done"]  # type: ignore[index]
     assert events[-1][1]["hours_logged"] == 2.5  # type: ignore[index]
 
 
@@ -351,7 +366,7 @@ async def test_withdrawal_ends_matches_and_erases_the_newcomer_provably(red_cros
     for person in (parent, child):
         report = await red_cross(handlers.privacy_report, person)
         held = {k: v for k, v in report.rows_held.items() if k != "outbox"}
-        assert held == {"consented_newcomer": 0, "match_request": 0, "match": 0}
+        assert held == {"consented_newcomer": 0, "match_request": 0, "match": 0, "worklist_task": 0}
         assert [e.reason for e in report.erasures] == (
             ["consent withdrawn"] if person == parent else ["household consent withdrawn"]
         )

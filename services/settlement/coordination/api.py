@@ -17,6 +17,7 @@ from ..models import JourneyEntryPublic
 from ..store import SettlementStore
 from . import Clock, ClockStatus, Gap, GapKind, KpiReport, RuleSet, handlers
 from .grant import GrantLine, GrantReport
+from .tasks import AgencyTask
 
 StoreDep = Annotated[SettlementStore, store_dependency(SettlementStore)]
 
@@ -92,6 +93,29 @@ async def list_gaps(
         agency=agency,
         kind=kind,
         municipality_code=municipality_code,
+    )
+
+
+@router.get(
+    "/newcomers/{newcomer_id}/tasks",
+    summary="The newcomer's tasks in every agency: kind, status, due date, whether someone holds it",
+    openapi_extra=PERSONAL,
+)
+async def tasks_of_newcomer(newcomer_id: UUID, store: StoreDep, as_of: AsOf = None) -> list[AgencyTask]:
+    return await handlers.agency_tasks(store, as_of=as_of or date.today(), newcomer_id=newcomer_id)
+
+
+@router.get(
+    "/tasks",
+    summary="Every agency's open tasks, soonest due first",
+    description="From each agency's `task.changed` events: never a task's title, nor who holds it.",
+    openapi_extra=PERSONAL,
+)
+async def list_open_tasks(
+    store: StoreDep, as_of: AsOf = None, agency: Agency | None = None, municipality_code: str | None = None
+) -> list[AgencyTask]:
+    return await handlers.agency_tasks(
+        store, as_of=as_of or date.today(), agency=agency, municipality_code=municipality_code
     )
 
 

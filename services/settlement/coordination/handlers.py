@@ -44,6 +44,7 @@ from . import (
     kpis,
 )
 from .grant import GrantLine, GrantReport, grant_report, ledger
+from .tasks import AgencyTask, open_tasks, tasks_of
 
 log = logging.getLogger(__name__)
 
@@ -131,6 +132,21 @@ async def key_figures(
         sexes=await store.sexes(),
         work_or_education_target=rule_set.work_or_education_target if rule_set else None,
     )
+
+
+async def agency_tasks(
+    store: SettlementStore,
+    *,
+    as_of: date,
+    newcomer_id: UUID | None = None,
+    agency: str | None = None,
+    municipality_code: str | None = None,
+) -> list[AgencyTask]:
+    """A newcomer's tasks in every agency (all, done too), or every open task (per agency, municipality)."""
+    journeys = await _journeys(store, newcomer_id)
+    if newcomer_id is not None:
+        return tasks_of(journeys[0], as_of)
+    return open_tasks(journeys, as_of, agency=agency, municipality_code=municipality_code)
 
 
 async def grant_of(store: SettlementStore, coordination: Coordination, newcomer_id: UUID) -> list[GrantLine]:

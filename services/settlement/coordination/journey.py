@@ -47,6 +47,10 @@ OCCURRED: dict[type[Event], str] = {
     volunteering.LanguageMentorMatched: "matched_on",
     volunteering.FriendMatched: "matched_on",
     volunteering.MatchEnded: "ended_on",
+    settlement.SettlementTaskChanged: "changed_on",
+    education.EducationTaskChanged: "changed_on",
+    employment.EmploymentTaskChanged: "changed_on",
+    volunteering.VolunteeringTaskChanged: "changed_on",
 }
 
 # What the coordinator sees: every agency's case events, never the personal-details topics.

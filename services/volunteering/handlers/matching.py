@@ -6,6 +6,7 @@ from uuid import UUID
 from shared.contracts.events.employment import PlacementEnded
 from shared.contracts.events.volunteering import FriendMatched, LanguageMentorMatched, MatchEnded, MatchKind
 from shared.errors import Conflict, Invalid, NotFound
+from shared.runtime.worklist import Worklist
 
 from ..models import (
     BACKGROUND_CHECK_VALID_YEARS,
@@ -21,6 +22,7 @@ from ..models import (
     Volunteer,
 )
 from ..store import VolunteeringStore
+from .requests import MATCH_REQUEST, task_for
 
 HOURS_NEEDED = {  # a friend meets about eight hours a month ("Venner Viser Vej")
     MatchKind.FRIEND: 8,
@@ -130,6 +132,8 @@ async def accept(store: VolunteeringStore, match_id: UUID, on: date) -> Match:
     match.status = MatchStatus.ACCEPTED
     match.accepted_on = on
     assert match.newcomer_id is not None
+    if match.request_id is not None:  # the request's task is done: someone took it
+        await Worklist(store).close(match.newcomer_id, MATCH_REQUEST, str(match.request_id), "matched")
     if match.kind is MatchKind.LANGUAGE_MENTOR:
         store.emit(
             LanguageMentorMatched(
@@ -169,6 +173,8 @@ async def end_match(store: VolunteeringStore, match: Match, reason: str, on: dat
     match.end_reason = reason
     if match.request_id and (request := await store.get_request(match.request_id)) is not None:
         request.status = RequestStatus.OPEN if never_started else RequestStatus.CLOSED
+        if never_started and match.newcomer_id is not None:  # back in the queue: someone else to find
+            await task_for(store, request)
     if match.newcomer_id is not None and not never_started:
         store.emit(
             MatchEnded(

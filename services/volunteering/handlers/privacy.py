@@ -105,10 +105,11 @@ async def erase(store: VolunteeringStore, newcomer_id: UUID, reason: str, on: da
         await store.delete(request)
     if newcomer is not None:
         await store.delete(newcomer)
+    tasks = await store.forget_tasks(newcomer_id)  # the worklist's tasks for them, and their history
     erasure = Erasure(
         newcomer_hash=newcomer_hash(newcomer_id),
         reason=reason,
-        rows_deleted=len(requests) + (newcomer is not None),
+        rows_deleted=len(requests) + (newcomer is not None) + tasks,
         matches_ended=ended,
     )
     store.add(erasure)

@@ -6,6 +6,7 @@ from shared.contracts.events.settlement import AgeGroup, HouseholdMemberAdded, N
 from shared.contracts.events.volunteering import MatchKind, MatchRequestOpened
 from shared.runtime.routing import NotForUs
 from shared.runtime.store import new_row
+from shared.runtime.worklist import Worklist
 
 from ..models import MatchRequest, Newcomer
 from ..store import VolunteeringStore
@@ -95,4 +96,23 @@ async def open_request(
             newcomer_id=newcomer.id, request_id=request.id, kind=kind, opened_on=request.opened_at.date()
         )
     )
+    await task_for(store, request, new=True)
     return request
+
+
+MATCH_REQUEST = "match_request"
+
+
+async def task_for(store: VolunteeringStore, request: MatchRequest, *, new: bool = False) -> None:
+    """An open request is a task for the organisations working where the newcomer lives: find someone.
+    No law sets it a date; the oldest come first among the undated."""
+    await Worklist(store).raise_task(
+        newcomer_id=request.newcomer_id,
+        municipality_code=request.municipality_code,
+        kind=MATCH_REQUEST,
+        reference=str(request.id),
+        source=MatchRequestOpened.type,
+        title=f"Find a {request.kind.replace('_', ' ')}: request opened on {request.opened_at.date()}.",
+        due_on=None,
+        new=new,
+    )

@@ -6,7 +6,7 @@ every consumer has moved.
 """
 
 from . import education, employment, settlement, volunteering
-from .base import AccessRecorded, ErasureCompleted, Event
+from .base import AccessRecorded, ErasureCompleted, Event, TaskChanged
 
 TOPICS: tuple[str, ...] = (
     settlement.TOPIC,
@@ -37,6 +37,7 @@ __all__ = [
     "AccessRecorded",
     "ErasureCompleted",
     "Event",
+    "TaskChanged",
     "education",
     "employment",
     "settlement",

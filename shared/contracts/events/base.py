@@ -1,6 +1,6 @@
 """What every catalogued event is."""
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, ClassVar
 from uuid import UUID
 
@@ -44,6 +44,26 @@ class AccessRecorded(Event):
     role: Key
     purpose: str = reference_text("the route's purpose, from the service's code")
     changed: bool
+
+
+class TaskChanged(Event):
+    """A task on an agency's worklist was raised, assigned, started, finished or closed by itself.
+
+    Each agency publishes its own subtype on its case topic, so the coordinator
+    sees every agency's open tasks per newcomer. It says which task, of which
+    kind and reference, its status, due date and whether someone holds it;
+    never its title, nor who holds it.
+    """
+
+    task_id: UUID
+    kind: Key
+    reference: str = reference_text(
+        "the task's reference: a rule id, a gap's kind and record, an alert's key"
+    )
+    status: Key
+    due_on: date | None
+    assigned: bool
+    changed_on: date
 
 
 class ErasureCompleted(Event):

@@ -9,7 +9,7 @@ from pydantic import model_validator
 
 from shared.contracts.codes import MunicipalityCode, reference_text
 
-from .base import AccessRecorded, ErasureCompleted, Event, explained_by_note
+from .base import AccessRecorded, ErasureCompleted, Event, TaskChanged, explained_by_note
 from .settlement import CefrLevel
 
 TOPIC = "education.events"
@@ -126,6 +126,11 @@ class EducationAccessed(AccessRecorded):
     topic: ClassVar[str] = ACCESS_LOG_TOPIC
 
 
+class EducationTaskChanged(TaskChanged):
+    type: ClassVar[str] = "samvirke.education.task.changed.v1"
+    topic: ClassVar[str] = TOPIC
+
+
 EVENTS: tuple[type[Event], ...] = (
     LearnerEnrolled,
     LearnerWaitlisted,
@@ -136,4 +141,5 @@ EVENTS: tuple[type[Event], ...] = (
     LearnerWithdrawn,
     EducationErased,
     EducationAccessed,
+    EducationTaskChanged,
 )

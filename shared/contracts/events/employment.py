@@ -9,7 +9,7 @@ from pydantic import model_validator
 
 from shared.contracts.codes import Key, LanguageCode, MunicipalityCode, OccupationCode
 
-from .base import AccessRecorded, ErasureCompleted, Event, explained_by_note
+from .base import AccessRecorded, ErasureCompleted, Event, TaskChanged, explained_by_note
 from .settlement import CefrLevel
 
 TOPIC = "employment.events"
@@ -161,6 +161,11 @@ class EmploymentAccessed(AccessRecorded):
     topic: ClassVar[str] = ACCESS_LOG_TOPIC
 
 
+class EmploymentTaskChanged(TaskChanged):
+    type: ClassVar[str] = "samvirke.employment.task.changed.v1"
+    topic: ClassVar[str] = TOPIC
+
+
 EVENTS: tuple[type[Event], ...] = (
     CaseOpened,
     MappingCompleted,
@@ -174,4 +179,5 @@ EVENTS: tuple[type[Event], ...] = (
     CaseClosed,
     EmploymentErased,
     EmploymentAccessed,
+    EmploymentTaskChanged,
 )

@@ -16,7 +16,7 @@ from uuid import UUID
 
 from shared.contracts.codes import District, Key, MunicipalityCode, reference_text
 
-from .base import Event
+from .base import Event, TaskChanged
 
 TOPIC = "settlement.events"
 PERSONAL_DETAILS_TOPIC = "settlement.personal-details"
@@ -278,6 +278,11 @@ class RegistrationGapClosed(Event):
     closed_on: date
 
 
+class SettlementTaskChanged(TaskChanged):
+    type: ClassVar[str] = "samvirke.settlement.task.changed.v1"
+    topic: ClassVar[str] = TOPIC
+
+
 class LegalGround(StrEnum):
     """Why a newcomer's data is erased (GDPR art. 17(1))."""
 
@@ -349,6 +354,7 @@ EVENTS: tuple[type[Event], ...] = (
     ClockResolved,
     RegistrationGapFound,
     RegistrationGapClosed,
+    SettlementTaskChanged,
     ErasureRequested,
     PersonalDetails,
     VolunteerContact,

@@ -5,7 +5,7 @@ from enum import StrEnum
 from typing import ClassVar
 from uuid import UUID
 
-from .base import AccessRecorded, ErasureCompleted, Event
+from .base import AccessRecorded, ErasureCompleted, Event, TaskChanged
 
 TOPIC = "volunteering.events"
 ACCESS_LOG_TOPIC = "volunteering.access-log"  # read by settlement alone: the people's access logs
@@ -73,6 +73,11 @@ class VolunteeringAccessed(AccessRecorded):
     topic: ClassVar[str] = ACCESS_LOG_TOPIC
 
 
+class VolunteeringTaskChanged(TaskChanged):
+    type: ClassVar[str] = "samvirke.volunteering.task.changed.v1"
+    topic: ClassVar[str] = TOPIC
+
+
 EVENTS: tuple[type[Event], ...] = (
     MatchRequestOpened,
     LanguageMentorMatched,
@@ -80,4 +85,5 @@ EVENTS: tuple[type[Event], ...] = (
     MatchEnded,
     VolunteeringErased,
     VolunteeringAccessed,
+    VolunteeringTaskChanged,
 )
