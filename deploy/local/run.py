@@ -64,6 +64,8 @@ def main() -> None:
             _report(stack, agency_tokens, data_dir)
             _how_to_log_in(identity)
             _coordinator_view(stack["settlement"], coordinator_token(identity), ids[0])
+            _worklists(stack, agency_tokens, coordinator_token(identity))
+            _grants(stack["settlement"], coordinator_token(identity))
             if args.once:
                 return
             print("\nRunning. Press Ctrl-C to stop everything.", flush=True)
@@ -197,6 +199,44 @@ def _coordinator_view(settlement: RunningService, token: str, newcomer_id: str) 
         print("Her statutory clocks:")
         for clock in api.get(f"/coordination/newcomers/{newcomer_id}/clocks").raise_for_status().json():
             print(f"  {clock['rule_id']:<24} due {clock['due_on']}  {clock['status']}  ({clock['title']})")
+
+
+def _worklists(stack: dict[str, RunningService], agency_tokens: dict[str, str], coordinator: str) -> None:
+    """Each agency's open tasks (GET /worklist), and the coordinator's view of them all."""
+    print("\nWorklists (GET /worklist?status=open; assign, start and finish under /worklist/{id}):")
+    for name, service in stack.items():
+        with _client(service, agency_tokens[name]) as api:
+            page = api.get("/worklist", params={"status": "open", "limit": 3}).raise_for_status().json()
+        print(f"  {name:<13} {page['total']} open task(s)")
+        for task in page["items"]:
+            print(f"    {task['kind']:<14} due {task['due_on'] or '-':<10}  {task['title']}")
+    with _client(stack["settlement"], coordinator) as api:
+        found = api.get("/coordination/tasks").raise_for_status().json()
+    per_agency = {task["agency"]: 0 for task in found}
+    for task in found:
+        per_agency[task["agency"]] += 1
+    shown = ", ".join(f"{agency} {count}" for agency, count in sorted(per_agency.items())) or "none"
+    print(f"  the coordinator sees their open tasks (GET /coordination/tasks): {shown}")
+
+
+def _grants(settlement: RunningService, coordinator: str) -> None:
+    """What each municipality can expect of the state's integration grant this year."""
+    year = time.strftime("%Y")
+    print(f"\nIntegration grant expected in {year} (GET /coordination/grants/{{code}}/{year}):")
+    with _client(settlement, coordinator) as api:
+        for place in MUNICIPALITIES:
+            report = api.get(f"/coordination/grants/{place['code']}/{year}").raise_for_status().json()
+            notes = [
+                note
+                for note, shown in (
+                    ("at an earlier year's rates", report["estimated"]),
+                    ("rates not checked against their source", not report["rates_checked"]),
+                )
+                if shown
+            ]
+            amount = f"{report['total']:,} {report['currency']}"
+            print(f"  {place['name']:<12} {report['persons']} person(s), {amount}", end="")
+            print(f" ({'; '.join(notes)})" if notes else "")
 
 
 if __name__ == "__main__":

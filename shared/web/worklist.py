@@ -6,6 +6,7 @@ from uuid import UUID
 
 from fastapi import APIRouter, Query, Request
 
+from shared.errors import Invalid
 from shared.runtime.store import Store
 from shared.runtime.worklist import Assignment, Worklist, WorkTaskPublic, WorkTaskStatus
 from shared.web.audit import PERSONAL
@@ -13,6 +14,13 @@ from shared.web.auth import Principal, Role, require_role
 from shared.web.pagination import Page, PaginationDep
 
 ME = "me"
+
+
+def _day(text: str | None) -> date | None:
+    try:
+        return date.fromisoformat(text) if text else None
+    except ValueError:
+        raise Invalid(f"due_before {text!r} is not a day of the calendar (YYYY-MM-DD).") from None
 
 
 def worklist_router(store_dependency: Any, *roles: Role) -> APIRouter:
@@ -36,7 +44,9 @@ def worklist_router(store_dependency: Any, *roles: Role) -> APIRouter:
         store: store_dep,
         pagination: PaginationDep,
         assignee: Annotated[str | None, Query(max_length=255)] = None,
-        due_before: date | None = None,
+        due_before: Annotated[
+            str | None, Query(pattern=r"^\d{4}-\d{2}-\d{2}$", description="Due before this day (YYYY-MM-DD)")
+        ] = None,
         status: Annotated[list[WorkTaskStatus] | None, Query()] = None,
         newcomer_id: UUID | None = None,
     ) -> Page[WorkTaskPublic]:
@@ -44,7 +54,7 @@ def worklist_router(store_dependency: Any, *roles: Role) -> APIRouter:
         found, total = await tasks.tasks(
             assignee=who(request) if assignee == ME else None if assignee in (None, "none") else assignee,
             unassigned=assignee == "none",
-            due_before=due_before,
+            due_before=_day(due_before),
             statuses=status or (),
             newcomer_id=newcomer_id,
             limit=pagination.limit,

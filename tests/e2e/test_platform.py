@@ -121,3 +121,8 @@ def test_make_run_settles_newcomers_and_shows_every_agency() -> None:
         assert "SASL/SCRAM, ACLs" in result.stdout  # the local broker: principals checked
     assert "Staff accounts of the development realm" in result.stdout  # and how to get a token
     assert "grant_type=password" in result.stdout
+    assert "volunteering  4 open task(s)" in result.stdout  # the four match requests, to be matched
+    assert "the coordinator sees their open tasks (GET /coordination/tasks): volunteering 4" in result.stdout
+    estimated = "(at an earlier year's rates; rates not checked against their source)"  # no 2026 rates yet
+    assert f"Lillehammer  3 person(s), 770,000 NOK {estimated}" in result.stdout  # two adults, a child
+    assert "Billund      1 person(s), 3,127 DKK (at an earlier year's rates)" in result.stdout  # one month

@@ -57,6 +57,7 @@ from shared.contracts.events.settlement import (
     EndGoal,
     HandoverCompleted,
     HealthAssessmentOffered,
+    HouseholdMemberAdded,
     IntegrationPlanAgreed,
     NewcomerDeparted,
     NewcomerSettled,
@@ -445,9 +446,22 @@ def test_norways_grant_runs_five_calendar_years_paid_where_the_newcomer_lives_on
     child = Story().settled("2025-03-01", adult=False, household_id=family)
     alone = Story().settled("2025-03-01", adult=False)
     parent = Story().settled("2025-03-01", household_id=family)
-    assert [ledger(s.journey, NO)[0].category for s in (child, alone, parent)] == [
+    joined = (
+        Story()
+        .settled("2025-03-01")
+        .add(
+            HouseholdMemberAdded,
+            household_id=family,
+            relation="head",
+            age_group=AgeGroup.ADULT,
+            via_family_reunification=False,
+            household_consents_to_volunteer_contact=False,
+        )
+    )  # a household formed after the settlement
+    assert [ledger(s.journey, NO)[0].category for s in (child, alone, parent, joined)] == [
         "child",
         "unaccompanied_minor",
+        "adult",
         "adult",
     ]
     assert len(ledger(child.journey, NO)) == 5

@@ -16,7 +16,7 @@ from uuid import UUID
 
 from pydantic import BaseModel
 
-from shared.contracts.events.settlement import AgeGroup, NewcomerDeparted
+from shared.contracts.events.settlement import AgeGroup, HouseholdMemberAdded, NewcomerDeparted
 from shared.domain.dates import add_months
 from shared.domain.statutory import RuleSet
 from shared.domain.statutory.grant import Category, Grant, Paid
@@ -46,7 +46,7 @@ def ledger(journey: Journey, rule_set: RuleSet) -> list[GrantLine]:
         return []
     departed = journey.first(NewcomerDeparted)
     left_on = departed.occurred_on if departed else None
-    category = category_of(settled.facts)
+    category = category_of(settled.facts, in_household=journey.first(HouseholdMemberAdded) is not None)
     if grant.paid is Paid.PER_YEAR:
         return _per_year(journey, grant, category, settled.occurred_on, left_on)
     started = rule_set.anchor_on(grant.anchor or "", settled.facts)
@@ -55,9 +55,11 @@ def ledger(journey: Journey, rule_set: RuleSet) -> list[GrantLine]:
     return _per_month(journey, grant, category, started[1], left_on)
 
 
-def category_of(facts: dict[str, object]) -> Category:
+def category_of(facts: dict[str, object], *, in_household: bool = False) -> Category:
+    """The year-1 category of a newcomer settled with these facts: alone unless settled in a household or
+    made a member of one since."""
     adult = facts.get("age_group") == AgeGroup.ADULT
-    alone = facts.get("household_id") is None
+    alone = facts.get("household_id") is None and not in_household
     if adult:
         return Category.SINGLE_ADULT if alone else Category.ADULT
     return Category.UNACCOMPANIED_MINOR if alone else Category.CHILD
