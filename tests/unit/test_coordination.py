@@ -388,6 +388,25 @@ def test_placement_asking_for_a_level_nobody_assessed_is_a_gap() -> None:
     assert story.gaps("2025-05-01") == []
 
 
+def test_a_danish_asylum_arrival_without_the_visitation_date_is_a_gap_for_the_refugee_office() -> None:
+    story = Story().settled("2025-06-20", "530", arrival_route=ArrivalRoute.ASYLUM)
+    [gap] = gaps_of(story.journey, d("2025-06-21"), Thresholds(), DK)
+    assert (gap.kind, gap.agency, gap.reference, gap.since) == (
+        GapKind.ANCHOR_DATE_MISSING,
+        "settlement",
+        "takeover",
+        d("2025-06-20"),
+    )
+    assert "placement_decided_on" in gap.detail
+    assert story.clocks(DK, "2025-06-21") == {}  # nothing runs until the date is given
+    dated = Story().settled(
+        "2025-06-20", "530", arrival_route=ArrivalRoute.ASYLUM, placement_decided_on=d("2025-05-15")
+    )
+    assert gaps_of(dated.journey, d("2025-06-21"), Thresholds(), DK) == []
+    quota = Story().settled("2025-06-20", "530")  # counts from the settlement date when CPR's is missing
+    assert gaps_of(quota.journey, d("2025-06-21"), Thresholds(), DK) == []
+
+
 def test_records_left_open_after_a_handover_are_gaps_until_moved() -> None:
     story = _with_records(Story().settled("2025-01-15"))
     story.add(

@@ -14,7 +14,8 @@ from pydantic import BaseModel, ConfigDict
 from shared.contracts.events import Event, education, employment, settlement
 from shared.contracts.events.education import WithdrawalReason
 from shared.contracts.events.employment import EndReason
-from shared.contracts.events.settlement import CefrLevel
+from shared.contracts.events.settlement import ArrivalRoute, CefrLevel
+from shared.domain.statutory import RuleSet
 
 from ..models import JourneyEntry
 from .journey import Journey
@@ -29,6 +30,7 @@ class GapKind(StrEnum):
     LEVEL_NOT_ASSESSED = "level_not_assessed"
     OPEN_AFTER_HANDOVER = "open_after_handover"
     OPEN_AFTER_DEPARTURE = "open_after_departure"
+    ANCHOR_DATE_MISSING = "anchor_date_missing"  # a date the law counts deadlines from, not recorded
 
 
 class Gap(BaseModel):
@@ -84,8 +86,11 @@ RECORDS = (
 )
 
 
-def gaps_of(journey: Journey, as_of: date, thresholds: Thresholds = Thresholds()) -> list[Gap]:
-    """The gaps in everything recorded so far; `as_of` decides how long something has been missing."""
+def gaps_of(
+    journey: Journey, as_of: date, thresholds: Thresholds = Thresholds(), rule_set: RuleSet | None = None
+) -> list[Gap]:
+    """The gaps in everything recorded so far; `as_of` decides how long something has been missing; the
+    settling municipality's `rule_set` says which dates the law counts from."""
     if journey.settled is None:
         return []
     found = [
@@ -93,6 +98,7 @@ def gaps_of(journey: Journey, as_of: date, thresholds: Thresholds = Thresholds()
         *_missing_end_reasons(journey),
         *_unassessed_levels(journey),
         *_open_after_moving_on(journey, as_of, thresholds),
+        *(_missing_anchor_dates(journey, rule_set) if rule_set is not None else []),
     ]
     return sorted(found, key=lambda gap: (gap.since, gap.kind, gap.agency, gap.reference))
 
@@ -108,6 +114,32 @@ def _gap(journey: Journey, kind: GapKind, agency: str, reference: str, since: da
         since=since,
         detail=detail,
     )
+
+
+def _missing_anchor_dates(journey: Journey, rule_set: RuleSet) -> list[Gap]:
+    """A date the country's law counts deadlines from that the settlement did not record (Denmark's
+    visitation decision for an asylum arrival): no clock counted from it can run until it is given."""
+    settled = journey.settled
+    if settled is None or journey.first(settlement.NewcomerDeparted):
+        return []
+    route = ArrivalRoute(settled.facts.get("arrival_route", ArrivalRoute.RESETTLEMENT))
+    gaps = []
+    for name, anchor in rule_set.anchors.items():
+        how = anchor.by_route.get(route)
+        if how is None or rule_set.anchor_on(name, settled.facts) is not None:
+            continue
+        gaps.append(
+            _gap(
+                journey,
+                GapKind.ANCHOR_DATE_MISSING,
+                "settlement",
+                name,
+                settled.occurred_on,
+                f"Settled as {route} without {how.date}: {anchor.title.lower()} ({anchor.cites}) has no "
+                "date, so no clock counted from it runs.",
+            )
+        )
+    return gaps
 
 
 def _missing_records(journey: Journey, as_of: date, thresholds: Thresholds) -> list[Gap]:

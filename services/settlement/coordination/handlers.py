@@ -23,7 +23,7 @@ from shared.contracts.events.settlement import (
     RegistrationGapClosed,
     RegistrationGapFound,
 )
-from shared.domain.statutory import Country
+from shared.domain.statutory import Country, country_of
 from shared.errors import Conflict, NotFound
 from shared.runtime.db import Database
 
@@ -285,7 +285,11 @@ def _clocks_in(
 
 
 def _gaps_in(journeys: list[Journey], coordination: Coordination, as_of: date) -> list[Gap]:
-    found = [gap for journey in journeys for gap in gaps_of(journey, as_of, coordination.thresholds)]
+    found = []
+    for journey in journeys:
+        code = journey.fact(journey.settled, "municipality_code")
+        rule_set = coordination.rule_sets.get(country_of(code)) if isinstance(code, str) else None
+        found += gaps_of(journey, as_of, coordination.thresholds, rule_set)
     return sorted(found, key=lambda gap: (gap.since, gap.kind, gap.agency, str(gap.newcomer_id)))
 
 
