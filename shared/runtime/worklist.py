@@ -307,7 +307,7 @@ async def follow_coordination(store: Store, event: Event, agency: str) -> None:
                 kind=CLOCK,
                 reference=event.rule_id,
                 source=event.type,
-                title=f"Statutory deadline {event.rule_id}: due {event.due_on}, limit {event.limit_on}.",
+                title=f"{event.title or event.rule_id}: due {event.due_on}, at the latest {event.limit_on}.",
                 due_on=event.due_on,
             )
         case ClockBreached():
@@ -317,7 +317,7 @@ async def follow_coordination(store: Store, event: Event, agency: str) -> None:
                 kind=CLOCK,
                 reference=event.rule_id,
                 source=event.type,
-                title=f"Statutory deadline {event.rule_id} breached on {event.breached_on}.",
+                title=f"{event.title or event.rule_id}: breached on {event.breached_on}.",
                 due_on=event.due_on,
             )
         case ClockResolved():

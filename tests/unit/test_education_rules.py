@@ -431,7 +431,12 @@ async def test_names_come_from_the_personal_details_channel_and_go_with_its_tomb
 
 async def test_the_coordinations_clocks_that_name_the_school_keep_its_worklist(school: School) -> None:
     newcomer = uuid4()
-    facts = {"newcomer_id": newcomer, "municipality_code": "530", "rule_id": "dk.danish-lessons"}
+    facts = {
+        "newcomer_id": newcomer,
+        "municipality_code": "530",
+        "rule_id": "dk.danish-lessons",
+        "title": "Danish lessons within 1 month of the takeover",
+    }
     due, limit = TODAY + timedelta(days=5), TODAY + timedelta(days=5)
 
     async def follow(event: Event) -> None:
@@ -477,4 +482,4 @@ async def test_the_coordinations_clocks_that_name_the_school_keep_its_worklist(s
     [task] = await school(tasks)
     assert (task.status, task.closed_by) == ("done", "samvirke")
     assert [change.action for change in task.history] == ["raised", "updated", "closed"]
-    assert task.title == f"Statutory deadline dk.danish-lessons breached on {later}."
+    assert task.title == f"Danish lessons within 1 month of the takeover: breached on {later}."

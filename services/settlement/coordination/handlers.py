@@ -193,6 +193,7 @@ async def sweep(store: SettlementStore, coordination: Coordination, today: date)
             "rule_id": clock.rule_id,
             "agency": clock.agency,
             "municipality_code": clock.municipality_code,
+            "title": clock.title,
         }
         if clock.status in (ClockStatus.AT_RISK, ClockStatus.OVERDUE):
             dates = {"started_on": clock.started_on, "due_on": clock.due_on, "limit_on": clock.limit_on}
@@ -214,7 +215,9 @@ async def sweep(store: SettlementStore, coordination: Coordination, today: date)
         ):
             outcome = "cancelled" if clock.status is ClockStatus.CANCELLED else "met"
             resolved_on = clock.cancelled_on or clock.stopped_on or today
-            resolved = ClockResolved(**facts, outcome=outcome, resolved_on=resolved_on)
+            resolved = ClockResolved(
+                **{k: v for k, v in facts.items() if k != "title"}, outcome=outcome, resolved_on=resolved_on
+            )
             once(clock.newcomer_id, "clock.resolved", clock.rule_id, resolved)
     found = closed = 0
     current = set()

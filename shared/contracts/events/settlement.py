@@ -219,6 +219,7 @@ class ClockBreached(Event):
     started_on: date
     due_on: date
     breached_on: date
+    title: str = reference_text("the rule's title, from the country's rule file")  # "" before it was sent
 
 
 class ClockAtRisk(Event):
@@ -234,6 +235,7 @@ class ClockAtRisk(Event):
     due_on: date
     limit_on: date
     found_on: date
+    title: str = reference_text("the rule's title, from the country's rule file")
 
 
 class ClockResolved(Event):
