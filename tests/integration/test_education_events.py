@@ -59,6 +59,7 @@ async def test_education_reacts_to_every_agency_and_publishes_each_of_its_events
     at_risk = ClockAtRisk(
         newcomer_id=second,
         rule_id="no.language-start",
+        title="Norwegian lessons begun within 3 months",
         agency="education",
         municipality_code="0301",
         started_on=TODAY,
@@ -78,6 +79,7 @@ async def test_education_reacts_to_every_agency_and_publishes_each_of_its_events
 
     task = await eventually(worklist_task)
     assert (task["kind"], task["reference"], task["status"]) == ("clock", "no.language-start", "open")
+    assert task["title"].startswith("Norwegian lessons begun within 3 months: due ")
     started = await ok(await school.post(f"/worklist/{task['id']}/start"))
     assert started["status"] == "in_progress"
     assert started["assignee"]  # whoever started it: the token's subject
