@@ -349,6 +349,17 @@ async def test_no_district_takes_more_than_its_share(office: Office) -> None:
     ]
 
 
+async def test_two_districts_at_half_take_turns_without_an_override(office: Office) -> None:
+    await office.municipality(districts=("Billund", "Grindsted"))
+    for name, district in zip("ABCD", ("Billund", "Grindsted") * 2, strict=True):
+        await office.settled(name, district)
+    await office.settled("E", "Billund")  # 3 of 5: Grindsted would have three too
+    sixth = await office.register("F")
+    with pytest.raises(Conflict, match=r"Billund would take 4 of 6 settlements in 2026 \(67%\)"):
+        await office.settle(sixth, "Billund")
+    await office.settle(sixth, "Grindsted")
+
+
 async def test_a_municipality_may_set_its_own_district_share(office: Office) -> None:
     await office.municipality(districts=("Grorud", "Stovner"), max_district_share=0.8)
     for name in "ABC":

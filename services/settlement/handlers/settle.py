@@ -38,7 +38,12 @@ from .register import share_personal_data
 
 @dataclass(frozen=True)
 class SpreadGuard:
-    """No district takes more than `max_share` of a year's settlements, once there are `from_count`."""
+    """No district takes more than `max_share` of a year's settlements, once there are `from_count`.
+
+    A district beyond its share is refused only where another district would stay within its own: of
+    five settlements in two districts at 50 %, one takes three (else such a municipality could settle
+    only every other newcomer without an override).
+    """
 
     max_share: float
     from_count: int
@@ -148,7 +153,12 @@ def _within_spread(
     total = sum(counts.values()) + 1
     share = (counts.get(district, 0) + 1) / total
     max_share = municipality.max_district_share or guard.max_share
-    if len(municipality.districts) > 1 and total >= guard.from_count and share > max_share:
+    room_elsewhere = any(
+        (counts.get(other, 0) + 1) / total <= max_share
+        for other in municipality.districts
+        if other != district
+    )
+    if len(municipality.districts) > 1 and total >= guard.from_count and share > max_share and room_elsewhere:
         raise Conflict(
             f"{district} would take {counts.get(district, 0) + 1} of {total} settlements in {year} "
             f"({share:.0%}), more than its {max_share:.0%} share; choose another district "
