@@ -34,6 +34,7 @@ from .models import (
     HouseholdPublic,
     IntegrationPlan,
     IntegrationPlanSet,
+    LegalDates,
     MemberAdd,
     MemberPublic,
     Municipality,
@@ -221,6 +222,16 @@ async def agree_integration_plan(
 async def get_integration_plan(newcomer_id: UUID, store: StoreDep) -> IntegrationPlan:
     plan = await store.existing(IntegrationPlan, newcomer_id)
     return plan
+
+
+@router.post(
+    "/newcomers/{newcomer_id}/legal-dates",
+    tags=["settlement"],
+    summary="Record the dates the law counts from, after the settlement (visitation, CPR, early takeover)",
+    openapi_extra=PERSONAL,
+)
+async def record_legal_dates(newcomer_id: UUID, data: LegalDates, store: StoreDep) -> LegalDates:
+    return await handlers.record_legal_dates(store, newcomer_id, data)
 
 
 @router.post(

@@ -427,6 +427,39 @@ class IntegrationPlanSet(SQLModel):
     agreed_on: IsoDate
 
 
+class LegalDates(SQLModel):
+    """Dates the law counts from, recorded after the settlement; each one left out stays as it was."""
+
+    placement_decided_on: IsoDate | None = Field(
+        default=None, description="The state's decision placing the newcomer (Denmark: the visitation)"
+    )
+    registered_resident_on: IsoDate | None = Field(
+        default=None, description="Registered as resident in the municipality (Denmark: CPR)"
+    )
+    early_takeover_on: IsoDate | None = Field(
+        default=None,
+        description="An earlier takeover the newcomer consented to (integrationsloven § 4, stk. 2)",
+    )
+
+    @model_validator(mode="after")
+    def _some_date(self) -> "LegalDates":
+        if (
+            self.placement_decided_on is None
+            and self.registered_resident_on is None
+            and self.early_takeover_on is None
+        ):
+            raise ValueError(
+                "give at least one of placement_decided_on, registered_resident_on, early_takeover_on"
+            )
+        if (
+            self.early_takeover_on is not None
+            and self.placement_decided_on is not None
+            and self.early_takeover_on < self.placement_decided_on
+        ):
+            raise ValueError("early_takeover_on cannot come before placement_decided_on")
+        return self
+
+
 class HealthAssessmentOffer(SQLModel):
     offered_on: IsoDate = Field(description="The day the offer was made to the newcomer")
 

@@ -100,6 +100,8 @@ async def test_each_settlement_event_reaches_kafka_as_a_cloudevent(platform: Pla
     )
     offer = {"offered_on": "2025-02-03"}
     await ok(await api.post(f"/newcomers/{late['id']}/health-assessment-offer", json=offer))
+    cpr = {"registered_resident_on": "2025-01-20"}  # known only after the settlement
+    await ok(await api.post(f"/newcomers/{late['id']}/legal-dates", json=cpr))
     placement = PlacementStarted(
         newcomer_id=late["id"],
         placement_id=uuid4(),

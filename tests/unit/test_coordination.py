@@ -59,6 +59,7 @@ from shared.contracts.events.settlement import (
     HealthAssessmentOffered,
     HouseholdMemberAdded,
     IntegrationPlanAgreed,
+    LegalDatesRecorded,
     NewcomerDeparted,
     NewcomerSettled,
 )
@@ -405,6 +406,20 @@ def test_a_danish_asylum_arrival_without_the_visitation_date_is_a_gap_for_the_re
     assert gaps_of(dated.journey, d("2025-06-21"), Thresholds(), DK) == []
     quota = Story().settled("2025-06-20", "530")  # counts from the settlement date when CPR's is missing
     assert gaps_of(quota.journey, d("2025-06-21"), Thresholds(), DK) == []
+
+
+def test_a_visitation_recorded_after_the_settlement_closes_the_gap_and_starts_the_clocks() -> None:
+    story = Story().settled("2025-06-20", "530", arrival_route=ArrivalRoute.ASYLUM)
+    story.add(LegalDatesRecorded, recorded_on=d("2025-06-25"), placement_decided_on=d("2025-05-20"))
+    assert gaps_of(story.journey, d("2025-06-26"), Thresholds(), DK) == []
+    contract = story.clocks(DK, "2025-06-26")["dk.integration-contract"]
+    assert (contract.started_on, contract.due_on) == (d("2025-07-01"), d("2025-08-01"))  # 20 May → 1 July
+    # A later record corrects the date, and leaves alone those it does not give.
+    story.add(LegalDatesRecorded, recorded_on=d("2025-06-27"), placement_decided_on=d("2025-04-10"))
+    corrected = story.clocks(DK, "2025-06-28")["dk.integration-contract"]
+    assert (corrected.started_on, corrected.due_on) == (d("2025-06-02"), d("2025-07-02"))  # 1 June: a Sunday
+    story.add(LegalDatesRecorded, recorded_on=d("2025-06-28"), registered_resident_on=d("2025-06-21"))
+    assert story.journey.settled_facts["placement_decided_on"] == "2025-04-10"
 
 
 def test_records_left_open_after_a_handover_are_gaps_until_moved() -> None:

@@ -31,6 +31,7 @@ from services.settlement.models import (
     HealthAssessmentOffer,
     HouseholdCreate,
     IntegrationPlanSet,
+    LegalDates,
     MemberAdd,
     MunicipalityCreate,
     Newcomer,
@@ -595,6 +596,35 @@ async def test_a_health_assessment_offer_is_recorded_for_a_settled_newcomer_and_
         d for t, _, d in await office.published(newcomer.id) if t.endswith("health-assessment.offered.v1")
     ]
     assert offered == [{"newcomer_id": str(newcomer.id), "offered_on": "2026-04-01"}]
+
+
+async def test_legal_dates_recorded_after_the_settlement_are_checked_and_published(office: Office) -> None:
+    await office.municipality()
+    registered = await office.register("Farid")
+    visitation = LegalDates(placement_decided_on=date(2026, 2, 10))
+    with pytest.raises(Conflict, match="legal dates are recorded once settled"):
+        await office(handlers.record_legal_dates, registered.id, visitation)
+    newcomer = await office.settled()  # on 1 March 2026
+    with pytest.raises(Invalid, match="comes before the settlement on 2026-03-01"):
+        await office(
+            handlers.record_legal_dates, newcomer.id, LegalDates(placement_decided_on=date(2026, 3, 2))
+        )
+    tomorrow = date.today() + timedelta(days=1)
+    with pytest.raises(Invalid, match="registered_resident_on must not be in the future"):
+        await office(handlers.record_legal_dates, newcomer.id, LegalDates(registered_resident_on=tomorrow))
+    with pytest.raises(ValidationError, match="give at least one of"):
+        LegalDates()
+    await office(handlers.record_legal_dates, newcomer.id, visitation)
+    [recorded] = [
+        d for t, _, d in await office.published(newcomer.id) if t.endswith("legal-dates.recorded.v1")
+    ]
+    assert recorded == {
+        "newcomer_id": str(newcomer.id),
+        "recorded_on": str(date.today()),
+        "placement_decided_on": "2026-02-10",
+        "registered_resident_on": None,
+        "early_takeover_on": None,
+    }
 
 
 async def test_integration_plan_is_agreed_with_settled_newcomers_and_revisions_replace_it(

@@ -61,7 +61,7 @@ def clocks_of(journey: Journey, rule_set: RuleSet, as_of: date) -> list[Clock]:
 
 def evaluate(rule: ClockRule, rule_set: RuleSet, journey: Journey, as_of: date) -> Clock | None:
     """The clock `rule` runs for the newcomer as of `as_of`, or None if it does not apply (yet)."""
-    if journey.settled is None or not rule.applies_to(journey.settled.facts):
+    if journey.settled is None or not rule.applies_to(journey.settled_facts):
         return None
     begun = _start_of(rule, rule_set, journey)
     if begun is None or begun[0] > as_of:
@@ -105,7 +105,7 @@ def _start_of(rule: ClockRule, rule_set: RuleSet, journey: Journey) -> tuple[dat
     """The day the clock is shown from and the day it starts, as the journey's facts give them; None while
     the journey does not hold the date the law counts from."""
     for entry in journey.of_types([rule_set.start_event(rule)]):
-        if (found := rule_set.started_on(rule, entry.facts)) is not None:
+        if (found := rule_set.started_on(rule, journey.facts_of(entry))) is not None:
             counted, started_on = found
             if rule.start.anchor is None:
                 return counted, started_on

@@ -122,11 +122,11 @@ def _missing_anchor_dates(journey: Journey, rule_set: RuleSet) -> list[Gap]:
     settled = journey.settled
     if settled is None or journey.first(settlement.NewcomerDeparted):
         return []
-    route = ArrivalRoute(settled.facts.get("arrival_route", ArrivalRoute.RESETTLEMENT))
+    route = ArrivalRoute(journey.settled_facts.get("arrival_route", ArrivalRoute.RESETTLEMENT))
     gaps = []
     for name, anchor in rule_set.anchors.items():
         how = anchor.by_route.get(route)
-        if how is None or rule_set.anchor_on(name, settled.facts) is not None:
+        if how is None or rule_set.anchor_on(name, journey.settled_facts) is not None:
             continue
         gaps.append(
             _gap(
@@ -136,7 +136,7 @@ def _missing_anchor_dates(journey: Journey, rule_set: RuleSet) -> list[Gap]:
                 name,
                 settled.occurred_on,
                 f"Settled as {route} without {how.date}: {anchor.title.lower()} ({anchor.cites}) has no "
-                "date, so no clock counted from it runs.",
+                "date, so no clock counted from it runs; record it at POST /newcomers/{id}/legal-dates.",
             )
         )
     return gaps

@@ -46,10 +46,12 @@ def ledger(journey: Journey, rule_set: RuleSet) -> list[GrantLine]:
         return []
     departed = journey.first(NewcomerDeparted)
     left_on = departed.occurred_on if departed else None
-    category = category_of(settled.facts, in_household=journey.first(HouseholdMemberAdded) is not None)
+    category = category_of(
+        journey.settled_facts, in_household=journey.first(HouseholdMemberAdded) is not None
+    )
     if grant.paid is Paid.PER_YEAR:
         return _per_year(journey, grant, category, settled.occurred_on, left_on)
-    started = rule_set.anchor_on(grant.anchor or "", settled.facts)
+    started = rule_set.anchor_on(grant.anchor or "", journey.settled_facts)
     if started is None:  # e.g. a Danish asylum arrival without the visitation decision's date
         return []
     return _per_month(journey, grant, category, started[1], left_on)

@@ -3,6 +3,7 @@
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import cached_property
 from typing import Any
 from uuid import UUID
 
@@ -22,6 +23,7 @@ OCCURRED: dict[type[Event], str] = {
     settlement.NewcomerDeparted: "departed_on",
     settlement.IntegrationPlanAgreed: "agreed_on",
     settlement.HealthAssessmentOffered: "offered_on",
+    settlement.LegalDatesRecorded: "recorded_on",
     settlement.ClockAtRisk: "found_on",
     settlement.ClockBreached: "breached_on",
     settlement.ClockResolved: "resolved_on",
@@ -52,6 +54,9 @@ OCCURRED: dict[type[Event], str] = {
     employment.EmploymentTaskChanged: "changed_on",
     volunteering.VolunteeringTaskChanged: "changed_on",
 }
+
+# The dates the law counts from, which the settlement carries and a later record may give or correct.
+LEGAL_DATES = ("placement_decided_on", "registered_resident_on", "early_takeover_on")
 
 # What the coordinator sees: every agency's case events, never the personal-details topics.
 JOURNEY_EVENTS: tuple[type[Event], ...] = tuple(
@@ -105,6 +110,22 @@ class Journey:
     @property
     def settled(self) -> JourneyEntry | None:
         return self.first(settlement.NewcomerSettled)
+
+    @cached_property
+    def settled_facts(self) -> dict[str, Any]:
+        """The settlement's facts, with the legal dates recorded since (the latest record of each)."""
+        if self.settled is None:
+            return {}
+        facts = dict(self.settled.facts)
+        for entry in self.of(settlement.LegalDatesRecorded):
+            facts.update(
+                {name: value for name in LEGAL_DATES if (value := entry.facts.get(name)) is not None}
+            )
+        return facts
+
+    def facts_of(self, entry: JourneyEntry) -> dict[str, Any]:
+        """An entry's facts; the settlement's with the legal dates recorded since."""
+        return self.settled_facts if entry is self.settled else entry.facts
 
     @property
     def settled_on(self) -> date | None:

@@ -18,6 +18,7 @@ from .settle import (
     district_report,
     offer_health_assessment,
     quota_report,
+    record_legal_dates,
     settle_newcomer,
 )
 
@@ -37,6 +38,7 @@ __all__ = [
     "keep_erasure_proof",
     "offer_health_assessment",
     "quota_report",
+    "record_legal_dates",
     "register_newcomer",
     "reject_handover",
     "request_erasure",

@@ -11,6 +11,7 @@ from shared.contracts.events.settlement import (
     HandoverRevoked,
     HealthAssessmentOffered,
     IntegrationPlanAgreed,
+    LegalDatesRecorded,
     NewcomerDeparted,
     NewcomerSettled,
     VolunteerContact,
@@ -24,6 +25,7 @@ from ..models import (
     HealthAssessmentOffer,
     IntegrationPlan,
     IntegrationPlanSet,
+    LegalDates,
     Municipality,
     Newcomer,
     NewcomerStatus,
@@ -219,6 +221,24 @@ async def offer_health_assessment(
     if (newcomer.settled_on and data.offered_on < newcomer.settled_on) or data.offered_on > date.today():
         raise Invalid("offered_on is between the settlement date and today.")
     store.emit(HealthAssessmentOffered(newcomer_id=newcomer_id, offered_on=data.offered_on))
+    return data
+
+
+async def record_legal_dates(store: SettlementStore, newcomer_id: UUID, data: LegalDates) -> LegalDates:
+    """Records dates the law counts from that were not known (or were wrong) when the newcomer was
+    settled; the coordination's clocks and grant count from them, and a missing anchor's gap closes."""
+    newcomer = await store.existing(Newcomer, newcomer_id)
+    if newcomer.status is not NewcomerStatus.SETTLED or newcomer.settled_on is None:
+        raise Conflict(f"Newcomer {newcomer_id} is {newcomer.status}; legal dates are recorded once settled.")
+    today = date.today()
+    for name in ("placement_decided_on", "registered_resident_on", "early_takeover_on"):
+        if (value := getattr(data, name)) is not None and value > today:
+            raise Invalid(f"{name} must not be in the future.")
+    if data.placement_decided_on is not None and data.placement_decided_on > newcomer.settled_on:
+        raise Invalid(
+            f"placement_decided_on comes before the settlement on {newcomer.settled_on}, or on that day."
+        )
+    store.emit(LegalDatesRecorded(newcomer_id=newcomer_id, recorded_on=today, **data.model_dump()))
     return data
 
 

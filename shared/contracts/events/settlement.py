@@ -207,6 +207,19 @@ class HealthAssessmentOffered(Event):
     offered_on: date
 
 
+class LegalDatesRecorded(Event):
+    """Dates the law counts deadlines from, recorded after the settlement (they were not known then, or
+    were wrong): each date given replaces the one the settlement or an earlier record carried."""
+
+    type: ClassVar[str] = "samvirke.settlement.legal-dates.recorded.v1"
+    topic: ClassVar[str] = TOPIC
+
+    recorded_on: date
+    placement_decided_on: date | None = None
+    registered_resident_on: date | None = None
+    early_takeover_on: date | None = None
+
+
 class ClockBreached(Event):
     """A statutory deadline passed without what it asks for: the agency responsible should act."""
 
@@ -351,6 +364,7 @@ EVENTS: tuple[type[Event], ...] = (
     NewcomerDeparted,
     IntegrationPlanAgreed,
     HealthAssessmentOffered,
+    LegalDatesRecorded,
     ClockAtRisk,
     ClockBreached,
     ClockResolved,
