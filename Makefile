@@ -7,11 +7,13 @@ UV := $(TOOLS)/bin/uv
 VENV := .venv
 PY := $(VENV)/bin/python
 PYTEST_ARGS ?=
+ARGS ?=
 
 .PHONY: help install postgres run test test-unit faults bench lint format kafka clean distclean
 
 help:
-	@echo "make run        broker + four services + a settlement scenario (Ctrl-C stops)"
+	@echo "make run        broker + four services + every flow through the APIs (Ctrl-C stops);"
+	@echo "                ARGS=\"--cohort 86\" then simulates a Billund-sized year"
 	@echo "make test       install everything, then run the whole suite against real Kafka and PostgreSQL"
 	@echo "make test-unit  only the fast tests that need no broker"
 	@echo "make faults     the fault-injection tests (also part of make test)"
@@ -34,7 +36,7 @@ postgres:
 	bash deploy/local/ensure-postgres.sh
 
 run: install
-	$(PY) -m deploy.local.run
+	$(PY) -m deploy.local.run $(ARGS)
 
 kafka: install
 	$(PY) -m deploy.local.kafka

@@ -1,7 +1,8 @@
-"""`make run`: a broker, the four services on SQLite, and a few newcomers settled through the APIs.
+"""`make run`: a broker, an identity provider, the four services on SQLite, and every flow through the APIs.
 
-Prints where the APIs are, a development token per agency, and what each
-agency now holds. Ctrl-C stops everything. `--once` stops after the scenario.
+Runs `scenario` (a day's work in each agency) and prints what each agency holds,
+how to log in, worklists and grants; `--cohort N` then simulates a Billund-sized
+year (`cohort`). Ctrl-C stops everything. `--once` stops after the scenario.
 """
 
 import argparse
@@ -9,10 +10,12 @@ import shutil
 import socket
 import sys
 import time
+from datetime import date
 from pathlib import Path
 
 import httpx
 
+from deploy.local import cohort, scenario
 from deploy.local.broker import provide_kafka
 from deploy.local.identity import DEV_PASSWORD, IdentityProvider, accounts, provide_identity
 from deploy.local.stack import RunningService, coordinator_token, run_stack, tokens
@@ -20,34 +23,22 @@ from deploy.local.stack import RunningService, coordinator_token, run_stack, tok
 ROOT = Path(__file__).resolve().parents[2]
 PREFERRED_PORTS = {"settlement": 8001, "education": 8002, "employment": 8003, "volunteering": 8004}
 
-MUNICIPALITIES = [
-    {
-        "code": "3405",
-        "country": "NO",
-        "name": "Lillehammer",
-        "districts": ["Lillehammer sentrum", "Søre Ål", "Nordre Ål"],
-    },
-    {"code": "0301", "country": "NO", "name": "Oslo", "districts": ["Grorud", "Stovner", "Alna"]},
-    {"code": "530", "country": "DK", "name": "Billund", "districts": ["Billund", "Grindsted"]},
-]
-QUOTAS = {"3405": 25, "0301": 120, "530": 86}  # Billund was asked for 86 in 2017
-
-NEWCOMERS = [
-    # (given, family, birth date, sex, origin, languages, consents, municipality, district)
-    ("Amira", "Haddad", "1988-03-14", "female", "SY", ["ar"], True, "3405", "Lillehammer sentrum"),
-    ("Yonas", "Tesfaye", "1995-09-02", "male", "ER", ["ti"], True, "3405", "Søre Ål"),
-    ("Farid", "Rahimi", "1979-12-20", "male", "AF", ["prs", "ps"], False, "0301", "Grorud"),
-    ("Lina", "Haddad", "2016-06-01", "female", "SY", ["ar"], True, "3405", "Lillehammer sentrum"),
-    ("Khin", "Aung", "1991-01-30", "female", "MM", ["my"], True, "530", "Billund"),
-]
-
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument(
         "--once", action="store_true", help="stop after the scenario instead of waiting for Ctrl-C"
     )
+    parser.add_argument(
+        "--cohort",
+        type=int,
+        metavar="N",
+        default=0,
+        help="then simulate a Billund-sized year: N by quota (86 is Billund's), with family reunification",
+    )
     args = parser.parse_args()
+    if args.cohort < 0:
+        parser.error("--cohort takes a number of newcomers, 0 or more")
 
     data_dir = ROOT / ".run"
     shutil.rmtree(data_dir, ignore_errors=True)  # a fresh broker each run, so fresh stores too
@@ -58,14 +49,29 @@ def main() -> None:
         print("Starting the four services …", flush=True)
         agency_tokens = tokens(identity)
         with run_stack(kafka=kafka, data_dir=data_dir, identity=identity, ports=_ports()) as stack:
-            _red_cross(stack["volunteering"], agency_tokens["volunteering"])
-            ids = _scenario(stack["settlement"], agency_tokens["settlement"])
-            _wait_for_other_agencies(stack, agency_tokens)
+            with scenario.agencies(stack, identity) as staff:
+                today = date.today()
+                print("\nBefore anyone arrives:")
+                setup = scenario.set_up(staff, today)
+                print("\nSettled today:")
+                scenario.settle_newcomers(staff, today)
+                took = scenario.wait_for_other_agencies(staff)
+                print(f"  all agencies updated {took:.2f}s after the last settlement")
+                print("\nThe day's work:")
+                scenario.placed_with_mentors(staff, setup, today)
+                scenario.matched_with_volunteers(staff, setup, today)
+                scenario.absence_alert(staff, setup, today)
+                scenario.family_moves(staff, today)
+                scenario.journeys(staff)
+                ids = staff.ids
             _report(stack, agency_tokens, data_dir)
             _how_to_log_in(identity)
-            _coordinator_view(stack["settlement"], coordinator_token(identity), ids[0])
+            _clocks(stack["settlement"], coordinator_token(identity), ids["Amira"])
             _worklists(stack, agency_tokens, coordinator_token(identity))
             _grants(stack["settlement"], coordinator_token(identity))
+            if args.cohort:
+                with scenario.agencies(stack, identity) as staff:
+                    cohort.simulate(staff, args.cohort, date.today())
             if args.once:
                 return
             print("\nRunning. Press Ctrl-C to stop everything.", flush=True)
@@ -89,67 +95,13 @@ def _client(service: RunningService, token: str) -> httpx.Client:
     return httpx.Client(base_url=service.url, headers={"Authorization": f"Bearer {token}"}, timeout=10)
 
 
-def _red_cross(volunteering: RunningService, token: str) -> None:
-    """The Red Cross's chapters: its staff see the match requests of the municipalities it works in."""
-    with _client(volunteering, token) as api:
-        for place in MUNICIPALITIES:
-            chapter = {
-                "name": f"Røde Kors {place['name']}",
-                "kind": "red_cross",
-                "municipality_code": place["code"],
-            }
-            api.post("/organisations", json=chapter).raise_for_status()
-    print("  the Red Cross works in " + ", ".join(str(place["name"]) for place in MUNICIPALITIES))
-
-
-def _scenario(settlement: RunningService, token: str) -> list[str]:
-    today = time.strftime("%Y-%m-%d")
-    ids = []
-    with _client(settlement, token) as api:
-        for place in MUNICIPALITIES:
-            code = str(place["code"])
-            api.post("/municipalities", json=place).raise_for_status()
-            quota = {"requested": QUOTAS[code]}
-            api.put(f"/municipalities/{code}/quotas/{today[:4]}", json=quota).raise_for_status()
-        for given, family, born, sex, origin, languages, consent, municipality, district in NEWCOMERS:
-            person = {
-                "given_name": given,
-                "family_name": family,
-                "birth_date": born,
-                "sex": sex,
-                "country_of_origin": origin,
-                "languages": languages,
-                "consents": ["volunteer_contact"] if consent else [],
-                "registered_in": municipality,
-            }
-            newcomer = api.post("/newcomers", json=person).raise_for_status().json()
-            where = {"municipality_code": municipality, "district": district, "settled_on": today}
-            api.post(f"/newcomers/{newcomer['id']}/settlement", json=where).raise_for_status()
-            print(f"  settled {given} {family} ({origin}) in {municipality} {district}: {newcomer['id']}")
-            ids.append(newcomer["id"])
-        members = [{"newcomer_id": ids[0], "relation": "head"}, {"newcomer_id": ids[3], "relation": "child"}]
-        household = api.post("/households", json={"members": members}).raise_for_status().json()
-        print(f"  Amira and Lina Haddad form household {household['id']}")
-    return ids
-
-
 HIDDEN = {"opened_at", "registered_at", "education_level", "arrival_route", "birth_date", "follow_ups"}
-EXPECTED = {
-    "education": ("/learners", 4),
-    "employment": ("/cases", 4),
-    "volunteering": ("/match-requests", 4),
+HELD = {
+    "settlement": "/newcomers",
+    "education": "/learners",
+    "employment": "/cases",
+    "volunteering": "/match-requests",
 }
-
-
-def _wait_for_other_agencies(stack: dict[str, RunningService], agency_tokens: dict[str, str]) -> None:
-    started = time.monotonic()
-    for name, (path, count) in EXPECTED.items():
-        with _client(stack[name], agency_tokens[name]) as api:
-            while api.get(path).json()["total"] < count:
-                if time.monotonic() - started > 60:
-                    raise SystemExit(f"{name} did not receive the settlements; see .run/{name}.log")
-                time.sleep(0.1)
-    print(f"  all agencies updated {time.monotonic() - started:.2f}s after the last settlement")
 
 
 def _report(stack: dict[str, RunningService], agency_tokens: dict[str, str], data_dir: Path) -> None:
@@ -157,7 +109,7 @@ def _report(stack: dict[str, RunningService], agency_tokens: dict[str, str], dat
     for name, service in stack.items():
         print(f"  {name:<13} {service.url}")
     print("\nWhat each agency holds now:")
-    for name, (path, _) in {"settlement": ("/newcomers", 0), **EXPECTED}.items():
+    for name, path in HELD.items():
         with _client(stack[name], agency_tokens[name]) as api:
             page = api.get(path, params={"limit": 100}).json()
         print(f"  {name} holds {page['total']} record(s) at {path}")
@@ -182,21 +134,10 @@ def _how_to_log_in(identity: IdentityProvider) -> None:
     )
 
 
-def _coordinator_view(settlement: RunningService, token: str, newcomer_id: str) -> None:
-    """What the refugee office's coordinator sees of the first newcomer, built from all agencies' events."""
-    print("\nThe coordinator's view (region-coordinator; settlement's API under /coordination):")
+def _clocks(settlement: RunningService, token: str, newcomer_id: str) -> None:
+    """The statutory clocks of the first newcomer, from settlement's coordination."""
+    print("\nAmira Haddad's statutory clocks (GET /coordination/newcomers/{id}/clocks):")
     with _client(settlement, token) as api:
-        deadline = time.monotonic() + 30
-        journey = []
-        while time.monotonic() < deadline:
-            journey = api.get(f"/coordination/newcomers/{newcomer_id}/journey").raise_for_status().json()
-            if {entry["agency"] for entry in journey} >= {"education", "employment", "volunteering"}:
-                break
-            time.sleep(0.2)
-        print("\nHer journey across agencies:")
-        for entry in journey:
-            print(f"  {entry['occurred_on']}  {entry['agency']:<13} {entry['type']}")
-        print("Her statutory clocks:")
         for clock in api.get(f"/coordination/newcomers/{newcomer_id}/clocks").raise_for_status().json():
             print(f"  {clock['rule_id']:<24} due {clock['due_on']}  {clock['status']}  ({clock['title']})")
 
@@ -224,7 +165,7 @@ def _grants(settlement: RunningService, coordinator: str) -> None:
     year = time.strftime("%Y")
     print(f"\nIntegration grant expected in {year} (GET /coordination/grants/{{code}}/{year}):")
     with _client(settlement, coordinator) as api:
-        for place in MUNICIPALITIES:
+        for place in scenario.MUNICIPALITIES:
             report = api.get(f"/coordination/grants/{place['code']}/{year}").raise_for_status().json()
             notes = [
                 note

@@ -1,6 +1,7 @@
 """The platform as it runs: four service processes and a real broker, driven over HTTP."""
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -100,29 +101,54 @@ def _ok(response: httpx.Response) -> dict | None:
     return response.json() if response.status_code == 200 else None
 
 
-def test_make_run_settles_newcomers_and_shows_every_agency() -> None:
+def test_make_run_walks_every_flow_and_a_cohort() -> None:
     # As on a fresh machine: its own broker, which authenticates the services, and its own provider.
     env = {name: value for name, value in os.environ.items() if name != "KAFKA_BOOTSTRAP_SERVERS"}
     result = subprocess.run(
-        [sys.executable, "-m", "deploy.local.run", "--once"],
+        [sys.executable, "-m", "deploy.local.run", "--once", "--cohort", "8"],
         env=env,
         capture_output=True,
         text=True,
-        timeout=180,
+        timeout=300,
         cwd=ROOT,
     )
     assert result.returncode == 0, result.stdout + result.stderr
     for name in SERVICES:
         assert f"{name} holds" in result.stdout
-    assert "education holds 4 record(s)" in result.stdout  # the four adults
-    assert "volunteering holds 4 record(s)" in result.stdout  # the four who consented
+    out = result.stdout
+    assert "education holds 5 record(s)" in out  # the five adults
+    assert "volunteering holds 5 record(s)" in out  # the four who consented, and a language mentor asked for
+    # Every flow, through the APIs:
+    assert "Yonas Tesfaye: assessed A2 in speaking, mapped, in work practice at Lillehammer helsehus" in out
+    assert "the language school moved him to the work-integrated track: Norsk på arbeidsplassen" in out
+    assert "Ingrid Haugen is his language mentor" in out
+    assert "matched with Ola Bakken at Lillehammer IL (football)" in out  # a child, with the sports club
+    assert "the job centre's task: Unexplained absence in 5 of 5 sessions (100%)" in out
+    assert "the Rahimi family moved from Oslo (Grorud) to Lillehammer (Nordre Ål)" in out
+    yonas = out.split("  Yonas Tesfaye:\n", 1)[1].split("\n  Farid Rahimi:", 1)[0]
+    for agency, what in (
+        ("employment", "placement.started"),
+        ("education", "track.changed"),
+        ("employment", "language-mentor.requested"),
+        ("volunteering", "language-mentor.matched"),
+    ):
+        assert f"{agency:<13} {what}" in yonas, yonas
+    omid = out.split("  Omid Rahimi:\n", 1)[1].split("\n\n", 1)[0]
+    assert "settlement    handover.completed" in omid, omid
     assert "all agencies updated" in result.stdout
     if "testcontainers" not in result.stdout:
         assert "SASL/SCRAM, ACLs" in result.stdout  # the local broker: principals checked
     assert "Staff accounts of the development realm" in result.stdout  # and how to get a token
     assert "grant_type=password" in result.stdout
-    assert "volunteering  4 open task(s)" in result.stdout  # the four match requests, to be matched
-    assert "the coordinator sees their open tasks (GET /coordination/tasks): volunteering 4" in result.stdout
+    assert "volunteering  2 open task(s)" in out  # Yonas and Khin still wait for a volunteer friend
+    assert "employment    1 open task(s)" in out  # Khin's absence, to follow up
+    assert (
+        "the coordinator sees their open tasks (GET /coordination/tasks): employment 1, volunteering 2" in out
+    )
     estimated = "(at an earlier year's rates; rates not checked against their source)"  # no 2026 rates yet
-    assert f"Lillehammer  3 person(s), 770,000 NOK {estimated}" in result.stdout  # two adults, a child
-    assert "Billund      1 person(s), 3,127 DKK (at an earlier year's rates)" in result.stdout  # one month
+    assert f"Lillehammer  3 person(s), 770,000 NOK {estimated}" in out  # two adults, a child; year 1 stays
+    assert "Billund      1 person(s), 3,127 DKK (at an earlier year's rates)" in out  # one month
+    # The cohort: 8 by quota, and Billund's proportions of reunified relatives (72 and 86 to 86).
+    assert "A Billund-sized year: 8 by quota, 7 adults and 8 children reunified" in out
+    assert re.search(r"registered and settled .* 23/23 ", out)  # the progress, rate and time left
+    assert "settled 23: 8 of a quota of 8 (100%), reunified 7 adults and 8 children" in out
