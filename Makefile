@@ -9,7 +9,7 @@ PY := $(VENV)/bin/python
 PYTEST_ARGS ?=
 ARGS ?=
 
-.PHONY: help install postgres run test test-unit faults bench lint format kafka clean distclean
+.PHONY: help install postgres chromium run test test-unit faults bench lint format kafka clean distclean
 
 help:
 	@echo "make run        broker + four services + every flow through the APIs (Ctrl-C stops);"
@@ -35,13 +35,16 @@ install: $(VENV)/.installed
 postgres:
 	bash deploy/local/ensure-postgres.sh
 
+chromium:
+	bash deploy/local/ensure-chromium.sh
+
 run: install
 	$(PY) -m deploy.local.run $(ARGS)
 
 kafka: install
 	$(PY) -m deploy.local.kafka
 
-test: install postgres
+test: install postgres chromium
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 faults: install postgres

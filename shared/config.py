@@ -53,6 +53,13 @@ class ServiceSettings(BaseSettings):
         default="", description="The token `aud` this service expects; empty: samvirke-<agency>"
     )
     oidc_leeway_s: float = Field(default=30, ge=0, le=300, description="Clock skew allowed on exp and nbf")
+    web_client_id: str = Field(
+        default="",
+        description="The provider's client the staff pages log in with; empty: the service's audience",
+    )
+    web_session_idle_minutes: float = Field(
+        default=30, gt=0, le=24 * 60, description="A staff page session ends after so long without a request"
+    )
 
     @field_validator("oidc_issuers", mode="before")
     @classmethod

@@ -12,6 +12,7 @@ from shared.service import build_service, store_dependency
 from shared.web.auth import Role
 from shared.web.worklist import worklist_router
 
+from . import pages
 from .api import router
 from .config import SettlementSettings
 from .consumers import CONSUMES, prepare
@@ -47,6 +48,7 @@ def create_app(settings: SettlementSettings, *, tracer_provider: TracerProvider 
         tables=TABLES,
         migrations=Path(__file__).parent / "migrations",
         api=[router, coordination_api.router, worklist],  # the officers', the coordinator's, the worklist
+        pages=[pages.router],
         publishes=settlement.EVENTS,
         consumes=CONSUMES,
         prepare=prepare,
@@ -54,5 +56,9 @@ def create_app(settings: SettlementSettings, *, tracer_provider: TracerProvider 
         tracer_provider=tracer_provider,
     )
     app.state.coordination = coordination
+    app.state.staff_navigation = pages.NAVIGATION
+    app.state.staff_home = pages.home
+    app.state.staff_templates = Path(__file__).parent / "templates"
+    app.state.staff_newcomer_link = "/app/newcomers/"
     app.state.retention = retention
     return app

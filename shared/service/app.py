@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from fastapi import APIRouter, Depends, FastAPI, Request
+from fastapi_offline import FastAPIOffline
 from faststream.specification import AsyncAPI
 from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 from opentelemetry.sdk.trace import TracerProvider
@@ -30,6 +31,7 @@ from shared.web.audit import AuditMiddleware, audit_router, request_audit
 from shared.web.auth import SAFE_METHODS, Authenticator, CurrentPrincipal, current_principal
 from shared.web.operations import operations_router
 from shared.web.problems import document_problems, install_problem_handlers
+from shared.web.staff import pages as staff_pages
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +50,7 @@ def build_service(
     tables: Sequence[Table],
     migrations: Path,
     api: Sequence[APIRouter],
+    pages: Sequence[APIRouter] = (),
     publishes: tuple[type[Event], ...],
     consumes: Mapping[type[Event], AnyHandler] | None = None,
     forgets: Mapping[type[Event], Forget] | None = None,
@@ -65,10 +68,12 @@ def build_service(
         prepare=prepare,
         tracer_provider=tracer_provider,
     )
-    app = FastAPI(
+    # /docs and /redoc with Swagger UI's and ReDoc's assets from the installed package, not a CDN.
+    app = FastAPIOffline(
         title=title, description=description, version="1.0.0", lifespan=_lifespan(service, background)
     )
     app.state.service = service
+    app.state.agency = agency
     app.state.authenticator = Authenticator(
         issuers=settings.oidc_issuers,
         agency=agency,
@@ -90,6 +95,13 @@ def build_service(
     )
     for router in [*api, audit_router(lambda: service.database)]:  # each declares the roles it admits
         app.include_router(router, dependencies=[Depends(current_principal)])
+    staff_pages.install(
+        app,
+        authenticator=app.state.authenticator,
+        client_id=settings.web_client_id or app.state.authenticator.audience,
+        idle_minutes=settings.web_session_idle_minutes,
+        pages=pages,
+    )
     document_problems(app)
     # A span per request; the two more the ASGI layer would make, for reading the body and for
     # sending the response, say nothing the request's span does not.

@@ -106,6 +106,11 @@ class Authenticator:
             await self._http.aclose()
 
     async def verify(self, token: str) -> Principal:
+        return self._principal(await self.claims(token))
+
+    async def claims(self, token: str, *, audience: str | None = None) -> dict[str, Any]:
+        """The claims of a token signed by a trusted issuer, for `audience` (by default this service)."""
+        audience = audience or self.audience
         try:
             header = jwt.get_unverified_header(token)
             unverified = jwt.decode(token, options={"verify_signature": False})
@@ -123,7 +128,7 @@ class Authenticator:
                 token,
                 key,
                 algorithms=[algorithm],
-                audience=self.audience,
+                audience=audience,
                 issuer=unverified["iss"],
                 leeway=self._leeway_s,
                 options={"require": ["exp", "iss", "aud", "sub"]},
@@ -133,10 +138,10 @@ class Authenticator:
         except jwt.ImmatureSignatureError as error:
             raise _unauthorized("The token is not valid yet.") from error
         except jwt.InvalidAudienceError as error:
-            raise _unauthorized(f"The token is not meant for this service ({self.audience}).") from error
+            raise _unauthorized(f"The token is not meant for this service ({audience}).") from error
         except jwt.InvalidTokenError as error:
             raise _unauthorized("The token is not valid.") from error
-        return self._principal(claims)
+        return claims
 
     async def _key(self, issuer: _Issuer, kid: Any) -> jwt.PyJWK:
         """The issuer's key `kid`: from the cache, else from its JWKS, fetched at most so often."""

@@ -1,12 +1,15 @@
 """Liveness, readiness and the AsyncAPI document every service serves."""
 
+import json
 from collections.abc import Awaitable, Callable
 from typing import Any
+from urllib.parse import unquote
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 
 from shared.web.audit import NOT_PERSONAL
+from shared.web.staff.render import render
 
 Check = Callable[[], Awaitable[Any]]
 
@@ -62,4 +65,47 @@ def operations_router(checks: dict[str, Check], asyncapi: Callable[[], Any]) -> 
     async def asyncapi_yaml() -> Response:
         return Response(asyncapi().to_yaml(), media_type="application/yaml")
 
+    @router.get("/asyncapi", include_in_schema=False)
+    async def asyncapi_html(request: Request) -> Response:
+        """The AsyncAPI document as a page: topics, what this service does with each, payloads."""
+        document = json.loads(asyncapi().to_json())
+        channels = document.get("channels", {})
+        operations = []
+        for operation in document.get("operations", {}).values():
+            name = unquote(str(operation.get("channel", {}).get("$ref", "")).removeprefix("#/channels/"))
+            channel = channels.get(name, {})
+            operations.append(
+                {
+                    "action": operation.get("action"),
+                    "address": channel.get("address", name),
+                    "description": channel.get("description", ""),
+                }
+            )
+        schemas = [
+            (name, schema)
+            for name, schema in sorted(document.get("components", {}).get("schemas", {}).items())
+            if schema.get("properties") or schema.get("enum")
+        ]
+        return render(
+            request,
+            "asyncapi.html",
+            info=document.get("info", {}),
+            version=document.get("asyncapi"),
+            operations=sorted(operations, key=lambda o: (o["action"] != "send", o["address"])),
+            schemas=schemas,
+            type_of=_type_of,
+        )
+
     return router
+
+
+def _type_of(spec: dict[str, Any]) -> str:
+    """A JSON schema's type, as a reader would say it."""
+    if "$ref" in spec:
+        return unquote(str(spec["$ref"]).rsplit("/", 1)[-1])
+    if "anyOf" in spec or "oneOf" in spec:
+        return " | ".join(_type_of(part) for part in spec.get("anyOf", spec.get("oneOf", [])))
+    if spec.get("type") == "array":
+        return f"[{_type_of(spec.get('items', {}))}]"
+    kind = str(spec.get("type", "any"))
+    return f"{kind} ({spec['format']})" if "format" in spec else kind
