@@ -11,6 +11,7 @@ from shared.service import build_service, store_dependency
 from shared.web.auth import Role
 from shared.web.worklist import worklist_router
 
+from . import pages
 from .api import router
 from .config import EmploymentSettings
 from .consumers import FORGETS, consumes, prepare
@@ -27,6 +28,7 @@ def create_app(settings: EmploymentSettings, *, tracer_provider: TracerProvider 
         tables=TABLES,
         migrations=Path(__file__).parent / "migrations",
         api=[router, worklist_router(store_dependency(EmploymentStore), Role.STAFF)],
+        pages=pages.PAGES,
         publishes=employment.EVENTS,
         consumes=consumes(settings),
         forgets=FORGETS,

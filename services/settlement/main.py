@@ -48,7 +48,7 @@ def create_app(settings: SettlementSettings, *, tracer_provider: TracerProvider 
         tables=TABLES,
         migrations=Path(__file__).parent / "migrations",
         api=[router, coordination_api.router, worklist],  # the officers', the coordinator's, the worklist
-        pages=[pages.router],
+        pages=pages.PAGES,
         publishes=settlement.EVENTS,
         consumes=CONSUMES,
         prepare=prepare,
@@ -56,9 +56,5 @@ def create_app(settings: SettlementSettings, *, tracer_provider: TracerProvider 
         tracer_provider=tracer_provider,
     )
     app.state.coordination = coordination
-    app.state.staff_navigation = pages.NAVIGATION
-    app.state.staff_home = pages.home
-    app.state.staff_templates = Path(__file__).parent / "templates"
-    app.state.staff_newcomer_link = "/app/newcomers/"
     app.state.retention = retention
     return app

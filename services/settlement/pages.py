@@ -8,6 +8,7 @@ the register (the staff role) would show them.
 
 from collections import Counter
 from datetime import date
+from pathlib import Path
 from typing import Annotated, Any
 from uuid import UUID
 
@@ -17,7 +18,7 @@ from fastapi.responses import RedirectResponse, Response
 from shared.web.audit import PERSONAL
 from shared.web.auth import Role
 from shared.web.staff.api import Api, ApiProblem
-from shared.web.staff.render import N_, render
+from shared.web.staff.render import N_, AgencyPages, render
 from shared.web.staff.session import CheckedForm, Staff, StaffSession
 
 router = APIRouter(prefix="/app", include_in_schema=False)
@@ -42,11 +43,30 @@ async def dashboard(
     municipality: Annotated[str | None, Query(pattern=r"^[0-9]{3,4}$")] = None,
     year: Annotated[int | None, Query(ge=2000, le=2100)] = None,
 ) -> Response:
-    municipalities = sorted(staff.principal.municipalities)
-    code = municipality if municipality in municipalities else municipalities[0]
-    year = year or date.today().year
     api = Api(request, staff)
-    kpis = await api.get(f"/coordination/kpis/{code}/{year}")
+    year = year or date.today().year
+    # A coordinator of several municipalities chooses one; by default the first the register knows.
+    municipalities = sorted(staff.principal.municipalities)
+    chosen = [municipality] if municipality in municipalities else municipalities
+    kpis = code = None
+    for candidate in chosen:
+        try:
+            kpis = await api.get(f"/coordination/kpis/{candidate}/{year}")
+        except ApiProblem as refused:
+            if refused.status != 404:
+                raise
+            continue
+        code = candidate
+        break
+    if kpis is None:
+        return render(
+            request,
+            "settlement/dashboard.html",
+            kpis=None,
+            code=municipality,
+            year=year,
+            municipalities=municipalities,
+        )
     clocks = await api.get(
         "/coordination/clocks", municipality_code=code, status=["at_risk", "overdue", "breached"]
     )
@@ -166,3 +186,12 @@ async def register(
             general=general,
         )
     return RedirectResponse(f"/app/newcomers/{created['id']}", status_code=303)
+
+
+PAGES = AgencyPages(
+    router=router,
+    navigation=NAVIGATION,
+    templates=Path(__file__).parent / "templates",
+    home=home,
+    newcomer_link="/app/newcomers/",
+)

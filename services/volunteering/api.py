@@ -30,6 +30,7 @@ from .models import (
     PrivacyReport,
     RequestStatus,
     RequestUpdate,
+    Volunteer,
     VolunteerCreate,
     VolunteerPublic,
 )
@@ -71,6 +72,15 @@ async def list_organisations(store: StoreDep, municipality_code: str | None = No
 async def register_volunteer(data: VolunteerCreate, store: StoreDep) -> VolunteerPublic:
     volunteer = await handlers.register_volunteer(store, data)
     return VolunteerPublic(**volunteer.model_dump(), active_matches=0)
+
+
+@router.get(
+    "/volunteers/{volunteer_id}", tags=["volunteers"], summary="One volunteer", openapi_extra=NOT_PERSONAL
+)
+async def get_volunteer(volunteer_id: UUID, store: StoreDep) -> VolunteerPublic:
+    volunteer = await store.existing(Volunteer, volunteer_id)
+    loads = await store.loads([volunteer.id])
+    return VolunteerPublic(**volunteer.model_dump(), active_matches=loads.get(volunteer.id, 0))
 
 
 @router.get(
@@ -156,9 +166,14 @@ async def list_matches(
     pagination: PaginationDep,
     status: MatchStatus | None = None,
     volunteer_id: UUID | None = None,
+    request_id: UUID | None = None,
 ) -> Page[Match]:
     items, total = await store.list_matches(
-        status=status, volunteer_id=volunteer_id, limit=pagination.limit, offset=pagination.offset
+        status=status,
+        volunteer_id=volunteer_id,
+        request_id=request_id,
+        limit=pagination.limit,
+        offset=pagination.offset,
     )
     return pagination.page(items, total)
 

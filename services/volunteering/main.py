@@ -11,6 +11,7 @@ from shared.service import build_service, store_dependency
 from shared.web.auth import Role
 from shared.web.worklist import worklist_router
 
+from . import pages
 from .api import router
 from .config import VolunteeringSettings
 from .consumers import CONSUMES, FORGETS, prepare
@@ -27,6 +28,7 @@ def create_app(settings: VolunteeringSettings, *, tracer_provider: TracerProvide
         tables=TABLES,
         migrations=Path(__file__).parent / "migrations",
         api=[router, worklist_router(store_dependency(VolunteeringStore), Role.STAFF)],
+        pages=pages.PAGES,
         publishes=volunteering.EVENTS,
         consumes=CONSUMES,
         forgets=FORGETS,

@@ -209,9 +209,17 @@ class VolunteeringStore(Store):
         return list((await self.session.exec(query)).all())
 
     async def list_matches(
-        self, *, status: MatchStatus | None, volunteer_id: UUID | None, limit: int, offset: int
+        self,
+        *,
+        status: MatchStatus | None,
+        volunteer_id: UUID | None,
+        request_id: UUID | None = None,
+        limit: int,
+        offset: int,
     ) -> tuple[list[Match], int]:
         query = self.scoped(select(Match), Match)
+        if request_id is not None:
+            query = query.where(Match.request_id == request_id)
         if status is not None:
             query = query.where(Match.status == status)
         if volunteer_id is not None:

@@ -32,6 +32,7 @@ from shared.web.auth import SAFE_METHODS, Authenticator, CurrentPrincipal, curre
 from shared.web.operations import operations_router
 from shared.web.problems import document_problems, install_problem_handlers
 from shared.web.staff import pages as staff_pages
+from shared.web.staff.render import AgencyPages
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +51,7 @@ def build_service(
     tables: Sequence[Table],
     migrations: Path,
     api: Sequence[APIRouter],
-    pages: Sequence[APIRouter] = (),
+    pages: AgencyPages | None = None,
     publishes: tuple[type[Event], ...],
     consumes: Mapping[type[Event], AnyHandler] | None = None,
     forgets: Mapping[type[Event], Forget] | None = None,
@@ -100,7 +101,7 @@ def build_service(
         authenticator=app.state.authenticator,
         client_id=settings.web_client_id or app.state.authenticator.audience,
         idle_minutes=settings.web_session_idle_minutes,
-        pages=pages,
+        pages=pages or AgencyPages(),
     )
     document_problems(app)
     # A span per request; the two more the ASGI layer would make, for reading the body and for

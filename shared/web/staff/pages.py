@@ -5,7 +5,6 @@ page routers and the assets under `/app/static`, and answers a page that
 needs a login with a redirect to it, and a refusal of the API with a page.
 """
 
-from collections.abc import Sequence
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Annotated
@@ -19,7 +18,7 @@ from fastapi.staticfiles import StaticFiles
 from shared.web.audit import PERSONAL
 from shared.web.auth import Authenticator
 from shared.web.staff.api import Api, ApiProblem
-from shared.web.staff.render import render
+from shared.web.staff.render import AgencyPages, pages_of, render
 from shared.web.staff.session import CheckedForm, LoginRequired, Staff, StaffSessions, session_router
 
 STATIC = Path(__file__).parent / "static"
@@ -32,8 +31,7 @@ def worklist_pages() -> APIRouter:
 
     @router.get("/", openapi_extra=PERSONAL)
     async def home(request: Request, staff: Staff) -> Response:
-        home_page = getattr(request.app.state, "staff_home", "/app/worklist")
-        return RedirectResponse(home_page(staff) if callable(home_page) else home_page, status_code=303)
+        return RedirectResponse(pages_of(request).home(staff), status_code=303)
 
     @router.get("/worklist", openapi_extra=PERSONAL)
     async def worklist(
@@ -88,17 +86,18 @@ def install(
     authenticator: Authenticator,
     client_id: str,
     idle_minutes: float,
-    pages: Sequence[APIRouter],
+    pages: AgencyPages,
 ) -> None:
-    """The staff pages on `app`: login, the worklist, the service's own `pages`, the assets."""
+    """The staff pages on `app`: login, the worklist, the agency's own `pages`, the assets."""
+    app.state.staff_pages = pages
     app.state.staff_sessions = StaffSessions(
         authenticator=lambda: app.state.authenticator, client_id=client_id, idle_minutes=idle_minutes
     )
     app.state.staff_issuer = authenticator.issuers[0]
     app.include_router(session_router())
     app.include_router(worklist_pages())
-    for router in pages:
-        app.include_router(router)
+    if pages.router is not None:
+        app.include_router(pages.router)
     app.mount("/app/static", StaticFiles(directory=STATIC), name="staff-static")
 
     async def on_login_required(request: Request, error: Exception) -> Response:

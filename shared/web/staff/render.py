@@ -1,10 +1,12 @@
 """Server-rendered pages: one Jinja environment per language, escaping on, no asset from elsewhere."""
 
 import functools
+from collections.abc import Callable, Collection, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from fastapi import Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
@@ -76,6 +78,25 @@ EVENT_TITLES = {
 }
 # A page in the menu: where, its name, and the roles it is for.
 DEFAULT_NAVIGATION = [("/app/worklist", N_("Worklist"), {"staff", "auditor"})]
+
+
+@dataclass(frozen=True)
+class AgencyPages:
+    """What an agency's service adds to the shared staff pages (login, worklist, language)."""
+
+    router: APIRouter | None = None
+    # (path, label marked with N_, the roles that see the link)
+    navigation: Sequence[tuple[str, str, Collection[str]]] = tuple(DEFAULT_NAVIGATION)
+    templates: Path | None = None  # the agency's own templates, found before the shared ones
+    home: Callable[[Any], str] = lambda staff: "/app/worklist"  # where `/app/` leads a staff session
+    newcomer_link: str | None = None  # the path a newcomer's id is appended to, if the agency has one
+
+
+def pages_of(request: Request) -> AgencyPages:
+    pages: AgencyPages = getattr(request.app.state, "staff_pages", None) or AgencyPages()
+    return pages
+
+
 KIND_TITLES = {
     "clock": N_("statutory deadline"),
     "gap": N_("registration gap"),
@@ -112,7 +133,8 @@ def render(request: Request, template: str, status_code: int = 200, **context: A
     """`template` in the request's language, with the staff member's session (if any) in `context`."""
     language = language_of(request)
     session = getattr(request.state, "staff", None)
-    page = environment(language, getattr(request.app.state, "staff_templates", None)).get_template(template)
+    agency_pages = pages_of(request)
+    page = environment(language, agency_pages.templates).get_template(template)
     html = page.render(
         request=request,
         lang=language,
@@ -124,10 +146,10 @@ def render(request: Request, template: str, status_code: int = 200, **context: A
         path=request.url.path,
         navigation=[
             (href, label)
-            for href, label, roles in getattr(request.app.state, "staff_navigation", DEFAULT_NAVIGATION)
+            for href, label, roles in agency_pages.navigation
             if session and session.principal.role in roles
         ],
-        newcomer_link=getattr(request.app.state, "staff_newcomer_link", None),
+        newcomer_link=agency_pages.newcomer_link,
         agency_titles=AGENCY_TITLES,
         role_titles=ROLE_TITLES,
         status_titles=STATUS_TITLES,

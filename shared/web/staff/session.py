@@ -51,6 +51,7 @@ class StaffSession:
     expires_at: float
     refresh_token: str | None
     id_token: str | None
+    display_name: str  # the ID token's name for the person, shown on every page
     csrf: str = field(default_factory=lambda: secrets.token_urlsafe(32))
     seen_at: float = field(default_factory=time.time)
 
@@ -134,7 +135,7 @@ class StaffSessions:
             return None
         return pending
 
-    def open(self, principal: Principal, tokens: dict[str, Any]) -> StaffSession:
+    def open(self, principal: Principal, tokens: dict[str, Any], identity: dict[str, Any]) -> StaffSession:
         session = StaffSession(
             id=secrets.token_urlsafe(32),
             principal=principal,
@@ -142,6 +143,7 @@ class StaffSessions:
             expires_at=time.time() + float(tokens.get("expires_in", 300)),
             refresh_token=tokens.get("refresh_token"),
             id_token=tokens.get("id_token"),
+            display_name=str(identity.get("name") or identity.get("preferred_username") or principal.subject),
         )
         self._sessions[session.id] = session
         return session
@@ -306,7 +308,7 @@ def session_router() -> APIRouter:
             )
         if not hmac.compare_digest(str(identity.get("nonce", "")), pending.nonce):
             return render(request, "error.html", status_code=400, problem="login-failed")
-        session = sessions.open(principal, tokens)
+        session = sessions.open(principal, tokens, identity)
         response = RedirectResponse(pending.next, status_code=303)
         _set_cookie(request, response, sessions.cookie(), session.id, int(sessions.idle_s))
         response.delete_cookie(sessions.login_cookie(), path="/app")
