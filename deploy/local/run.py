@@ -72,6 +72,7 @@ def main() -> None:
             if args.cohort:
                 with scenario.agencies(stack, identity) as staff:
                     cohort.simulate(staff, args.cohort, date.today())
+            _web_app(stack)
             if args.once:
                 return
             print("\nRunning. Press Ctrl-C to stop everything.", flush=True)
@@ -81,6 +82,31 @@ def main() -> None:
                 print("A service stopped; see its log in .run/. Stopping the rest.", file=sys.stderr)
             except KeyboardInterrupt:
                 print("\nStopping …", flush=True)
+
+
+WEB_PAGES = {
+    "settlement": "the coordinator's dashboard and journeys; the register: register, settle, hand over",
+    "education": "courses with a whole session's attendance, learners, tests, placing in a course",
+    "employment": "cases: competence mapping, placements with a mentor, follow-ups",
+    "volunteering": "match requests, volunteers ranked with their reasons, matches",
+}
+
+
+def _web_app(stack: dict[str, RunningService]) -> None:
+    """Where staff work in a browser, and as whom to log in there."""
+    print(
+        "\nStaff web app: open an agency's address, log in with one of its accounts "
+        f"(password {DEV_PASSWORD!r})."
+    )
+    by_role: dict[str, dict[str, list[str]]] = {}
+    for user in accounts():
+        by_role.setdefault(user["agency"], {}).setdefault(user["role"], []).append(user["username"])
+    for name, service in stack.items():
+        print(f"  {name:<13} {service.url}/app/")
+        print(f"  {'':<13} {WEB_PAGES[name]}; the worklist")
+        for role, usernames in by_role.get(name, {}).items():
+            print(f"  {'':<13} as {role}: {', '.join(usernames)}")
+    print("  Languages: bokmål, Danish, English (from the browser, or the menu on every page).")
 
 
 def _ports() -> dict[str, int]:

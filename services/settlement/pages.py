@@ -30,6 +30,13 @@ NAVIGATION = [
 ]
 AGENCIES = ("settlement", "education", "employment", "volunteering")
 ARRIVAL_ROUTES = ("resettlement", "asylum", "family_reunification")
+HANDOVER_STATUSES = {
+    "requested": N_("requested"),
+    "accepted": N_("accepted"),
+    "rejected": N_("rejected"),
+    "completed": N_("completed"),
+    "revoked": N_("called off"),
+}
 
 
 def home(staff: StaffSession) -> str:
@@ -99,11 +106,116 @@ async def dashboard(
 
 @router.get("/newcomers/{newcomer_id}", openapi_extra=PERSONAL)
 async def newcomer(request: Request, staff: Staff, newcomer_id: UUID) -> Response:
+    return await _newcomer_page(request, Api(request, staff), staff, newcomer_id)
+
+
+@router.post("/newcomers/{newcomer_id}/settlement", openapi_extra=PERSONAL)
+async def settle(
+    request: Request,
+    staff: CheckedForm,
+    newcomer_id: UUID,
+    municipality_code: Annotated[str, Form()] = "",
+    district: Annotated[str, Form()] = "",
+    settled_on: Annotated[str, Form()] = "",
+    override_reason: Annotated[str, Form()] = "",
+) -> Response:
+    form = {
+        "municipality_code": municipality_code,
+        "district": district,
+        "settled_on": settled_on,
+        "override_reason": override_reason,
+    }
+    return await _act(request, staff, newcomer_id, f"/newcomers/{newcomer_id}/settlement", form, "settlement")
+
+
+@router.post("/newcomers/{newcomer_id}/handovers", openapi_extra=PERSONAL)
+async def request_handover(
+    request: Request,
+    staff: CheckedForm,
+    newcomer_id: UUID,
+    to_municipality_code: Annotated[str, Form()] = "",
+    reason: Annotated[str, Form()] = "",
+) -> Response:
+    form = {"to_municipality_code": to_municipality_code, "reason": reason}
+    return await _act(request, staff, newcomer_id, f"/newcomers/{newcomer_id}/handovers", form, "handover")
+
+
+@router.post("/newcomers/{newcomer_id}/handovers/{handover_id}/{step}", openapi_extra=PERSONAL)
+async def handover_step(
+    request: Request,
+    staff: CheckedForm,
+    newcomer_id: UUID,
+    handover_id: UUID,
+    step: str,
+    to_district: Annotated[str, Form()] = "",
+    completed_on: Annotated[str, Form()] = "",
+    reason: Annotated[str, Form()] = "",
+) -> Response:
+    bodies = {
+        "accept": {"to_district": to_district},
+        "complete": {"completed_on": completed_on},
+        "reject": {"reason": reason},
+        "revoke": {"reason": reason},
+    }
+    if step not in bodies:
+        return render(request, "error.html", status_code=404, problem="not-found")
+    form = {"to_district": to_district, "completed_on": completed_on, "reason": reason}
+    return await _act(
+        request,
+        staff,
+        newcomer_id,
+        f"/handovers/{handover_id}/{step}",
+        form,
+        f"{step}-{handover_id}",
+        bodies[step],
+    )
+
+
+async def _act(
+    request: Request,
+    staff: StaffSession,
+    newcomer_id: UUID,
+    path: str,
+    form: dict[str, str],
+    which: str,
+    body: dict[str, str] | None = None,
+) -> Response:
     api = Api(request, staff)
+    try:
+        await api.post(path, {k: v for k, v in (form if body is None else body).items() if v})
+    except ApiProblem as refused:
+        general, errors = refused.messages(request)
+        return await _newcomer_page(
+            request,
+            api,
+            staff,
+            newcomer_id,
+            status_code=refused.status,
+            which=which,
+            form=form,
+            errors=errors,
+            general=general,
+        )
+    return RedirectResponse(f"/app/newcomers/{newcomer_id}", status_code=303)
+
+
+async def _newcomer_page(
+    request: Request,
+    api: Api,
+    staff: StaffSession,
+    newcomer_id: UUID,
+    *,
+    status_code: int = 200,
+    which: str = "",
+    form: dict[str, str] | None = None,
+    errors: dict[str, str] | None = None,
+    general: list[str] | None = None,
+) -> Response:
     coordinator = staff.principal.role == Role.COORDINATOR
-    person = None
+    person = handovers = None
     if not coordinator:  # the register is the officers'; the coordinator sees the journey by its id
         person = await api.get(f"/newcomers/{newcomer_id}")
+        handovers = await api.get(f"/newcomers/{newcomer_id}/handovers")
     journey = clocks = tasks = None
     if coordinator:
         journey = await api.get(f"/coordination/newcomers/{newcomer_id}/journey")
@@ -112,11 +224,19 @@ async def newcomer(request: Request, staff: Staff, newcomer_id: UUID) -> Respons
     return render(
         request,
         "settlement/newcomer.html",
+        status_code=status_code,
         newcomer_id=newcomer_id,
         person=person,
+        handovers=handovers,
         journey=journey,
         clocks=clocks,
         tasks=tasks,
+        which=which,
+        form=form or {},
+        errors=errors or {},
+        general=general or [],
+        today=date.today().isoformat(),
+        handover_titles=HANDOVER_STATUSES,
     )
 
 

@@ -136,6 +136,11 @@ def test_make_run_walks_every_flow_and_a_cohort() -> None:
     omid = out.split("  Omid Rahimi:\n", 1)[1].split("\n\n", 1)[0]
     assert "settlement    handover.completed" in omid, omid
     assert "all agencies updated" in result.stdout
+    web = out.split("Staff web app:", 1)[1]
+    for name in SERVICES:
+        assert re.search(rf"{name} +http://127\.0\.0\.1:\d+/app/", web), web
+    assert re.search(r"as coordinator: .*lillehammer-coordinator", web), web
+    assert re.search(r"as staff: redcross-organiser", web), web
     if "testcontainers" not in result.stdout:
         assert "SASL/SCRAM, ACLs" in result.stdout  # the local broker: principals checked
     assert "Staff accounts of the development realm" in result.stdout  # and how to get a token
