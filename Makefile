@@ -14,7 +14,9 @@ ARGS ?=
 help:
 	@echo "make run        broker + four services + every flow through the APIs (Ctrl-C stops);"
 	@echo "                ARGS=\"--cohort 86\" then simulates a Billund-sized year"
+	@echo "                and prints each agency's staff web app address (/app/) and accounts per role"
 	@echo "make test       install everything, then run the whole suite against real Kafka and PostgreSQL"
+	@echo "                (and the browser tests in Debian's chromium, which make chromium installs)"
 	@echo "make test-unit  only the fast tests that need no broker"
 	@echo "make faults     the fault-injection tests (also part of make test)"
 	@echo "make bench      benchmarks against a real local broker; writes bench/results/latest.json"
