@@ -11,7 +11,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from shared.web.audit import PERSONAL
 from shared.web.auth import Role
-from shared.web.staff.api import Api, ApiProblem
+from shared.web.staff.api import Api, ApiProblem, form_number
 from shared.web.staff.render import N_, AgencyPages, render
 from shared.web.staff.session import CheckedForm, Staff
 
@@ -53,10 +53,68 @@ TITLES: dict[str, Any] = {
 }
 
 
+COURSE_FIELDS = (
+    "name",
+    "language",
+    "level_from",
+    "level_to",
+    "track",
+    "hours_per_week",
+    "capacity",
+    "municipality_code",
+    "district",
+    "location",
+    "starts_on",
+    "ends_on",
+)
+
+
 @router.get("/courses", openapi_extra=PERSONAL)
 async def courses(request: Request, staff: Staff) -> Response:
-    found = await Api(request, staff).get("/courses", limit=100)
-    return render(request, "education/courses.html", found=found, **TITLES)
+    return await _courses_page(request, Api(request, staff))
+
+
+@router.post("/courses", openapi_extra=PERSONAL)
+async def open_course(request: Request, staff: CheckedForm) -> Response:
+    submitted = await request.form()
+    form = {name: str(submitted.get(name, "")).strip() for name in COURSE_FIELDS}
+    body: dict[str, Any] = {name: value for name, value in form.items() if value}
+    for name in ("hours_per_week", "capacity"):
+        if name in body:
+            body[name] = form_number(body[name], integer=name == "capacity")
+    api = Api(request, staff)
+    try:
+        created = await api.post("/courses", body)
+    except ApiProblem as refused:
+        general, errors = refused.messages(request)
+        return await _courses_page(
+            request, api, status_code=refused.status, form=form, errors=errors, general=general
+        )
+    return RedirectResponse(f"/app/courses/{created['id']}", status_code=303)
+
+
+async def _courses_page(
+    request: Request,
+    api: Api,
+    *,
+    status_code: int = 200,
+    form: dict[str, str] | None = None,
+    errors: dict[str, str] | None = None,
+    general: list[str] | None = None,
+) -> Response:
+    found = await api.get("/courses", limit=100)
+    today = date.today()
+    return render(
+        request,
+        "education/courses.html",
+        status_code=status_code,
+        found=found,
+        levels=LEVELS,
+        form=form or {"language": "nb", "level_from": "A1", "level_to": "B1", "starts_on": today.isoformat()},
+        errors=errors or {},
+        general=general or [],
+        **TITLES,
+    )
 
 
 @router.get("/courses/{course_id}", openapi_extra=PERSONAL)

@@ -11,7 +11,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from shared.web.audit import PERSONAL
 from shared.web.auth import Role
-from shared.web.staff.api import Api, ApiProblem
+from shared.web.staff.api import Api, ApiProblem, form_number
 from shared.web.staff.render import N_, AgencyPages, render
 from shared.web.staff.session import CheckedForm, Staff, StaffSession
 
@@ -100,7 +100,7 @@ async def mapping(
         "driving_licence": driving_licence,
         "entrepreneurial_experience": entrepreneurial_experience,
         "completed_on": completed_on,
-        "work_experience": [{"occupation_code": occupation_code, "years": _number(years)}]
+        "work_experience": [{"occupation_code": occupation_code, "years": form_number(years)}]
         if occupation_code or years
         else [],
     }
@@ -129,7 +129,7 @@ async def placement(
         "professional_mentor": professional_mentor,
         "language_learning_at_work": language_learning_at_work,
     }
-    body = {**form, "hours_per_week": _number(hours_per_week)}
+    body = {**form, "hours_per_week": form_number(hours_per_week)}
     return await _act(request, staff, newcomer_id, "POST", "placements", _filled(body), form)
 
 
@@ -144,14 +144,6 @@ async def follow_up(
 ) -> Response:
     form = {"held_on": held_on, "kind": kind, "note": note}
     return await _act(request, staff, newcomer_id, "POST", "follow-ups", _filled(form), form)
-
-
-def _number(text: str) -> float | str:
-    """A number typed in either locale's way (1,5 or 1.5); anything else is left for the API to refuse."""
-    try:
-        return float(text.replace(",", ".").strip())
-    except ValueError:
-        return text
 
 
 def _filled(body: dict[str, Any]) -> dict[str, Any]:

@@ -238,6 +238,21 @@ def test_the_teacher_records_a_whole_session_and_a_test(platform: dict, browser:
     with _context(browser) as context:
         page = _log_in(context, platform["stack"]["education"], "lillehammer-teacher", "/app/courses")
         _checked(page, "education-courses")
+        page.fill("#course-name", "Norsk på arbeidsplassen")
+        page.select_option("#course-track", "work_integrated")
+        page.fill("#course-district", "Lillehammer sentrum")
+        page.fill("#course-capacity", "10")
+        page.fill("#course-ends_on", "2027-06-30")
+        page.get_by_role("button", name="Open the course").click()  # without its hours a week: refused
+        expect(page.locator("#course-hours_per_week-error")).to_be_visible()
+        expect(page.locator("#course-name")).to_have_value("Norsk på arbeidsplassen")
+        _checked(page, "education-course-refused")
+        page.fill("#course-hours_per_week", "7,5")  # as a Norwegian types it
+        page.get_by_role("button", name="Open the course").click()
+        expect(page.locator("h1")).to_have_text("Norsk på arbeidsplassen")
+        opened = api.get(f"/courses/{_course_id(api, 'Norsk på arbeidsplassen')}").json()
+        assert (opened["track"], opened["hours_per_week"], opened["capacity"]) == ("work_integrated", 7.5, 10)
+        page.goto(f"{platform['stack']['education'].url}/app/courses")
         page.get_by_role("link", name=COURSE["name"]).click()
         expect(page.locator("#register tbody tr")).to_have_count(2)
         _checked(page, "education-course")
@@ -263,8 +278,38 @@ def test_the_teacher_records_a_whole_session_and_a_test(platform: dict, browser:
     assert api.get(f"/learners/{senait}").json()["skills"] == {"speaking": "A2"}
 
 
-def _course_id(api: httpx.Client) -> str:
-    [course] = api.get("/courses", params={"municipality_code": "3405"}).json()["items"]
+def test_a_session_can_be_recorded_with_the_keyboard_alone(platform: dict, browser: Browser) -> None:
+    """Tab from the top of the page to the form's button, every stop visibly focused, then Enter."""
+    course_id = _course_id(platform["api"]["education"])
+    with _context(browser) as context:
+        page = _log_in(
+            context, platform["stack"]["education"], "lillehammer-teacher", f"/app/courses/{course_id}"
+        )
+        page.keyboard.press("Tab")
+        assert page.evaluate("document.activeElement.textContent.trim()") == "Skip to content"
+        page.keyboard.press("Enter")
+        assert page.evaluate("document.activeElement.id") == "main"
+        stops = []
+        for _ in range(40):
+            page.keyboard.press("Tab")
+            focused = page.evaluate(
+                "(() => { const e = document.activeElement; const s = getComputedStyle(e);"
+                " return [e.tagName, e.id || e.textContent.trim(), s.outlineStyle, s.outlineWidth]; })()"
+            )
+            stops.append(focused[:2])
+            assert focused[2] != "none", f"no visible focus on {focused}"
+            if focused[1] == "Record attendance":
+                break
+        else:
+            raise AssertionError(f"the button was not reached: {stops}")
+        assert ["INPUT", "session_on"] in stops  # the form's fields are on the way, in order
+        assert sum(1 for tag, _ in stops if tag == "SELECT") == 2  # a reason per learner
+        page.keyboard.press("Enter")
+        expect(page.locator("#recorded")).to_contain_text("recorded")
+
+
+def _course_id(api: httpx.Client, name: str = COURSE["name"]) -> str:
+    [course] = [c for c in api.get("/courses").json()["items"] if c["name"] == name]
     return str(course["id"])
 
 

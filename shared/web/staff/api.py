@@ -84,3 +84,13 @@ class Api:
 
     async def post(self, path: str, body: Any = None) -> Any:
         return await self.call("POST", path, json=body)
+
+
+def form_number(text: str, *, integer: bool = False) -> int | float | str:
+    """A number as staff type it in either locale (7,5 or 7.5); anything else is passed on as typed,
+    for the API to refuse beside its field."""
+    try:
+        value = float(text.replace(",", ".").strip())
+    except ValueError:
+        return text
+    return int(value) if integer and value.is_integer() else value
